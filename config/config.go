@@ -1,0 +1,387 @@
+// Package config reads passthrough's YAML configuration. Values may name environment
+// variables as ${VAR}; they are expanded inside scalar values only, after the YAML is parsed,
+// so a secret can neither sit in the file nor change the file's structure.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is the whole configuration of one passthrough instance (one Shopify store).
+type Config struct {
+	Shopify  Shopify `yaml:"shopify"`
+	ERP      ERP     `yaml:"erp"`
+	Mappings string  `yaml:"mappings"`
+	// Mode is "test" (outbound feeds record what they would send and call nothing that writes
+	// to Shopify) or "live".
+	Mode   string `yaml:"mode"`
+	Feeds  Feeds  `yaml:"feeds"`
+	Portal Portal `yaml:"portal"`
+}
+
+// Shopify says how to reach the store.
+type Shopify struct {
+	Shop string `yaml:"shop"`
+	// BaseURL sends calls somewhere other than https://{shop}.myshopify.com (the simulator,
+	// a proxy).
+	BaseURL     string `yaml:"base_url"`
+	AccessToken Secret `yaml:"access_token"`
+	// ClientID and ClientSecret use the client-credentials grant instead of a static token.
+	ClientID      string `yaml:"client_id"`
+	ClientSecret  Secret `yaml:"client_secret"`
+	APIVersion    string `yaml:"api_version"`
+	WebhookSecret Secret `yaml:"webhook_secret"`
+	// Plan sets the REST budget the client paces itself within: standard, advanced, plus.
+	Plan string `yaml:"plan"`
+}
+
+// ERP says which database holds the staging tables and passthrough's own pt_ tables.
+type ERP struct {
+	Driver string `yaml:"driver"` // sqlite | postgres | sqlserver
+	DSN    Secret `yaml:"dsn"`
+}
+
+// Feeds holds one section per feed.
+type Feeds struct {
+	Orders    OrdersFeed    `yaml:"orders"`
+	Shipments ShipmentsFeed `yaml:"shipments"`
+	Inventory InventoryFeed `yaml:"inventory"`
+}
+
+// OrdersFeed configures the Shopify → ERP order pull.
+type OrdersFeed struct {
+	Every Duration `yaml:"every"`
+	// Overlap is how far before the stored watermark each run starts again, so that nothing
+	// falls between two runs.
+	Overlap Duration `yaml:"overlap"`
+	// DailyAt ("HH:MM", empty for never) starts a second run that re-fetches the last
+	// DailyDays days (PULPO's "timeframe to receive data").
+	DailyAt   string `yaml:"daily_at"`
+	DailyDays int    `yaml:"daily_days"`
+	Disabled  bool   `yaml:"disabled"`
+}
+
+// ShipmentsFeed configures the ERP → Shopify fulfillment push.
+type ShipmentsFeed struct {
+	Every    Duration `yaml:"every"`
+	Disabled bool     `yaml:"disabled"`
+}
+
+// InventoryFeed configures the ERP → Shopify stock push.
+type InventoryFeed struct {
+	Every Duration `yaml:"every"`
+	// Mode is off, daily (once a night at DailyAt) or live (every run plus the nightly pass).
+	Mode    string `yaml:"mode"`
+	DailyAt string `yaml:"daily_at"`
+	// CatalogEvery is how often the SKU → inventory item catalog is refreshed from Shopify.
+	CatalogEvery Duration `yaml:"catalog_every"`
+}
+
+// Portal configures the worker portal.
+type Portal struct {
+	Addr string `yaml:"addr"`
+	// SessionKey signs session cookies; at least 32 bytes. Empty means a random key per start
+	// (everyone logs in again after a restart).
+	SessionKey Secret `yaml:"session_key"`
+	Users      []User `yaml:"users"`
+}
+
+// User is one portal login. PasswordHash is a bcrypt hash, never a password.
+type User struct {
+	Name         string `yaml:"name"`
+	PasswordHash Secret `yaml:"password_hash"`
+	Role         string `yaml:"role"` // viewer | operator | admin
+}
+
+// Default returns the configuration every file starts from.
+func Default() Config {
+	return Config{
+		Shopify:  Shopify{APIVersion: "2026-07", Plan: "standard"},
+		ERP:      ERP{Driver: "sqlite", DSN: "file:passthrough.db"},
+		Mappings: "./mappings",
+		Mode:     "test",
+		Feeds: Feeds{
+			Orders:    OrdersFeed{Every: Duration(5 * time.Minute), Overlap: Duration(2 * time.Minute), DailyDays: 7},
+			Shipments: ShipmentsFeed{Every: Duration(5 * time.Minute)},
+			Inventory: InventoryFeed{Every: Duration(5 * time.Minute), Mode: "live", DailyAt: "02:00", CatalogEvery: Duration(time.Hour)},
+		},
+		Portal: Portal{Addr: "127.0.0.1:8080"},
+	}
+}
+
+// Load reads and validates the file at path, expanding ${VAR} from the environment.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("open config: %w", err)
+	}
+	defer f.Close()
+	c, err := Parse(f, os.LookupEnv)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse reads a configuration from r over the defaults, expanding ${VAR} with lookup, and
+// validates it.
+func Parse(r io.Reader, lookup func(string) (string, bool)) (Config, error) {
+	src, err := io.ReadAll(r)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	c := Default()
+	if len(bytes.TrimSpace(src)) == 0 {
+		return c, c.Validate()
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return Config{}, fmt.Errorf("parse config: %w", err)
+	}
+	if err := checkFields(&doc, reflect.TypeFor[Config](), ""); err != nil {
+		return Config{}, err
+	}
+	if err := expand(&doc, lookup); err != nil {
+		return Config{}, err
+	}
+	if err := doc.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("parse config: %w", err)
+	}
+	return c, c.Validate()
+}
+
+// checkFields reports a key the configuration does not know, with its line, so a typo such
+// as "evrey: 1m" is an error instead of a silently ignored setting.
+func checkFields(n *yaml.Node, t reflect.Type, path string) error {
+	if n.Kind == yaml.DocumentNode {
+		for _, c := range n.Content {
+			if err := checkFields(c, t, path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := n.Content[i], n.Content[i+1]
+			f, ok := fieldByTag(t, key.Value)
+			if !ok {
+				where := "the top level"
+				if path != "" {
+					where = path
+				}
+				return fmt.Errorf("line %d: unknown field %q in %s", key.Line, key.Value, where)
+			}
+			if err := checkFields(val, f.Type, strings.TrimPrefix(path+"."+key.Value, ".")); err != nil {
+				return err
+			}
+		}
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for i, c := range n.Content {
+			if err := checkFields(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func fieldByTag(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// expand replaces ${VAR} in every scalar value of the document. An unset variable is an
+// error naming the line, so a missing secret is caught at start rather than at first use.
+func expand(n *yaml.Node, lookup func(string) (string, bool)) error {
+	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		var missing []string
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
+			name := envRef.FindStringSubmatch(ref)[1]
+			v, ok := lookup(name)
+			if !ok {
+				missing = append(missing, name)
+			}
+			return v
+		})
+		if len(missing) > 0 {
+			return fmt.Errorf("line %d: environment variable %s is not set", n.Line, strings.Join(missing, ", "))
+		}
+		// The value came from the environment: keep it a string whatever it looks like.
+		n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		if err := expand(c, lookup); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Validate checks the configuration and names the field at fault.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if c.Shopify.Shop != "" && !shopName.MatchString(c.Shopify.Shop) {
+		bad("shopify.shop", "%q is not a shop name (letters, digits and dashes, as in {shop}.myshopify.com)", c.Shopify.Shop)
+	}
+	if c.Shopify.BaseURL != "" && !strings.HasPrefix(c.Shopify.BaseURL, "http://") && !strings.HasPrefix(c.Shopify.BaseURL, "https://") {
+		bad("shopify.base_url", "%q must start with http:// or https://", c.Shopify.BaseURL)
+	}
+	if !apiVersion.MatchString(c.Shopify.APIVersion) {
+		bad("shopify.api_version", "%q is not YYYY-MM or unstable", c.Shopify.APIVersion)
+	}
+	if (c.Shopify.ClientID == "") != (c.Shopify.ClientSecret == "") {
+		bad("shopify.client_secret", "client_id and client_secret go together")
+	}
+	switch c.Shopify.Plan {
+	case "standard", "advanced", "plus":
+	default:
+		bad("shopify.plan", "%q is not one of standard, advanced, plus", c.Shopify.Plan)
+	}
+	switch c.ERP.Driver {
+	case "sqlite", "postgres", "sqlserver":
+	default:
+		bad("erp.driver", "%q is not one of sqlite, postgres, sqlserver", c.ERP.Driver)
+	}
+	if c.ERP.DSN == "" {
+		bad("erp.dsn", "required")
+	}
+	if c.Mappings == "" {
+		bad("mappings", "required")
+	}
+	if c.Mode != "test" && c.Mode != "live" {
+		bad("mode", "%q is not test or live", c.Mode)
+	}
+	minEvery := Duration(time.Second)
+	if c.Feeds.Orders.Every < minEvery {
+		bad("feeds.orders.every", "must be at least 1s")
+	}
+	if c.Feeds.Orders.Overlap < 0 {
+		bad("feeds.orders.overlap", "must not be negative")
+	}
+	if !validClock(c.Feeds.Orders.DailyAt) {
+		bad("feeds.orders.daily_at", "%q is not HH:MM", c.Feeds.Orders.DailyAt)
+	}
+	if c.Feeds.Orders.DailyDays < 0 {
+		bad("feeds.orders.daily_days", "must not be negative")
+	}
+	if c.Feeds.Shipments.Every < minEvery {
+		bad("feeds.shipments.every", "must be at least 1s")
+	}
+	if c.Feeds.Inventory.Every < minEvery {
+		bad("feeds.inventory.every", "must be at least 1s")
+	}
+	switch c.Feeds.Inventory.Mode {
+	case "off", "daily", "live":
+	default:
+		bad("feeds.inventory.mode", "%q is not one of off, daily, live", c.Feeds.Inventory.Mode)
+	}
+	if !validClock(c.Feeds.Inventory.DailyAt) {
+		bad("feeds.inventory.daily_at", "%q is not HH:MM", c.Feeds.Inventory.DailyAt)
+	}
+	if c.Feeds.Inventory.CatalogEvery < minEvery {
+		bad("feeds.inventory.catalog_every", "must be at least 1s")
+	}
+	if c.Portal.SessionKey != "" && len(c.Portal.SessionKey) < 32 {
+		bad("portal.session_key", "must be at least 32 bytes")
+	}
+	seen := map[string]bool{}
+	for i, u := range c.Portal.Users {
+		field := fmt.Sprintf("portal.users[%d]", i)
+		if u.Name == "" {
+			bad(field+".name", "required")
+		} else if seen[u.Name] {
+			bad(field+".name", "%q appears twice", u.Name)
+		}
+		seen[u.Name] = true
+		if !strings.HasPrefix(string(u.PasswordHash), "$2") {
+			bad(field+".password_hash", "must be a bcrypt hash (passthrough hash-password makes one)")
+		}
+		switch u.Role {
+		case "viewer", "operator", "admin":
+		default:
+			bad(field+".role", "%q is not one of viewer, operator, admin", u.Role)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	shopName   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
+	apiVersion = regexp.MustCompile(`^(\d{4}-(01|04|07|10)|unstable)$`)
+)
+
+func validClock(s string) bool {
+	if s == "" {
+		return true
+	}
+	_, err := time.Parse("15:04", s)
+	return err == nil
+}
+
+// Secret is a string that never shows itself in logs, the portal or printed configuration.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from printing the value too.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalText keeps encoders (JSON, YAML) from writing the value.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads the value as written, so decoding is not affected by MarshalText.
+func (s *Secret) UnmarshalText(b []byte) error { *s = Secret(b); return nil }
+
+// Reveal returns the value, for the one place that needs it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Duration is a time.Duration written the Go way in YAML: "5m", "90s", "1h30m".
+type Duration time.Duration
+
+// Std returns the value as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalText writes the duration as "5m0s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads "5m", "90s" and the like.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration like 5m or 90s", b)
+	}
+	*d = Duration(v)
+	return nil
+}

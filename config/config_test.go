@@ -1,0 +1,102 @@
+package config_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough/config"
+)
+
+func env(vars map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := vars[k]; return v, ok }
+}
+
+func TestParseReadsTheDesignExample(t *testing.T) {
+	t.Parallel()
+	src := `
+shopify:
+  shop: example-store
+  base_url: ""
+  access_token: ${SHOPIFY_ACCESS_TOKEN}
+  api_version: "2026-07"
+  webhook_secret: ${SHOPIFY_WEBHOOK_SECRET}
+erp:
+  driver: sqlite
+  dsn: file:passthrough.db
+mappings: ./mappings
+mode: test
+feeds:
+  orders:    { every: 5m }
+  shipments: { every: 5m }
+  inventory: { every: 5m, mode: live, daily_at: "02:00" }
+portal:
+  addr: 127.0.0.1:8080
+`
+	c, err := config.Parse(strings.NewReader(src), env(map[string]string{
+		"SHOPIFY_ACCESS_TOKEN":   "shpat_abc: {not yaml}",
+		"SHOPIFY_WEBHOOK_SECRET": "whsec",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "example-store", c.Shopify.Shop)
+	require.Equal(t, "shpat_abc: {not yaml}", c.Shopify.AccessToken.Reveal(), "a secret that looks like YAML stays a plain string")
+	require.Equal(t, 5*time.Minute, c.Feeds.Orders.Every.Std())
+	require.Equal(t, 2*time.Minute, c.Feeds.Orders.Overlap.Std(), "unset fields keep their defaults")
+	require.Equal(t, "live", c.Feeds.Inventory.Mode)
+}
+
+func TestParseRejectsBadConfigNamingTheField(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		{"unknown driver", "erp: {driver: oracle}", `erp.driver: "oracle" is not one of sqlite, postgres, sqlserver`},
+		{"bad mode", "mode: production", `mode: "production" is not test or live`},
+		{"bad duration", "feeds: {orders: {every: often}}", `"often" is not a duration like 5m or 90s`},
+		{"too short interval", "feeds: {shipments: {every: 10ms}}", `feeds.shipments.every: must be at least 1s`},
+		{"bad daily time", "feeds: {inventory: {daily_at: '25:00'}}", `feeds.inventory.daily_at: "25:00" is not HH:MM`},
+		{"bad api version", "shopify: {api_version: '2026-02'}", `shopify.api_version: "2026-02" is not YYYY-MM or unstable`},
+		{"bad shop", "shopify: {shop: 'evil.example.com/x'}", `shopify.shop: "evil.example.com/x" is not a shop name`},
+		{"typo in a field", "feeds:\n  orders:\n    evrey: 1m\n", `line 3: unknown field "evrey" in feeds.orders`},
+		{"unknown top-level field", "shopfy: {}", `line 1: unknown field "shopfy" in the top level`},
+		{"missing variable", "erp:\n  dsn: ${PT_DSN}\n", `line 2: environment variable PT_DSN is not set`},
+		{"plain password instead of a hash", "portal: {users: [{name: ann, password_hash: hunter2, role: admin}]}", `portal.users[0].password_hash: must be a bcrypt hash`},
+		{"unknown role", "portal: {users: [{name: ann, password_hash: $2a$10$x, role: boss}]}", `portal.users[0].role: "boss" is not one of viewer, operator, admin`},
+		{"not yaml", "shopify: [", "parse config"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Parse(strings.NewReader(tt.src), env(nil))
+			require.Error(t, err)
+			require.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestEmptyConfigIsTheDefault(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse(strings.NewReader(""), env(nil))
+	require.NoError(t, err)
+	require.Equal(t, config.Default(), c)
+}
+
+func TestSecretsNeverPrint(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse(strings.NewReader("shopify:\n  access_token: ${TOK}\nerp:\n  dsn: postgres://u:${PW}@h/db\n"),
+		env(map[string]string{"TOK": "shpat_secret", "PW": "pa55word"}))
+	require.NoError(t, err)
+	js, err := json.Marshal(c)
+	require.NoError(t, err)
+	for _, out := range []string{fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), string(js)} {
+		require.NotContains(t, out, "shpat_secret")
+		require.NotContains(t, out, "pa55word")
+	}
+	require.Equal(t, "postgres://u:pa55word@h/db", c.ERP.DSN.Reveal())
+}

@@ -1,0 +1,123 @@
+// Package passthrough holds the small vocabulary that every part of passthrough shares: how
+// bad a problem with one record is, the rows a mapping produces and the ERP stores, and the
+// columns a staging table has. The parts themselves live in their own packages: the mapping
+// engine in mapping, the outside systems in adapters, the feeds that move records in feeds,
+// the web in portal.
+package passthrough
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Severity says what a record problem needs, after BoostMyShop Connect's three levels.
+type Severity string
+
+const (
+	// SeverityInfo: a business rule said no and nothing is to be done (a test order, an
+	// order cancelled before import).
+	SeverityInfo Severity = "info"
+	// SeverityRetry: the problem will fix itself and the feed tries again on its own (an
+	// order not paid yet, a locked ERP row, Shopify answering 5xx or 429).
+	SeverityRetry Severity = "retry"
+	// SeverityError: a person has to act (an unknown SKU, a mapping expression that failed).
+	// The record stays flagged until it is retried by an operator or the mapping changes.
+	SeverityError Severity = "error"
+)
+
+// Valid reports whether s is one of the three severities.
+func (s Severity) Valid() bool {
+	return s == SeverityInfo || s == SeverityRetry || s == SeverityError
+}
+
+// RecordError rejects one record with a severity and a message a person can read. Feeds
+// record it on that record and carry on with the others.
+type RecordError struct {
+	Severity Severity
+	Message  string
+	Err      error // the cause, when there is one
+}
+
+// Reject returns a RecordError with a formatted message.
+func Reject(sev Severity, format string, args ...any) error {
+	return &RecordError{Severity: sev, Message: fmt.Sprintf(format, args...)}
+}
+
+func (e *RecordError) Error() string {
+	if e.Err != nil && e.Message == "" {
+		return e.Err.Error()
+	}
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// SeverityOf returns the severity carried by err, and false when err carries none.
+func SeverityOf(err error) (Severity, bool) {
+	var re *RecordError
+	if errors.As(err, &re) {
+		return re.Severity, true
+	}
+	return "", false
+}
+
+// Table names a target table and the columns that identify one of its rows.
+type Table struct {
+	Name string
+	Key  []string
+}
+
+// Row is one row for a table: column names in the order the mapping gives them, and their
+// values. Values are nil, string, int64, bool, time.Time or decimal.Decimal
+// (github.com/shopspring/decimal), which every dialect knows how to bind as a parameter.
+type Row struct {
+	Columns []string
+	Values  []any
+}
+
+// Get returns the value of column, and whether the row has that column.
+func (r Row) Get(column string) (any, bool) {
+	for i, c := range r.Columns {
+		if c == column {
+			return r.Values[i], true
+		}
+	}
+	return nil, false
+}
+
+// Set replaces the value of column, or appends the column when the row lacks it.
+func (r *Row) Set(column string, value any) {
+	for i, c := range r.Columns {
+		if c == column {
+			r.Values[i] = value
+			return
+		}
+	}
+	r.Columns = append(r.Columns, column)
+	r.Values = append(r.Values, value)
+}
+
+// ColumnKind is the family a database column type belongs to, which is all a mapping needs
+// to know to check that an expression's result fits.
+type ColumnKind string
+
+const (
+	KindText    ColumnKind = "text"
+	KindInteger ColumnKind = "integer"
+	KindDecimal ColumnKind = "decimal"
+	KindTime    ColumnKind = "time"
+	KindBool    ColumnKind = "bool"
+	KindOther   ColumnKind = "other"
+)
+
+// Column describes one column of a real table, as the database reports it.
+type Column struct {
+	Name      string
+	Kind      ColumnKind
+	DataType  string // the type as the database names it, e.g. nvarchar, numeric, TEXT
+	MaxLength int    // characters for text columns; 0 when unbounded or not text
+	Nullable  bool
+}
