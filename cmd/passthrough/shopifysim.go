@@ -3,10 +3,82 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"strings"
+
+	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 )
 
-// runShopifySim is not written yet; the issue that builds this command replaces this file.
+// seedFiles collects repeated --seed flags.
+type seedFiles []string
+
+func (s *seedFiles) String() string     { return strings.Join(*s, ",") }
+func (s *seedFiles) Set(v string) error { *s = append(*s, v); return nil }
+
+// runShopifySim serves the Shopify simulator on its own until the context ends, for trying
+// passthrough (or anything else) against a store that plays by Shopify's rules.
 func runShopifySim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not built yet")
+	fs := flag.NewFlagSet("shopify-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:9090", "address to listen on")
+	var seeds seedFiles
+	fs.Var(&seeds, "seed", "a JSON file in Shopify's REST shape ({\"orders\":[…]}, {\"products\":[…]}, {\"locations\":[…]}) to load; repeatable")
+	orders := fs.Int("orders", -1, "orders to generate (default 200, or 0 when --seed is given)")
+	skus := fs.Int("skus", 50, "SKUs to generate products for")
+	locations := fs.Int("locations", 2, "locations to generate")
+	token := fs.String("token", "", "the static access token to accept (default: a random one, printed)")
+	shop := fs.String("shop", "passthrough-demo", "the shop's name, as in {shop}.myshopify.com")
+	plan := fs.String("plan", "standard", "the API budget: standard, advanced, plus or off")
+	randomSeed := fs.Uint64("random-seed", 1, "seed for generated data and injected faults")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+
+	opts := []shopifytest.Option{
+		shopifytest.WithShop(*shop), shopifytest.WithToken(*token), shopifytest.WithRandomSeed(*randomSeed),
+		shopifytest.WithSeedFiles(seeds...),
+	}
+	switch p, ok := shopifytest.PlanByName(*plan); {
+	case *plan == "off":
+		opts = append(opts, shopifytest.WithoutRateLimits())
+	case ok:
+		opts = append(opts, shopifytest.WithPlan(p))
+	default:
+		return usagef("--plan %q is not one of standard, advanced, plus, off", *plan)
+	}
+	n := *orders
+	if n < 0 {
+		n = 200
+		if len(seeds) > 0 {
+			n = 0
+		}
+	}
+	if n > 0 || len(seeds) == 0 {
+		if *skus < 1 || *locations < 1 {
+			return usagef("--skus and --locations must be at least 1")
+		}
+		opts = append(opts, shopifytest.WithGenerated(shopifytest.GenOptions{Orders: n, SKUs: *skus, Locations: *locations, Seed: *randomSeed}))
+	}
+
+	srv, err := shopifytest.Start(*addr, opts...)
+	if err != nil {
+		return fmt.Errorf("start the simulator: %w", err)
+	}
+	defer srv.Close()
+	fmt.Fprintf(stdout, "Shopify simulator for %s: %d orders, %d variants, %d locations\n",
+		srv.Domain(), len(srv.OrderIDs()), len(srv.Variants()), len(srv.Locations()))
+	fmt.Fprintf(stdout, "url:   %s\n", srv.URL)
+	fmt.Fprintf(stdout, "token: %s\n", srv.Token)
+	fmt.Fprintf(stdout, "config: shopify: {shop: %s, base_url: %s, access_token: <the token>}\n", srv.Shop, srv.URL)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "stopping")
+	return nil
 }
