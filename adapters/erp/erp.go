@@ -5,16 +5,24 @@
 //
 // Store is implemented once per database, in a package of its own beside this one (erpsqlite,
 // erppostgres, erpmssql), and every implementation passes the one conformance suite in
-// erptest. Callers see only this package's types and sentinel errors, never a driver's.
+// erptest. Callers see only this package's types and sentinel errors, never a driver's;
+// erpopen picks the implementation from the configured driver name.
 //
-// DRAFT CONTRACT: the shape below is what the feeds and the portal are written against. The
-// dialect work may refine it (add methods, add fields); changes of meaning go in its commit.
+// Conventions every implementation keeps:
+//   - Times are written and read in UTC, truncated to the millisecond, which every dialect
+//     stores exactly (SQL Server datetime2(3)); a value read back equals the value written.
+//   - Money and quantities are decimal.Decimal, stored as exact decimals (never floats).
+//   - Column names that come from a mapping are checked against the real table before they
+//     are put in SQL, and quoted; values are always parameters.
+//   - Write transactions that fail for a passing reason (deadlock, busy database) are retried
+//     by the store itself a few times before ErrRetryable reaches the caller.
 package erp
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -37,7 +45,71 @@ var (
 	ErrImported = errors.New("already imported by the ERP")
 	// ErrUnknownColumn: a column named by a mapping is not in the real table.
 	ErrUnknownColumn = errors.New("unknown column")
+	// ErrInvalidValue: a value does not fit its column (too long, NULL where the column
+	// allows none, a type the column cannot hold). The record needs a person; nothing of it
+	// was written, and the database is fine.
+	ErrInvalidValue = errors.New("invalid value")
 )
+
+// Columns of the order header table that are part of the contract with the ERP, whatever
+// the table is called: the key passthrough finds an order by, and the columns the ERP fills
+// when it imports one.
+const (
+	ColShop         = "shop"
+	ColWebOrderID   = "web_order_id"
+	ColImportStatus = "import_status"
+	ColImportError  = "import_error"
+	ColERPOrderNo   = "erp_order_no"
+	// ColCreatedAt and ColUpdatedAt are set by the store when the table has them; values the
+	// mapping gives for them are replaced.
+	ColCreatedAt = "created_at"
+	ColUpdatedAt = "updated_at"
+)
+
+// DefaultHeaderTable is the order header table the ledger reads the ERP's import status from
+// unless WithHeaderTable says otherwise.
+const DefaultHeaderTable = "s_orders"
+
+// Options are the settings every dialect's Open takes.
+type Options struct {
+	// Logger receives retries and other events worth a line; nothing when nil.
+	Logger *slog.Logger
+	// Now is the store's clock for the times it sets itself (ledger, created_at/updated_at).
+	Now func() time.Time
+	// HeaderTable is the staging header joined to the ledger for the ERP's import status.
+	HeaderTable string
+}
+
+// Option changes one of the Options.
+type Option func(*Options)
+
+// WithLogger sends the store's log lines to l.
+func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+
+// WithClock replaces time.Now, so tests can give the ledger exact times.
+func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
+
+// WithHeaderTable names the order header table when a mapping writes headers somewhere other
+// than s_orders. It must have the Col* columns above.
+func WithHeaderTable(name string) Option { return func(o *Options) { o.HeaderTable = name } }
+
+// NewOptions applies opts over the defaults: no logging, time.Now, s_orders.
+func NewOptions(opts ...Option) Options {
+	o := Options{HeaderTable: DefaultHeaderTable, Now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.HeaderTable == "" {
+		o.HeaderTable = DefaultHeaderTable
+	}
+	return o
+}
 
 // Dialect names a database. Conformance tests branch on it where databases really differ and
 // fail on a dialect they do not know, so a new dialect has to declare itself.
@@ -52,20 +124,26 @@ const (
 // Store is everything the feeds and the portal do with the database.
 type Store interface {
 	Dialect() Dialect
-	// Migrate creates or updates the default staging tables and the pt_ tables. Running it
-	// twice changes nothing.
-	Migrate(ctx context.Context) error
+	// Migrate creates or updates the default staging tables and the pt_ tables, and says
+	// which migrations it applied. Running it twice changes nothing. Staging tables the ERP
+	// already has are left as they are.
+	Migrate(ctx context.Context) (MigrateResult, error)
 	Close() error
 
 	// TableColumns reports the real columns of a table (INFORMATION_SCHEMA, PRAGMA), so a
 	// mapping's target columns are checked before anything is written. ErrNotFound when the
-	// table does not exist.
+	// table does not exist. The answer is cached per table until the next Migrate, so a
+	// column the ERP adds later is seen after a restart.
 	TableColumns(ctx context.Context, table string) ([]passthrough.Column, error)
 
 	// OrderStage writes one order in one transaction: the header is inserted or updated by
-	// its key, the order's lines are replaced (never added to), and the ledger entry is
-	// written with them, so the ledger never says "staged" for rows that are not there.
-	// ErrImported when the header exists and the ERP has already imported it.
+	// its key, the order's lines are replaced (never added to: the old lines are deleted by
+	// the header's key), and the ledger entry and a ledger event are written with them, so
+	// the ledger never says "staged" for rows that are not there. ErrImported, and nothing
+	// changed, when the header exists and the ERP has already imported it. A line that
+	// fails rolls the whole order back. Two callers staging the same order at once end with
+	// one header and one set of lines. The header table needs the ColImportStatus column,
+	// a unique key on Header.Key, and the lines table the header's key columns.
 	OrderStage(ctx context.Context, p OrderStageParams) error
 	// OrderHeaderUpdate sets some columns of an existing header (for example the
 	// cancellation columns) and writes the ledger entry, in one transaction. ErrNotFound
@@ -75,28 +153,46 @@ type Store interface {
 	OrderImportStatusList(ctx context.Context, p OrderImportStatusListParams) ([]OrderImportStatus, error)
 
 	// ShipmentListUnsent returns rows of external_order_shipments not yet sent (sync_status
-	// NULL), oldest first, at most Limit.
+	// NULL): the rows of at most Limit shipments, oldest shipment (earliest ship_date, then
+	// shipment id) first, each shipment's rows together in line order. A shipment is never
+	// split across two calls.
 	ShipmentListUnsent(ctx context.Context, p ShipmentListUnsentParams) ([]Shipment, error)
-	// ShipmentMark writes sync_status, sync_error and synced_at on a shipment's rows.
+	// ShipmentMark writes sync_status, sync_error and synced_at on every row of a shipment.
+	// ErrNotFound when the shipment has no rows.
 	ShipmentMark(ctx context.Context, p ShipmentMarkParams) error
 
-	// StockEach calls fn for every row of product_qty_in_stock (changed since a mark, when
-	// given), without holding them all in memory.
+	// StockEach calls fn for every row of product_qty_in_stock (those with updated_at at or
+	// after ChangedSince, when given: at, not after, so a row written in the same millisecond
+	// as the mark is not missed), ordered by item and warehouse, without holding them all in
+	// memory. An error from fn stops the walk and is returned. fn must not wait on another
+	// call to the store that needs the same connection; on an in-memory SQLite database
+	// (one connection) it must not call the store at all.
 	StockEach(ctx context.Context, p StockEachParams, fn func(StockRow) error) error
 
-	// LedgerPut records an order that was seen but not staged (waiting, skipped, failed).
+	// LedgerPut records an order that was seen but not staged (waiting, skipped, failed), or
+	// an operator's decision. It replaces the entry (FirstSeenAt and UpdatedAt are the
+	// store's) and adds a ledger event when status, severity or problem changed, so an
+	// order re-seen every run does not flood its history.
 	LedgerPut(ctx context.Context, e LedgerEntry) error
+	// LedgerGet returns one entry with the ERP's import status; ErrNotFound when unknown.
 	LedgerGet(ctx context.Context, shop string, orderID int64) (LedgerEntry, error)
-	// LedgerList pages through the ledger newest first, by keyset, with filters.
+	// LedgerList pages through one shop's ledger by keyset, most recently updated first (by
+	// order date with a date range), with filters; each filter is served by an index, so a
+	// page costs the same on a million entries. ErrInvalidValue without a shop.
 	LedgerList(ctx context.Context, p LedgerListParams) ([]LedgerEntry, error)
-	// LedgerEventList is an order's history: every status change with its message.
+	// LedgerEventList is an order's history, oldest first: every status change with its
+	// message.
 	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]LedgerEvent, error)
 
+	// ExecutionStart records a feed run as RUNNING and returns it with its id.
 	ExecutionStart(ctx context.Context, p ExecutionStartParams) (Execution, error)
+	// ExecutionFinish records the end of a run; ErrNotFound for an unknown id.
 	ExecutionFinish(ctx context.Context, p ExecutionFinishParams) error
 	ExecutionGet(ctx context.Context, id int64) (Execution, error)
+	// ExecutionList pages through runs newest first.
 	ExecutionList(ctx context.Context, p ExecutionListParams) ([]Execution, error)
 	ProblemAdd(ctx context.Context, p Problem) error
+	// ProblemList pages through record problems newest first.
 	ProblemList(ctx context.Context, p ProblemListParams) ([]Problem, error)
 
 	// WatermarkGet returns ErrNotFound before the first run.
@@ -105,11 +201,21 @@ type Store interface {
 
 	// InventorySentList returns what Shopify last got, per inventory item and location.
 	InventorySentList(ctx context.Context, shop string) ([]InventorySent, error)
-	// InventorySentPut records levels Shopify accepted (or, in test mode, would have got).
+	// InventorySentPut records levels Shopify accepted (or, in test mode, would have got),
+	// all in one transaction.
 	InventorySentPut(ctx context.Context, levels []InventorySent) error
 
+	// SettingGet returns ErrNotFound for a key never set.
 	SettingGet(ctx context.Context, key string) (string, error)
 	SettingSet(ctx context.Context, key, value string) error
+}
+
+// MigrateResult says what Migrate did.
+type MigrateResult struct {
+	// Applied names the migrations run now, in order; empty when the database was current.
+	Applied []string
+	// Version is the schema version after migrating.
+	Version int64
 }
 
 // OrderStageParams is one order's rows as the mapping produced them.
@@ -117,22 +223,24 @@ type OrderStageParams struct {
 	Header    passthrough.Table // e.g. s_orders keyed by shop, web_order_id
 	HeaderRow passthrough.Row
 	Lines     passthrough.Table // e.g. s_order_details keyed by shop, web_order_id, line_no
-	LineRows  []passthrough.Row // each carries the header's key columns
-	Ledger    LedgerEntry
+	LineRows  []passthrough.Row // each carries the header's key columns (filled in when left out)
+	// Ledger is written with the rows; its Status defaults to StatusStaged, and the event
+	// says "staged with N lines" unless Problem says otherwise.
+	Ledger LedgerEntry
 }
 
 // OrderHeaderUpdateParams changes some columns of one staged header.
 type OrderHeaderUpdateParams struct {
 	Header passthrough.Table
 	Row    passthrough.Row // the key columns and the columns to set
-	Ledger LedgerEntry
+	Ledger LedgerEntry     // needs a Status; an event is always added
 }
 
 // OrderImportStatusListParams selects headers by Shopify order id.
 type OrderImportStatusListParams struct {
-	Header   passthrough.Table
+	Header   passthrough.Table // its Name; empty for the store's header table
 	Shop     string
-	OrderIDs []int64
+	OrderIDs []int64 // the answer keeps this order and leaves out orders without a header
 }
 
 // OrderImportStatus is what the ERP side wrote back on a staged header.
@@ -161,8 +269,8 @@ type Shipment struct {
 }
 
 type ShipmentListUnsentParams struct {
-	Shop  string
-	Limit int
+	Shop  string // empty for every shop
+	Limit int    // shipments, not rows; 0 means 100
 }
 
 // ShipmentMarkParams writes the outcome on every row of one shipment.
@@ -216,26 +324,42 @@ type LedgerEntry struct {
 	ShopifyUpdatedAt time.Time
 	FirstSeenAt      time.Time
 	UpdatedAt        time.Time
-	// ImportStatus and ERPOrderNo are read back from the staging header for display.
+	// RunID is the feed execution that wrote the entry (0 for an operator); it is kept as
+	// the entry's last run and recorded on the ledger event.
+	RunID int64
+	// ImportStatus and ERPOrderNo are read back from the staging header for display; they
+	// are never written through the ledger.
 	ImportStatus string
 	ERPOrderNo   string
 }
 
-// LedgerListParams filters and pages the ledger. Pages are keyset: pass the last entry's
-// UpdatedAt and OrderID of the previous page as After.
+// LedgerListParams filters and pages the ledger. Pages are keyset: pass the previous page's
+// last entry's Cursor() as After. Entries come most recently updated first, or, when a date
+// range is given, by order date, newest first, so that every page is read in index order.
+// Empty fields other than Shop do not filter.
 type LedgerListParams struct {
-	Shop     string
+	Shop     string // required: every index of the ledger leads with it
 	Status   string
 	Severity passthrough.Severity
-	From, To time.Time // on OrderDate
-	Search   string    // order name or customer email
-	After    *LedgerCursor
-	Limit    int
+	From, To time.Time // on OrderDate: From <= order date < To
+	// Search matches an order name exactly, with or without its "#" ("1001" finds "#1001"),
+	// or the start of the customer's email, ignoring case ("ANN@" finds "ann@example.com").
+	// Both are index lookups, so a search stays fast on a million entries.
+	Search string
+	After  *LedgerCursor
+	Limit  int // 0 means 50; at most 1000
 }
 
+// LedgerCursor is where the previous page ended.
 type LedgerCursor struct {
 	UpdatedAt time.Time
+	OrderDate time.Time // used when the list has a date range
 	OrderID   int64
+}
+
+// Cursor is the position after e, for LedgerListParams.After.
+func (e LedgerEntry) Cursor() *LedgerCursor {
+	return &LedgerCursor{UpdatedAt: e.UpdatedAt, OrderDate: e.OrderDate, OrderID: e.OrderID}
 }
 
 // LedgerEvent is one step of an order's history.
@@ -295,14 +419,15 @@ type ExecutionFinishParams struct {
 }
 
 type ExecutionListParams struct {
-	Feed     string
-	BeforeID int64 // keyset: 0 for the newest
-	Limit    int
+	Feed     string // empty for every feed
+	BeforeID int64  // keyset: 0 for the newest
+	Limit    int    // 0 means 50
 }
 
 // Problem is one record problem found by one execution.
 type Problem struct {
-	ExecutionID int64
+	ID          int64 // set by the store
+	ExecutionID int64 // 0 when no run found it (an operator, a check)
 	Feed        string
 	Shop        string
 	RecordKey   string // order id, shipment id, SKU@location
@@ -311,11 +436,13 @@ type Problem struct {
 	At          time.Time
 }
 
+// ProblemListParams filters problems; empty fields do not filter.
 type ProblemListParams struct {
 	ExecutionID int64
 	Feed        string
 	RecordKey   string
-	Limit       int
+	BeforeID    int64 // keyset: 0 for the newest
+	Limit       int   // 0 means 100
 }
 
 // InventorySent is the level Shopify last got for one inventory item at one location.

@@ -1,0 +1,268 @@
+package erpmssql
+
+import (
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/DATA-DOG/go-sqlmock"
+	"github.com/golang-sql/civil"
+	mssql "github.com/microsoft/go-mssqldb"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
+)
+
+// passThrough hands parameters to the mock as the dialect bound them (civil.DateTime,
+// mssql.VarChar…), so the tests see the types go-mssqldb would get.
+type passThrough struct{}
+
+func (passThrough) ConvertValue(v any) (driver.Value, error) { return v, nil }
+
+// is matches a parameter of exactly this type and value.
+type is struct{ want any }
+
+func (m is) Match(v driver.Value) bool {
+	return reflect.TypeOf(v) == reflect.TypeOf(m.want) && reflect.DeepEqual(v, m.want)
+}
+
+func (m is) String() string { return fmt.Sprintf("%T %v", m.want, m.want) }
+
+var now = time.Date(2026, 11, 22, 10, 30, 0, 123456789, time.UTC)
+
+// mockStore is a store on go-sqlmock, on a fixed clock.
+func mockStore(t *testing.T) (*Store, sqlmock.Sqlmock) {
+	t.Helper()
+	db, mock, err := sqlmock.New(sqlmock.ValueConverterOption(passThrough{}))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, mock.ExpectationsWereMet())
+		db.Close()
+	})
+	return newStore(db, erp.WithClock(func() time.Time { return now })), mock
+}
+
+// expectColumns answers the introspection of a default table from the migrations' DDL.
+func expectColumns(t *testing.T, mock sqlmock.Sqlmock, table string) {
+	t.Helper()
+	rows := sqlmock.NewRows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "IS_NULLABLE"})
+	for _, c := range migratedTables(t)[table].Columns {
+		var max any
+		if c.Kind == passthrough.KindText {
+			max = int64(c.MaxLength)
+			if c.MaxLength == 0 {
+				max = int64(-1)
+			}
+		}
+		nullable := "NO"
+		if c.Nullable {
+			nullable = "YES"
+		}
+		rows.AddRow(c.Name, c.DataType, max, nullable)
+	}
+	mock.ExpectQuery(regexp.QuoteMeta(Dialect{}.ColumnsQuery())).WithArgs(is{table}).WillReturnRows(rows)
+}
+
+// headerArgs are the parameters of the header statement for erptest.Order: the mapping's
+// values in its order, then updated_at and created_at from the store's clock.
+func headerArgs(p erp.OrderStageParams) []driver.Value {
+	stamp := civil.DateTimeOf(now.Truncate(time.Millisecond))
+	var out []driver.Value
+	for _, v := range p.HeaderRow.Values {
+		switch x := v.(type) {
+		case time.Time:
+			out = append(out, is{civil.DateTimeOf(x)})
+		case decimal.Decimal:
+			out = append(out, is{x.String()})
+		default:
+			out = append(out, is{v})
+		}
+	}
+	return append(out, is{stamp}, is{stamp})
+}
+
+const (
+	headerStage = `IF NOT EXISTS (SELECT 1 FROM [s_orders] WITH (UPDLOCK, HOLDLOCK) WHERE [shop] = @p1 AND [web_order_id] = @p2 AND LTRIM(RTRIM(COALESCE([import_status], N''))) <> N'')`
+	linesDelete = `DELETE FROM [s_order_details] WHERE [shop] = @p1 AND [web_order_id] = @p2`
+	linesInsert = `INSERT INTO [s_order_details] ([shop], [web_order_id], [line_no]`
+	ledgerWrite = `UPDATE pt_order_ledger WITH (UPDLOCK, SERIALIZABLE) SET`
+)
+
+func deadlock() error {
+	return mssql.Error{Number: 1205, Class: 13, Message: "Transaction (Process ID 61) was deadlocked on lock resources with another process and has been chosen as the deadlock victim. Rerun the transaction."}
+}
+
+// expectStaged expects one attempt at staging p that gets as far as the ledger.
+func expectStaged(mock sqlmock.Sqlmock, p erp.OrderStageParams) {
+	mock.ExpectBegin()
+	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WithArgs(headerArgs(p)...).WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(1)))
+	mock.ExpectExec(regexp.QuoteMeta(linesDelete)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnResult(sqlmock.NewResult(0, 2))
+	mock.ExpectExec(regexp.QuoteMeta(linesInsert)).WillReturnResult(sqlmock.NewResult(0, 3))
+}
+
+func TestOrderStageSendsItsStatementsInOrderInOneTransaction(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	p := erptest.Order("acme", 1001, 3)
+	expectColumns(t, mock, "s_orders")
+	expectColumns(t, mock, "s_order_details")
+	expectStaged(mock, p)
+	mock.ExpectExec(regexp.QuoteMeta(ledgerWrite)+`(.|\n)*INSERT INTO pt_ledger_events`).
+		WithArgs(is{"acme"}, is{int64(1001)}, is{"#1001"}, is{civil.DateTimeOf(p.Ledger.OrderDate)}, is{"Bob Norman"},
+			is{"Buyer1001@Example.com"}, is{"buyer1001@example.com"}, is{"254.98"}, is{"USD"}, is{erp.StatusStaged}, is{""}, is{""},
+			is{int64(0)}, is{p.Ledger.PayloadHash}, is{civil.DateTimeOf(p.Ledger.ShopifyUpdatedAt)}, is{nil},
+			is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{string(p.Ledger.Payload)},
+			is{"acme"}, is{int64(1001)}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{erp.StatusStaged}, is{""},
+			is{"staged with 3 lines"}, is{nil}).
+		WillReturnResult(sqlmock.NewResult(0, 2))
+	mock.ExpectCommit()
+	require.NoError(t, s.OrderStage(t.Context(), p))
+}
+
+func TestOrderStageRetriesADeadlockVictimWholeAndSucceeds(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	p := erptest.Order("acme", 1001, 3)
+	expectColumns(t, mock, "s_orders")
+	expectColumns(t, mock, "s_order_details")
+	mock.ExpectBegin()
+	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WillReturnError(deadlock())
+	mock.ExpectRollback()
+	expectStaged(mock, p)
+	mock.ExpectExec(regexp.QuoteMeta(ledgerWrite)).WillReturnError(deadlock())
+	mock.ExpectRollback()
+	expectStaged(mock, p)
+	mock.ExpectExec(regexp.QuoteMeta(ledgerWrite)).WillReturnResult(sqlmock.NewResult(0, 2))
+	mock.ExpectCommit()
+	require.NoError(t, s.OrderStage(t.Context(), p))
+}
+
+func TestOrderStageGivesUpAfterThreeDeadlocksWithErrRetryable(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	expectColumns(t, mock, "s_orders")
+	expectColumns(t, mock, "s_order_details")
+	for range 3 {
+		mock.ExpectBegin()
+		mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WillReturnError(deadlock())
+		mock.ExpectRollback()
+	}
+	err := s.OrderStage(t.Context(), erptest.Order("acme", 1001, 3))
+	require.ErrorIs(t, err, erp.ErrRetryable)
+	require.ErrorContains(t, err, "deadlock victim")
+}
+
+func TestOrderStageOfAnImportedOrderRollsBackWithErrImported(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	expectColumns(t, mock, "s_orders")
+	expectColumns(t, mock, "s_order_details")
+	mock.ExpectBegin()
+	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WillReturnRows(sqlmock.NewRows([]string{""}))
+	mock.ExpectRollback()
+	require.ErrorIs(t, s.OrderStage(t.Context(), erptest.Order("acme", 1001, 3)), erp.ErrImported)
+}
+
+func TestOrderStageRollsBackWhenALineFails(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	p := erptest.Order("acme", 1001, 3)
+	expectColumns(t, mock, "s_orders")
+	expectColumns(t, mock, "s_order_details")
+	mock.ExpectBegin()
+	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(1)))
+	mock.ExpectExec(regexp.QuoteMeta(linesDelete)).WillReturnResult(sqlmock.NewResult(0, 0))
+	mock.ExpectExec(regexp.QuoteMeta(linesInsert)).WillReturnError(mssql.Error{Number: 515, Message: "Cannot insert the value NULL into column 'item_code', table 'erp.dbo.s_order_details'; column does not allow nulls. INSERT fails."})
+	mock.ExpectRollback()
+	err := s.OrderStage(t.Context(), p)
+	require.ErrorIs(t, err, erp.ErrInvalidValue)
+	require.ErrorContains(t, err, "item_code")
+}
+
+func TestACommitWhoseConnectionBrokeIsNotRunAgain(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	mock.ExpectBegin()
+	mock.ExpectExec(regexp.QuoteMeta("UPDATE pt_settings WITH (UPDLOCK, SERIALIZABLE) SET value = @p2 WHERE name = @p1;\nIF @@ROWCOUNT = 0\n    INSERT INTO pt_settings (name, value) VALUES (@p1, @p2);")).
+		WithArgs(is{"mode"}, is{"live"}).WillReturnResult(sqlmock.NewResult(0, 1))
+	mock.ExpectCommit().WillReturnError(driver.ErrBadConn)
+	err := s.SettingSet(t.Context(), "mode", "live")
+	require.ErrorIs(t, err, erp.ErrRetryable)
+	require.ErrorContains(t, err, "commit outcome unknown")
+}
+
+func TestShipmentMarkCountsRowsWithRowCountAndReportsAMissingShipment(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	q := regexp.QuoteMeta("UPDATE external_order_shipments SET sync_status = @p1, sync_error = @p2, synced_at = @p3 WHERE shipment_id = @p4;\nSELECT @@ROWCOUNT")
+	at := time.Date(2026, 11, 22, 12, 0, 0, 42000000, time.UTC)
+	mock.ExpectQuery(q).WithArgs(is{"sent"}, is{nil}, is{civil.DateTimeOf(at)}, is{"SH-1"}).
+		WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(3)))
+	mock.ExpectQuery(q).WithArgs(is{"error"}, is{"422 already fulfilled"}, is{civil.DateTimeOf(at)}, is{"SH-404"}).
+		WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(0)))
+	require.NoError(t, s.ShipmentMark(t.Context(), erp.ShipmentMarkParams{ShipmentID: "SH-1", Status: "sent", At: at}))
+	require.ErrorIs(t, s.ShipmentMark(t.Context(), erp.ShipmentMarkParams{ShipmentID: "SH-404", Status: "error", Error: "422 already fulfilled", At: at}), erp.ErrNotFound)
+}
+
+func TestExecutionStartReadsTheIDFromOutputInserted(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	mock.ExpectQuery(regexp.QuoteMeta("INSERT INTO pt_feed_executions (feed, shop, run_trigger, started_at, outcome) OUTPUT INSERTED.id VALUES (@p1, @p2, @p3, @p4, @p5)")).
+		WithArgs(is{"orders"}, is{"acme"}, is{"schedule"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{erp.OutcomeRunning}).
+		WillReturnRows(sqlmock.NewRows([]string{"id"}).AddRow(int64(41)))
+	e, err := s.ExecutionStart(t.Context(), erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule"})
+	require.NoError(t, err)
+	require.EqualValues(t, 41, e.ID)
+}
+
+func TestWritesMapSQLServerErrorsOntoTheStoreSentinels(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		number int32
+		want   error
+	}{
+		{2627, erp.ErrDuplicate},
+		{2601, erp.ErrDuplicate},
+		{1205, erp.ErrRetryable},
+		{1222, erp.ErrRetryable},
+		{515, erp.ErrInvalidValue},
+		{2628, erp.ErrInvalidValue},
+		{8152, erp.ErrInvalidValue},
+		{8115, erp.ErrInvalidValue},
+	} {
+		t.Run(fmt.Sprintf("error %d is %v", tc.number, tc.want), func(t *testing.T) {
+			t.Parallel()
+			s, mock := mockStore(t)
+			sqlErr := mssql.Error{Number: tc.number, Message: fmt.Sprintf("server error %d", tc.number)}
+			// ProblemAdd is one statement and never retried: one expectation is enough.
+			mock.ExpectExec(regexp.QuoteMeta("INSERT INTO pt_problems")).WillReturnError(sqlErr)
+			err := s.ProblemAdd(t.Context(), erp.Problem{Feed: "orders", Severity: passthrough.SeverityError, RecordKey: "1001"})
+			require.ErrorIs(t, err, tc.want)
+			var got mssql.Error
+			require.ErrorAs(t, err, &got, "the driver's error stays in the chain for its message")
+			require.Equal(t, tc.number, got.Number)
+		})
+	}
+	require.NoError(t, Dialect{}.Classify(mssql.Error{Number: 208}), "an unknown object is no sentinel")
+	require.NoError(t, Dialect{}.Classify(sql.ErrNoRows))
+}
+
+func TestALockTimeoutIsRetriedInsideTheTransaction(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	q := regexp.QuoteMeta("UPDATE pt_watermarks WITH (UPDLOCK, SERIALIZABLE) SET mark_at = @p3 WHERE shop = @p1 AND feed = @p2;")
+	mock.ExpectBegin()
+	mock.ExpectExec(q).WillReturnError(mssql.Error{Number: 1222, Message: "Lock request time out period exceeded."})
+	mock.ExpectRollback()
+	mock.ExpectBegin()
+	mock.ExpectExec(q).WithArgs(is{"acme"}, is{"orders"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}).WillReturnResult(sqlmock.NewResult(0, 1))
+	mock.ExpectCommit()
+	require.NoError(t, s.WatermarkSet(t.Context(), "acme", "orders", now))
+}

@@ -1,0 +1,182 @@
+// Package erppostgres is the ERP store on PostgreSQL through pgx v5's database/sql driver:
+// a second real server for the staging tables, and the stand-in for a server database in
+// tests. Tables live in the connection's current schema (its search_path).
+package erppostgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the dialect's goose migrations.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the folder is embedded above; it cannot be missing
+	}
+	return sub
+}
+
+// Store is the PostgreSQL implementation of erp.Store.
+type Store struct{ *sqlstore.Store }
+
+// Open connects to the database at dsn, a URL (postgres://user@host:5432/db?sslmode=…) or
+// key=value string as pgx reads them. It does not migrate.
+func Open(ctx context.Context, dsn string, opts ...erp.Option) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(20)
+	db.SetConnMaxLifetime(30 * time.Minute)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &Store{sqlstore.New(db, Dialect{}, opts...)}, nil
+}
+
+// Dialect is PostgreSQL's way of doing what the store does.
+type Dialect struct{}
+
+var _ sqlstore.Dialect = Dialect{}
+
+func (Dialect) Name() erp.Dialect { return erp.DialectPostgres }
+
+func (Dialect) Placeholder(i int) string { return "$" + strconv.Itoa(i) }
+
+func (Dialect) Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+func (Dialect) Limit(ph string) string { return " LIMIT " + ph }
+
+func (d Dialect) Upsert(table string, key, cols, insertOnly []string) string {
+	return sqlstore.OnConflictUpsert(d, table, key, cols, insertOnly)
+}
+
+func (d Dialect) UpsertUnlessImported(table string, key, cols, insertOnly []string, status string) string {
+	return sqlstore.OnConflictUpsertUnlessImported(d, table, key, cols, insertOnly, status)
+}
+
+// SelectForUpdate locks an existing row. A missing one cannot be locked; a concurrent
+// insert of the same key then waits in the upsert's ON CONFLICT instead.
+func (Dialect) SelectForUpdate(table string, cols []string, where string) string {
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + where + " FOR UPDATE"
+}
+
+func (d Dialect) InsertID(table string, cols []string, id string) string {
+	ph := make([]string, len(cols))
+	for i := range cols {
+		ph[i] = d.Placeholder(i + 1)
+	}
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(ph, ", ") + ") RETURNING " + id
+}
+
+// Combine runs first as a data-modifying WITH, which PostgreSQL executes to completion
+// before the statement ends whether or not second reads it.
+func (Dialect) Combine(first, second string) string {
+	return "WITH first AS (" + first + ") " + second
+}
+
+// Prepare leaves it to pgx, which prepares and caches every statement per connection.
+func (Dialect) Prepare() bool { return false }
+
+func (Dialect) RowCount() string { return "" }
+
+func (Dialect) ColumnsQuery() string {
+	return "SELECT column_name::text, data_type::text, character_maximum_length::int, is_nullable::text" +
+		" FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+}
+
+func (Dialect) Column(name, dataType string, maxLength sql.NullInt64, nullable bool) passthrough.Column {
+	c := passthrough.Column{Name: name, DataType: dataType, Nullable: nullable}
+	switch dataType {
+	case "character varying", "character", "text", "citext":
+		c.Kind = passthrough.KindText
+		c.MaxLength = int(maxLength.Int64)
+	case "smallint", "integer", "bigint":
+		c.Kind = passthrough.KindInteger
+	case "numeric", "real", "double precision", "money":
+		c.Kind = passthrough.KindDecimal
+	case "timestamp with time zone", "timestamp without time zone", "date":
+		c.Kind = passthrough.KindTime
+	case "boolean":
+		c.Kind = passthrough.KindBool
+	default:
+		c.Kind = passthrough.KindOther
+	}
+	return c
+}
+
+// TextLength counts characters, as varchar(n) does.
+func (Dialect) TextLength(_ passthrough.Column, s string) int { return utf8.RuneCountInString(s) }
+
+// Bind passes values as they are: pgx encodes strings, integers, booleans, times and
+// decimal.Decimal (through its Valuer, as exact text) for the server to convert.
+func (Dialect) Bind(_ passthrough.Column, v any) any { return v }
+
+// PrefixEnd sorts after every character under the "C" collation of search_email.
+func (Dialect) PrefixEnd() string { return "\U0010FFFF" }
+
+func (Dialect) Classify(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505":
+			return erp.ErrDuplicate
+		case pe.Code == "40P01", pe.Code == "40001", pe.Code == "55P03", pe.Code == "53300",
+			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", strings.HasPrefix(pe.Code, "08"):
+			// deadlock, serialization failure, lock not available, too many connections,
+			// server shutting down or starting, connection exceptions
+			return erp.ErrRetryable
+		case pe.Code == "23502", pe.Code == "23514", strings.HasPrefix(pe.Code, "22"):
+			// NOT NULL, CHECK, and data exceptions: too long, out of range, bad text
+			// (a NUL character), invalid format
+			return erp.ErrInvalidValue
+		}
+		return nil
+	}
+	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return erp.ErrRetryable
+	}
+	return nil
+}
+
+func (Dialect) Migrations() sqlstore.Migrations {
+	return sqlstore.Migrations{Dialect: goose.DialectPostgres, FS: Migrations(), Locker: schemaLocker}
+}
+
+// schemaLocker takes an advisory lock named after the current schema, so two processes
+// migrating one schema go one after the other while migrations of other schemas in the
+// same database do not wait for them.
+func schemaLocker(ctx context.Context, db *sql.DB) (lock.SessionLocker, error) {
+	var schema string
+	if err := db.QueryRowContext(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return nil, fmt.Errorf("read current schema: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("passthrough migrate " + schema))
+	return lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())), lock.WithLockTimeout(1, 300))
+}

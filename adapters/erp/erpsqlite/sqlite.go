@@ -1,0 +1,240 @@
+// Package erpsqlite is the ERP store on an embedded SQLite file (modernc.org/sqlite, pure
+// Go, no cgo): the default for `passthrough demo` and for tests that need no server.
+//
+// Open makes the connection safe for several writers whatever the DSN says: WAL, a busy
+// timeout and BEGIN IMMEDIATE transactions (a deferred transaction that reads and then
+// writes cannot wait for the lock and fails with "database is locked"), foreign keys on.
+// Money is kept as exact decimal text and times as UTC text "YYYY-MM-DD HH:MM:SS.SSS".
+package erpsqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/pressly/goose/v3"
+	"github.com/shopspring/decimal"
+	"modernc.org/sqlite"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations are the dialect's goose migrations.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the folder is embedded above; it cannot be missing
+	}
+	return sub
+}
+
+// Store is the SQLite implementation of erp.Store.
+type Store struct{ *sqlstore.Store }
+
+// Open opens (creating it if needed) the SQLite database at dsn, e.g. "file:passthrough.db"
+// or "passthrough.db". It does not migrate.
+func Open(ctx context.Context, dsn string, opts ...erp.Option) (*Store, error) {
+	full, memory, err := withSettings(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db, err := sql.Open("sqlite", full)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	if memory {
+		// Every connection to ":memory:" is a database of its own; keep to one.
+		db.SetMaxOpenConns(1)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return &Store{sqlstore.New(db, Dialect{}, opts...)}, nil
+}
+
+// withSettings adds what concurrent writers need to the DSN: a busy timeout, WAL and
+// synchronous=NORMAL unless the DSN chose otherwise, and always foreign keys and
+// immediate transactions.
+func withSettings(dsn string) (string, bool, error) {
+	name, rawQuery, _ := strings.Cut(dsn, "?")
+	if name == "" {
+		return "", false, errors.New("the DSN names no database file")
+	}
+	q, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", false, fmt.Errorf("read DSN parameters: %w", err)
+	}
+	has := func(pragma string, keys ...string) bool {
+		for _, k := range keys {
+			if q.Has(k) {
+				return true
+			}
+		}
+		for _, p := range q["_pragma"] {
+			if strings.HasPrefix(strings.ToLower(strings.TrimSpace(p)), pragma) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has("busy_timeout", "_busy_timeout", "_timeout") {
+		q.Add("_pragma", "busy_timeout(10000)")
+	}
+	if !has("journal_mode", "_journal_mode", "_journal") {
+		q.Add("_pragma", "journal_mode(WAL)")
+	}
+	if !has("synchronous", "_synchronous", "_sync") {
+		q.Add("_pragma", "synchronous(NORMAL)")
+	}
+	q.Del("_fk")
+	q.Set("_foreign_keys", "1")
+	q.Set("_txlock", "immediate")
+	memory := strings.Contains(name, ":memory:") || q.Get("mode") == "memory"
+	return name + "?" + q.Encode(), memory, nil
+}
+
+// Dialect is SQLite's way of doing what the store does.
+type Dialect struct{}
+
+var _ sqlstore.Dialect = Dialect{}
+
+func (Dialect) Name() erp.Dialect { return erp.DialectSQLite }
+
+func (Dialect) Placeholder(int) string { return "?" }
+
+func (Dialect) Quote(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
+
+func (Dialect) Limit(ph string) string { return " LIMIT " + ph }
+
+func (d Dialect) Upsert(table string, key, cols, insertOnly []string) string {
+	return sqlstore.OnConflictUpsert(d, table, key, cols, insertOnly)
+}
+
+func (d Dialect) UpsertUnlessImported(table string, key, cols, insertOnly []string, status string) string {
+	return sqlstore.OnConflictUpsertUnlessImported(d, table, key, cols, insertOnly, status)
+}
+
+// SelectForUpdate needs no lock of its own: every transaction began IMMEDIATE and holds
+// the database's write lock already.
+func (Dialect) SelectForUpdate(table string, cols []string, where string) string {
+	return "SELECT " + strings.Join(cols, ", ") + " FROM " + table + " WHERE " + where
+}
+
+func (Dialect) InsertID(table string, cols []string, id string) string {
+	ph := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + ph + ") RETURNING " + id
+}
+
+// Combine answers "": SQLite runs one statement at a time, and a statement costs no round
+// trip anyway.
+func (Dialect) Combine(string, string) string { return "" }
+
+// Prepare keeps statements: SQLite spends more time parsing a wide INSERT than running it.
+func (Dialect) Prepare() bool { return true }
+
+func (Dialect) RowCount() string { return "" }
+
+func (Dialect) ColumnsQuery() string {
+	return `SELECT name, type, NULL, CASE WHEN "notnull" = 0 AND pk = 0 THEN 'YES' ELSE 'NO' END FROM pragma_table_info(?) ORDER BY cid`
+}
+
+// Column reads SQLite's declared type the way SQLite's affinity rules do, except that
+// DECIMAL_TEXT (TEXT affinity, holding exact decimals) is a decimal and BOOLEAN a bool.
+func (Dialect) Column(name, dataType string, _ sql.NullInt64, nullable bool) passthrough.Column {
+	c := passthrough.Column{Name: name, DataType: dataType, Nullable: nullable}
+	t := strings.ToUpper(dataType)
+	has := func(parts ...string) bool {
+		for _, p := range parts {
+			if strings.Contains(t, p) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case has("BOOL"):
+		c.Kind = passthrough.KindBool
+	case has("DATE", "TIME"):
+		c.Kind = passthrough.KindTime
+	case has("DEC", "NUMERIC", "MONEY", "REAL", "FLOA", "DOUB"):
+		c.Kind = passthrough.KindDecimal
+	case has("INT"):
+		c.Kind = passthrough.KindInteger
+	case has("CHAR", "TEXT", "CLOB"):
+		c.Kind = passthrough.KindText
+		c.MaxLength = sqlstore.TypeLength(dataType)
+	default:
+		c.Kind = passthrough.KindOther
+	}
+	return c
+}
+
+func (Dialect) TextLength(_ passthrough.Column, s string) int { return utf8.RuneCountInString(s) }
+
+// Bind writes times as sortable UTC text, decimals as exact text and booleans as 0/1.
+func (Dialect) Bind(_ passthrough.Column, v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC().Format(sqlstore.TimeFormat)
+	case decimal.Decimal:
+		return x.String()
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	}
+	return v
+}
+
+// PrefixEnd sorts after every character in SQLite's default (byte-wise) order.
+func (Dialect) PrefixEnd() string { return "\U0010FFFF" }
+
+// SQLite result codes the store tells apart (sqlite.org/rescode.html).
+const (
+	codeBusy             = 5
+	codeLocked           = 6
+	codeTooBig           = 18
+	codeConstraintCheck  = 275
+	codeConstraintNull   = 1299
+	codeConstraintPK     = 1555
+	codeConstraintUnique = 2067
+	codeConstraintType   = 3091
+)
+
+func (Dialect) Classify(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch se.Code() {
+	case codeConstraintUnique, codeConstraintPK:
+		return erp.ErrDuplicate
+	case codeConstraintNull, codeConstraintCheck, codeConstraintType:
+		return erp.ErrInvalidValue
+	}
+	switch se.Code() & 0xff {
+	case codeBusy, codeLocked:
+		return erp.ErrRetryable
+	case codeTooBig:
+		return erp.ErrInvalidValue
+	}
+	return nil
+}
+
+func (Dialect) Migrations() sqlstore.Migrations {
+	return sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: Migrations()}
+}

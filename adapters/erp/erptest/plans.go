@@ -1,0 +1,33 @@
+package erptest
+
+import (
+	"time"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// LedgerPages are the ledger pages the portal asks for, one per filter it offers (and a
+// later page of each, by keyset), for the dialects' plan tests and benchmarks. They fit the
+// rows of a ledger filled as the dialect tests fill theirs: order ids 1…n, one per second
+// from 2026-01-01, order dates over 300 days, five statuses, some severities, emails
+// c<id>@example.com.
+func LedgerPages() map[string]erp.LedgerListParams {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cursor := &erp.LedgerCursor{UpdatedAt: start.Add(50000 * time.Second), OrderDate: start.AddDate(0, 0, 101), OrderID: 50000}
+	pages := map[string]erp.LedgerListParams{
+		"newest":       {Shop: "acme", Limit: 50},
+		"status":       {Shop: "acme", Status: erp.StatusFailed, Limit: 50},
+		"severity":     {Shop: "acme", Severity: passthrough.SeverityError, Limit: 50},
+		"order date":   {Shop: "acme", From: start.AddDate(0, 0, 100), To: start.AddDate(0, 0, 101), Limit: 50},
+		"order name":   {Shop: "acme", Search: "#4242", Limit: 50},
+		"email prefix": {Shop: "acme", Search: "C4242", Limit: 50},
+	}
+	out := map[string]erp.LedgerListParams{}
+	for name, p := range pages {
+		out[name] = p
+		p.After = cursor
+		out[name+", later page"] = p
+	}
+	return out
+}

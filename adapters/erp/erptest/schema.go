@@ -1,0 +1,156 @@
+package erptest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// DefaultTables are the staging tables of DESIGN.md §3 as every dialect's migrations must
+// create them: same columns in the same order, same kinds, lengths and nullability. The
+// type names differ per database and are left out.
+var DefaultTables = map[string][]passthrough.Column{
+	"s_orders": {
+		text("shop", 100, false), integer64("web_order_id", false), text("order_number", 50, true), when("order_date", true),
+		text("customer_no", 20, true), text("customer_email", 255, true),
+		text("bill_to_name", 100, true), text("bill_to_address1", 100, true), text("bill_to_address2", 100, true),
+		text("bill_to_city", 50, true), text("bill_to_state", 50, true), text("bill_to_zip", 20, true),
+		text("bill_to_country", 50, true), text("bill_to_phone", 50, true),
+		text("ship_to_name", 100, true), text("ship_to_address1", 100, true), text("ship_to_address2", 100, true),
+		text("ship_to_city", 50, true), text("ship_to_state", 50, true), text("ship_to_zip", 20, true),
+		text("ship_to_country", 50, true), text("ship_to_phone", 50, true),
+		text("payment_terms", 20, true), text("salesperson_no", 20, true), text("customer_division", 10, true),
+		text("order_type", 10, true), text("hold_code", 10, true), text("tax_schedule", 20, true),
+		text("print_pick_sheet", 1, true), text("print_sales_order", 1, true), text("ship_via", 50, true),
+		money("freight_amount", true), money("discount_amount", true), money("tax_amount", true), money("order_total", true),
+		text("currency", 3, true), text("comment", 2000, true), flag("cancelled", false),
+		text("import_status", 20, true), text("import_error", 1000, true), text("erp_order_no", 20, true),
+		when("created_at", false), when("updated_at", false),
+	},
+	"s_order_details": {
+		text("shop", 100, false), integer64("web_order_id", false), integer64("line_no", false), integer64("line_item_id", true),
+		text("item_code", 30, false), text("description", 255, true), integer64("quantity", false),
+		money("unit_price", true), money("discount_amount", true), money("tax_amount", true), money("extension", true),
+		text("warehouse_code", 10, true),
+	},
+	"external_order_shipments": {
+		text("shipment_id", 50, false), integer64("line_no", false), text("shop", 100, false), integer64("web_order_id", false),
+		text("item_code", 30, false), integer64("quantity", false), text("tracking_number", 100, true),
+		text("carrier", 50, true), text("tracking_url", 500, true), when("ship_date", true),
+		text("sync_status", 10, true), text("sync_error", 1000, true), when("synced_at", true),
+	},
+	"product_qty_in_stock": {
+		text("item_code", 30, false), text("warehouse_code", 10, false), money("qty_on_hand", false),
+		money("qty_committed", false), money("qty_available", false), when("updated_at", false),
+	},
+}
+
+// PassthroughTables are passthrough's own tables.
+var PassthroughTables = []string{"pt_order_ledger", "pt_ledger_events", "pt_feed_executions", "pt_problems",
+	"pt_watermarks", "pt_inventory_sent", "pt_settings"}
+
+func text(name string, n int, null bool) passthrough.Column {
+	return passthrough.Column{Name: name, Kind: passthrough.KindText, MaxLength: n, Nullable: null}
+}
+
+func integer64(name string, null bool) passthrough.Column {
+	return passthrough.Column{Name: name, Kind: passthrough.KindInteger, Nullable: null}
+}
+
+func money(name string, null bool) passthrough.Column {
+	return passthrough.Column{Name: name, Kind: passthrough.KindDecimal, Nullable: null}
+}
+
+func when(name string, null bool) passthrough.Column {
+	return passthrough.Column{Name: name, Kind: passthrough.KindTime, Nullable: null}
+}
+
+func flag(name string, null bool) passthrough.Column {
+	return passthrough.Column{Name: name, Kind: passthrough.KindBool, Nullable: null}
+}
+
+func runSchema(t *testing.T, open Opener) {
+	t.Run("the dialect is one the suite knows", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		require.Contains(t, []erp.Dialect{erp.DialectSQLite, erp.DialectPostgres, erp.DialectSQLServer}, s.Dialect())
+	})
+
+	t.Run("Migrate creates the staging tables with the documented columns", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		for table, want := range DefaultTables {
+			got, err := b.store.TableColumns(b.ctx, table)
+			require.NoError(t, err, table)
+			for i := range got {
+				require.NotEmpty(t, got[i].DataType, "%s.%s has a type name", table, got[i].Name)
+				got[i].DataType = ""
+			}
+			require.Equal(t, want, got, table)
+		}
+	})
+
+	t.Run("Migrate creates passthrough's own tables", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		for _, table := range PassthroughTables {
+			cols, err := b.store.TableColumns(b.ctx, table)
+			require.NoError(t, err, table)
+			require.NotEmpty(t, cols, table)
+		}
+	})
+
+	t.Run("Migrate twice changes nothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		before, err := b.store.TableColumns(b.ctx, "s_orders")
+		require.NoError(t, err)
+		first := b.count(t, "SELECT COUNT(*) FROM pt_goose_db_version")
+
+		res, err := b.store.Migrate(b.ctx)
+		require.NoError(t, err)
+		require.Empty(t, res.Applied)
+		require.EqualValues(t, 2, res.Version)
+		require.Equal(t, first, b.count(t, "SELECT COUNT(*) FROM pt_goose_db_version"))
+		after, err := b.store.TableColumns(b.ctx, "s_orders")
+		require.NoError(t, err)
+		require.Equal(t, before, after)
+	})
+
+	t.Run("Migrate keeps staging tables the ERP already has", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		b := &bundle{ctx: t.Context(), store: s, d: s.Dialect()}
+		switch b.d {
+		case erp.DialectSQLite, erp.DialectPostgres:
+			b.exec(t, `CREATE TABLE s_orders (shop VARCHAR(100) NOT NULL, web_order_id BIGINT NOT NULL, import_status VARCHAR(20), erp_batch VARCHAR(10), PRIMARY KEY (shop, web_order_id))`)
+		case erp.DialectSQLServer:
+			b.exec(t, `CREATE TABLE s_orders (shop nvarchar(100) NOT NULL, web_order_id bigint NOT NULL, import_status nvarchar(20), erp_batch nvarchar(10), PRIMARY KEY (shop, web_order_id))`)
+		default:
+			t.Fatalf("the suite does not know dialect %q", b.d)
+		}
+		res, err := s.Migrate(b.ctx)
+		require.NoError(t, err)
+		require.Equal(t, []string{"00001_staging_tables.sql", "00002_passthrough_tables.sql"}, res.Applied)
+		cols, err := s.TableColumns(b.ctx, "s_orders")
+		require.NoError(t, err)
+		require.Len(t, cols, 4, "the ERP's own s_orders is left as it was")
+		require.Equal(t, "erp_batch", cols[3].Name)
+		_, err = s.TableColumns(b.ctx, "s_order_details")
+		require.NoError(t, err, "the missing tables are created")
+	})
+
+	t.Run("TableColumns of a missing table is ErrNotFound", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		for _, name := range []string{"no_such_table", `s_orders"; DROP TABLE s_orders; --`, "s_orders]; DROP TABLE s_orders; --"} {
+			_, err := b.store.TableColumns(b.ctx, name)
+			require.ErrorIs(t, err, erp.ErrNotFound, name)
+		}
+		_, err := b.store.TableColumns(b.ctx, "s_orders")
+		require.NoError(t, err, "s_orders is still there")
+	})
+}

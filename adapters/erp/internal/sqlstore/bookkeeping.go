@@ -1,0 +1,258 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// ExecutionStart records a run as RUNNING.
+func (s *Store) ExecutionStart(ctx context.Context, p erp.ExecutionStartParams) (erp.Execution, error) {
+	if p.Feed == "" {
+		return erp.Execution{}, fmt.Errorf("start execution: no feed named: %w", erp.ErrInvalidValue)
+	}
+	if p.At.IsZero() {
+		p.At = s.clock()
+	}
+	st := s.st.ExecutionStart(p)
+	var id int64
+	// Not retried: had the insert reached the database before the failure, a second run
+	// would be recorded twice.
+	if err := s.queryRow(ctx, nil, st).Scan(&id); err != nil {
+		return erp.Execution{}, fmt.Errorf("start execution of %s: %w", p.Feed, s.mapErr(err))
+	}
+	return erp.Execution{ID: id, Feed: p.Feed, Shop: p.Shop, Trigger: p.Trigger, StartedAt: Normalize(p.At), Outcome: erp.OutcomeRunning}, nil
+}
+
+// ExecutionFinish records how a run ended.
+func (s *Store) ExecutionFinish(ctx context.Context, p erp.ExecutionFinishParams) error {
+	if p.At.IsZero() {
+		p.At = s.clock()
+	}
+	st := s.st.ExecutionFinish(p)
+	var n int64
+	err := s.retry(ctx, "finish execution", func(ctx context.Context) (err error) {
+		n, err = s.exec(ctx, nil, st)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("finish execution %d: %w", p.ID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("execution %d: %w", p.ID, erp.ErrNotFound)
+	}
+	return nil
+}
+
+// ExecutionGet reads one run.
+func (s *Store) ExecutionGet(ctx context.Context, id int64) (erp.Execution, error) {
+	out, err := s.executions(ctx, s.st.ExecutionGet(id))
+	if err != nil {
+		return erp.Execution{}, fmt.Errorf("get execution %d: %w", id, err)
+	}
+	if len(out) == 0 {
+		return erp.Execution{}, fmt.Errorf("execution %d: %w", id, erp.ErrNotFound)
+	}
+	return out[0], nil
+}
+
+// ExecutionList pages through runs newest first.
+func (s *Store) ExecutionList(ctx context.Context, p erp.ExecutionListParams) ([]erp.Execution, error) {
+	out, err := s.executions(ctx, s.st.ExecutionList(p))
+	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) executions(ctx context.Context, st Stmt) ([]erp.Execution, error) {
+	var out []erp.Execution
+	err := s.retry(ctx, "read executions", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.query(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e erp.Execution
+			var started, finished sql.NullTime
+			var seen, written, skipped, retry, errs int64
+			if err := rows.Scan(&e.ID, &e.Feed, &e.Shop, &e.Trigger, &started, &finished, &e.Outcome,
+				&seen, &written, &skipped, &retry, &errs, &e.Error); err != nil {
+				return err
+			}
+			e.StartedAt, e.FinishedAt = timeOf(started), timeOf(finished)
+			e.Counts = erp.ExecutionCounts{Seen: int(seen), Written: int(written), Skipped: int(skipped), Retry: int(retry), Errors: int(errs)}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// ProblemAdd records one record problem.
+func (s *Store) ProblemAdd(ctx context.Context, p erp.Problem) error {
+	if p.Feed == "" || !p.Severity.Valid() {
+		return fmt.Errorf("add problem: a problem needs a feed and a severity (info, retry, error): %w", erp.ErrInvalidValue)
+	}
+	if p.At.IsZero() {
+		p.At = s.clock()
+	}
+	st := s.st.ProblemAdd(p)
+	// Not retried, like ExecutionStart: a lost answer must not record the problem twice.
+	if _, err := s.exec(ctx, nil, st); err != nil {
+		return fmt.Errorf("add problem for %s: %w", p.RecordKey, s.mapErr(err))
+	}
+	return nil
+}
+
+// ProblemList pages through problems newest first.
+func (s *Store) ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error) {
+	st := s.st.ProblemList(p)
+	var out []erp.Problem
+	err := s.retry(ctx, "list problems", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.query(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var pr erp.Problem
+			var exec sql.NullInt64
+			var severity string
+			var at sql.NullTime
+			if err := rows.Scan(&pr.ID, &exec, &pr.Feed, &pr.Shop, &pr.RecordKey, &severity, &pr.Message, &at); err != nil {
+				return err
+			}
+			pr.ExecutionID, pr.Severity, pr.At = exec.Int64, passthrough.Severity(severity), timeOf(at)
+			out = append(out, pr)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list problems: %w", err)
+	}
+	return out, nil
+}
+
+// WatermarkGet reads a feed's watermark; ErrNotFound before the first run.
+func (s *Store) WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error) {
+	st := s.st.WatermarkGet(shop, feed)
+	var at sql.NullTime
+	err := s.retry(ctx, "get watermark", func(ctx context.Context) error {
+		return s.queryRow(ctx, nil, st).Scan(&at)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, fmt.Errorf("watermark of %s/%s: %w", shop, feed, erp.ErrNotFound)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("get watermark of %s/%s: %w", shop, feed, err)
+	}
+	return timeOf(at), nil
+}
+
+// WatermarkSet writes a feed's watermark.
+func (s *Store) WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error {
+	if at.IsZero() {
+		return fmt.Errorf("set watermark of %s/%s: zero time: %w", shop, feed, erp.ErrInvalidValue)
+	}
+	// Upserts run in a transaction: SQL Server's update-then-insert holds its key lock only
+	// for as long as one.
+	st := s.st.WatermarkSet(shop, feed, at)
+	if err := s.inTx(ctx, "set watermark", func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, st)
+		return err
+	}); err != nil {
+		return fmt.Errorf("set watermark of %s/%s: %w", shop, feed, err)
+	}
+	return nil
+}
+
+// InventorySentList reads what Shopify last got.
+func (s *Store) InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error) {
+	st := s.st.InventorySentList(shop)
+	var out []erp.InventorySent
+	err := s.retry(ctx, "list inventory sent", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.query(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l erp.InventorySent
+			var at sql.NullTime
+			if err := rows.Scan(&l.Shop, &l.SKU, &l.InventoryItemID, &l.LocationID, &l.Available, &at, &l.DryRun); err != nil {
+				return err
+			}
+			l.SentAt = timeOf(at)
+			out = append(out, l)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list inventory sent: %w", err)
+	}
+	return out, nil
+}
+
+// InventorySentPut records levels in one transaction.
+func (s *Store) InventorySentPut(ctx context.Context, levels []erp.InventorySent) error {
+	if len(levels) == 0 {
+		return nil
+	}
+	now := s.clock()
+	err := s.inTx(ctx, "put inventory sent", func(tx *sql.Tx) error {
+		for _, l := range levels {
+			if l.SentAt.IsZero() {
+				l.SentAt = now
+			}
+			if _, err := s.exec(ctx, tx, s.st.InventorySentPut(l)); err != nil {
+				return fmt.Errorf("%s at location %d: %w", l.SKU, l.LocationID, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put inventory sent: %w", err)
+	}
+	return nil
+}
+
+// SettingGet reads one setting; ErrNotFound for a key never set.
+func (s *Store) SettingGet(ctx context.Context, key string) (string, error) {
+	st := s.st.SettingGet(key)
+	var v string
+	err := s.retry(ctx, "get setting", func(ctx context.Context) error {
+		return s.queryRow(ctx, nil, st).Scan(&v)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("setting %q: %w", key, erp.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("get setting %q: %w", key, err)
+	}
+	return v, nil
+}
+
+// SettingSet writes one setting.
+func (s *Store) SettingSet(ctx context.Context, key, value string) error {
+	if key == "" {
+		return fmt.Errorf("set setting: empty key: %w", erp.ErrInvalidValue)
+	}
+	st := s.st.SettingSet(key, value)
+	if err := s.inTx(ctx, "set setting", func(tx *sql.Tx) error {
+		_, err := s.exec(ctx, tx, st)
+		return err
+	}); err != nil {
+		return fmt.Errorf("set setting %q: %w", key, err)
+	}
+	return nil
+}

@@ -1,0 +1,533 @@
+package sqlstore
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// Stmt is one statement with its parameters, in the order its placeholders appear.
+type Stmt struct {
+	SQL  string
+	Args []any
+	// Counted statements answer the number of rows they changed: as a result row when the
+	// dialect has a RowCount suffix, otherwise through RowsAffected.
+	Counted bool
+}
+
+// Statements builds every statement the store sends, so they can all be written out and
+// reviewed (the SQL Server dialect keeps them as golden files).
+type Statements struct {
+	d     Dialect
+	cache *sqlCache
+}
+
+// sqlCache keeps SQL that depends on a mapping's columns, by kind, table and columns. A
+// mapping gives the same columns to every order, so it stays small; past maxCached entries
+// (a mapping whose rows vary wildly) statements are simply built each time.
+type sqlCache struct {
+	mu  sync.Mutex
+	sql map[string]string
+}
+
+const maxCached = 1024
+
+// NewStatements returns the statements of dialect d.
+func NewStatements(d Dialect) Statements {
+	return Statements{d: d, cache: &sqlCache{sql: map[string]string{}}}
+}
+
+// upsert is the dialect's upsert, built once per table and column list.
+func (st Statements) upsert(table string, key, cols, insertOnly []string) string {
+	return st.cached("upsert", table, key, cols, insertOnly, func() string { return st.d.Upsert(table, key, cols, insertOnly) })
+}
+
+// params numbers placeholders as they are written.
+type params struct {
+	d    Dialect
+	args []any
+}
+
+func (p *params) add(v any) string {
+	p.args = append(p.args, v)
+	return p.d.Placeholder(len(p.args))
+}
+
+func (st Statements) quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = st.d.Quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// where joins "column = ?" for each key column.
+func (st Statements) where(p *params, alias string, cols []passthrough.Column, vals []any) string {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		parts[i] = alias + st.d.Quote(c.Name) + " = " + p.add(vals[i])
+	}
+	return strings.Join(parts, " AND ")
+}
+
+func (st Statements) counted(sql string, args []any) Stmt {
+	if rc := st.d.RowCount(); rc != "" {
+		sql += ";\n" + rc
+	}
+	return Stmt{SQL: sql, Args: args, Counted: true}
+}
+
+func names(cols []passthrough.Column) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// Columns lists a table's columns.
+func (st Statements) Columns(table string) Stmt {
+	return Stmt{SQL: st.d.ColumnsQuery(), Args: []any{table}}
+}
+
+// --- staging ------------------------------------------------------------------------------
+
+// HeaderStage writes an order header unless the ERP has imported it: one row back when
+// written, none when imported.
+func (st Statements) HeaderStage(h *Table, key []passthrough.Column, r row, insertOnly []string) (Stmt, error) {
+	status, err := h.Column(erp.ColImportStatus)
+	if err != nil {
+		return Stmt{}, err
+	}
+	q := st.cached("stage", h.Name, names(key), r.names(), insertOnly, func() string {
+		return st.d.UpsertUnlessImported(st.d.Quote(h.Name), st.quoted(names(key)), st.quoted(r.names()), st.quoted(insertOnly), st.d.Quote(status.Name))
+	})
+	return Stmt{SQL: q, Args: r.vals}, nil
+}
+
+// cached builds a statement once per kind, table and column lists: every order of a mapping
+// has the same columns, and quoting them all again for each one is wasted work.
+func (st Statements) cached(kind, table string, a, b, c []string, build func() string) string {
+	k := kind + "\x01" + table + "\x01" + strings.Join(a, "\x00") + "\x01" + strings.Join(b, "\x00") + "\x01" + strings.Join(c, "\x00")
+	st.cache.mu.Lock()
+	q, ok := st.cache.sql[k]
+	st.cache.mu.Unlock()
+	if ok {
+		return q
+	}
+	q = build()
+	st.cache.mu.Lock()
+	if len(st.cache.sql) < maxCached {
+		st.cache.sql[k] = q
+	}
+	st.cache.mu.Unlock()
+	return q
+}
+
+func (st Statements) quoted(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = st.d.Quote(n)
+	}
+	return out
+}
+
+// HeaderLock reads an order header's import status and holds the header's key until the
+// transaction ends, so two stagers of one order go one after the other.
+func (st Statements) HeaderLock(h *Table, key []passthrough.Column, vals []any) (Stmt, error) {
+	status, err := h.Column(erp.ColImportStatus)
+	if err != nil {
+		return Stmt{}, err
+	}
+	p := &params{d: st.d}
+	w := st.where(p, "", key, vals)
+	return Stmt{SQL: st.d.SelectForUpdate(st.d.Quote(h.Name), []string{st.d.Quote(status.Name)}, w), Args: p.args}, nil
+}
+
+// HeaderUpdate sets some columns of one header.
+func (st Statements) HeaderUpdate(h *Table, key []passthrough.Column, keyVals []any, set row) Stmt {
+	p := &params{d: st.d}
+	parts := make([]string, len(set.cols))
+	for i, c := range set.cols {
+		parts[i] = st.d.Quote(c.Name) + " = " + p.add(set.vals[i])
+	}
+	w := st.where(p, "", key, keyVals)
+	return Stmt{SQL: fmt.Sprintf("UPDATE %s SET %s WHERE %s", st.d.Quote(h.Name), strings.Join(parts, ", "), w), Args: p.args}
+}
+
+// LinesDelete removes an order's lines by the header's key.
+func (st Statements) LinesDelete(l *Table, key []passthrough.Column, vals []any) Stmt {
+	p := &params{d: st.d}
+	w := st.where(p, "", key, vals)
+	return Stmt{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s", st.d.Quote(l.Name), w), Args: p.args}
+}
+
+// LinesInsert inserts rows that all have the same columns, in one statement.
+func (st Statements) LinesInsert(l *Table, rows []row) Stmt {
+	cols := rows[0].names()
+	args := make([]any, 0, len(rows)*len(cols))
+	for _, r := range rows {
+		args = append(args, r.vals...)
+	}
+	q := st.cached("lines", l.Name, cols, []string{strconv.Itoa(len(rows))}, nil, func() string {
+		p := &params{d: st.d}
+		values := make([]string, len(rows))
+		for i, r := range rows {
+			ph := make([]string, len(r.vals))
+			for j, v := range r.vals {
+				ph[j] = p.add(v)
+			}
+			values[i] = "(" + strings.Join(ph, ", ") + ")"
+		}
+		return fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", st.d.Quote(l.Name), st.quoteAll(cols), strings.Join(values, ", "))
+	})
+	return Stmt{SQL: q, Args: args}
+}
+
+// headerCols are the header's contract columns, quoted, or an error naming the missing one.
+func (st Statements) headerCols(h *Table, want ...string) ([]string, error) {
+	out := make([]string, len(want))
+	for i, w := range want {
+		c, err := h.Column(w)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = st.d.Quote(c.Name)
+	}
+	return out, nil
+}
+
+// ImportStatusList reads what the ERP wrote on the headers of some orders.
+func (st Statements) ImportStatusList(h *Table, shop string, ids []int64) (Stmt, error) {
+	c, err := st.headerCols(h, erp.ColShop, erp.ColWebOrderID, erp.ColImportStatus, erp.ColImportError, erp.ColERPOrderNo)
+	if err != nil {
+		return Stmt{}, err
+	}
+	p := &params{d: st.d}
+	shopPh := p.add(st.text(shop))
+	in := make([]string, len(ids))
+	for i, id := range ids {
+		in[i] = p.add(id)
+	}
+	return Stmt{SQL: fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s WHERE %s = %s AND %s IN (%s)",
+		c[1], c[2], c[3], c[4], st.d.Quote(h.Name), c[0], shopPh, c[1], strings.Join(in, ", ")), Args: p.args}, nil
+}
+
+// --- ledger -------------------------------------------------------------------------------
+
+var ledgerCols = []string{"shop", "order_id", "order_name", "order_date", "customer_name", "customer_email",
+	"search_email", "total", "currency", "status", "severity", "problem", "attempts", "payload_hash",
+	"shopify_updated_at", "last_run_id", "first_seen_at", "updated_at", "payload"}
+
+// LedgerLock reads an entry's status, severity and problem and holds it until the
+// transaction ends.
+func (st Statements) LedgerLock(shop string, orderID int64) Stmt {
+	p := &params{d: st.d}
+	w := "shop = " + p.add(st.text(shop)) + " AND order_id = " + p.add(orderID)
+	return Stmt{SQL: st.d.SelectForUpdate("pt_order_ledger", []string{"status", "severity", "problem"}, w), Args: p.args}
+}
+
+// LedgerUpsert writes an entry; first_seen_at keeps its first value.
+func (st Statements) LedgerUpsert(e erp.LedgerEntry) Stmt {
+	var payload any
+	if len(e.Payload) > 0 {
+		payload = st.text(string(e.Payload))
+	}
+	args := []any{st.text(e.Shop), e.OrderID, st.text(e.OrderName), st.time(e.OrderDate), st.text(e.CustomerName),
+		st.text(e.CustomerEmail), st.text(searchEmail(e.CustomerEmail)), st.decimal(e.Total), st.text(e.Currency),
+		st.text(e.Status), st.text(string(e.Severity)), st.text(e.Problem), int64(e.Attempts),
+		st.text(e.PayloadHash), st.time(e.ShopifyUpdatedAt), int64OrNull(e.RunID), st.time(e.FirstSeenAt), st.time(e.UpdatedAt), payload}
+	return Stmt{SQL: st.upsert("pt_order_ledger", []string{"shop", "order_id"}, ledgerCols, []string{"first_seen_at"}), Args: args}
+}
+
+// LedgerEventAdd appends one step to an order's history.
+func (st Statements) LedgerEventAdd(ev erp.LedgerEvent) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: st.eventInsert(p, ev), Args: p.args}
+}
+
+func (st Statements) eventInsert(p *params, ev erp.LedgerEvent) string {
+	ph := []string{p.add(st.text(ev.Shop)), p.add(ev.OrderID), p.add(st.time(ev.At)), p.add(st.text(ev.Status)),
+		p.add(st.text(string(ev.Severity))), p.add(st.text(ev.Message)), p.add(int64OrNull(ev.RunID))}
+	return "INSERT INTO pt_ledger_events (shop, order_id, event_at, status, severity, message, run_id) VALUES (" +
+		strings.Join(ph, ", ") + ")"
+}
+
+// LedgerWrite upserts an entry and, when ev is given, adds the event: in one statement
+// where the database can run two as one (a round trip saved on every staged order).
+func (st Statements) LedgerWrite(e erp.LedgerEntry, ev *erp.LedgerEvent) []Stmt {
+	upsert := st.LedgerUpsert(e)
+	if ev == nil {
+		return []Stmt{upsert}
+	}
+	p := &params{d: st.d, args: append([]any(nil), upsert.Args...)}
+	if both := st.d.Combine(upsert.SQL, st.eventInsert(p, *ev)); both != "" {
+		return []Stmt{{SQL: both, Args: p.args}}
+	}
+	return []Stmt{upsert, st.LedgerEventAdd(*ev)}
+}
+
+// LedgerEventList reads an order's history, oldest first.
+func (st Statements) LedgerEventList(shop string, orderID int64) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "SELECT shop, order_id, event_at, status, severity, message, run_id FROM pt_ledger_events WHERE shop = " +
+		p.add(st.text(shop)) + " AND order_id = " + p.add(orderID) + " ORDER BY id", Args: p.args}
+}
+
+func (st Statements) ledgerSelect(h *Table) (string, error) {
+	c, err := st.headerCols(h, erp.ColShop, erp.ColWebOrderID, erp.ColImportStatus, erp.ColERPOrderNo)
+	if err != nil {
+		return "", err
+	}
+	sel := make([]string, len(ledgerCols))
+	for i, n := range ledgerCols {
+		sel[i] = "l." + n
+	}
+	return fmt.Sprintf("SELECT %s, h.%s, h.%s FROM pt_order_ledger l LEFT JOIN %s h ON h.%s = l.shop AND h.%s = l.order_id",
+		strings.Join(sel, ", "), c[2], c[3], st.d.Quote(h.Name), c[0], c[1]), nil
+}
+
+// LedgerGet reads one entry with the ERP's import status.
+func (st Statements) LedgerGet(h *Table, shop string, orderID int64) (Stmt, error) {
+	sel, err := st.ledgerSelect(h)
+	if err != nil {
+		return Stmt{}, err
+	}
+	p := &params{d: st.d}
+	return Stmt{SQL: sel + " WHERE l.shop = " + p.add(st.text(shop)) + " AND l.order_id = " + p.add(orderID), Args: p.args}, nil
+}
+
+// LedgerList pages through the ledger by keyset on (updated_at, order_id), or (order_date,
+// order_id) for a date range, newest first. The cursor is written as "updated_at <= t AND
+// (updated_at < t OR order_id < id)" so every database can walk an index on (…, updated_at,
+// order_id) backwards from it.
+func (st Statements) LedgerList(h *Table, lp erp.LedgerListParams) (Stmt, error) {
+	sel, err := st.ledgerSelect(h)
+	if err != nil {
+		return Stmt{}, err
+	}
+	p := &params{d: st.d}
+	where := []string{"l.shop = " + p.add(st.text(lp.Shop))}
+	if lp.Status != "" {
+		where = append(where, "l.status = "+p.add(st.text(lp.Status)))
+	}
+	if lp.Severity != "" {
+		// The severity index leaves out entries without a problem (most of them); saying so
+		// lets every database see that the index holds all the rows asked for.
+		where = append(where, "l.severity = "+p.add(st.text(string(lp.Severity)))+" AND l.severity <> ''")
+	}
+	if !lp.From.IsZero() {
+		where = append(where, "l.order_date >= "+p.add(st.time(lp.From)))
+	}
+	if !lp.To.IsZero() {
+		where = append(where, "l.order_date < "+p.add(st.time(lp.To)))
+	}
+	if s := strings.TrimSpace(lp.Search); s != "" {
+		name, hashed := strings.TrimPrefix(s, "#"), s
+		if !strings.HasPrefix(s, "#") {
+			hashed = "#" + s
+		}
+		prefix := searchEmail(s)
+		where = append(where, fmt.Sprintf("(l.order_name = %s OR l.order_name = %s OR (l.search_email >= %s AND l.search_email < %s))",
+			p.add(st.text(name)), p.add(st.text(hashed)), p.add(st.text(prefix)), p.add(st.text(prefix+st.d.PrefixEnd()))))
+	}
+	// A date range is walked in order-date order on its own index; anything else in
+	// updated order on the index of its filter.
+	order := "l.updated_at"
+	if !lp.From.IsZero() || !lp.To.IsZero() {
+		order = "l.order_date"
+	}
+	if lp.After != nil {
+		at := st.time(lp.After.UpdatedAt)
+		if order == "l.order_date" {
+			at = st.time(lp.After.OrderDate)
+		}
+		where = append(where, fmt.Sprintf("%s <= %s AND (%s < %s OR l.order_id < %s)",
+			order, p.add(at), order, p.add(at), p.add(lp.After.OrderID)))
+	}
+	q := sel + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " DESC, l.order_id DESC" +
+		st.d.Limit(p.add(int64(limit(lp.Limit, 50, 1000))))
+	return Stmt{SQL: q, Args: p.args}, nil
+}
+
+// searchEmail is the form of an email the ledger searches: lower case, and short enough for
+// its index.
+func searchEmail(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if r := []rune(s); len(r) > 320 {
+		s = string(r[:320])
+	}
+	return s
+}
+
+func limit(n, def, most int) int {
+	switch {
+	case n <= 0:
+		return def
+	case n > most:
+		return most
+	}
+	return n
+}
+
+// --- the ERP's tables ---------------------------------------------------------------------
+
+const shipmentCols = "e.shipment_id, e.line_no, e.shop, e.web_order_id, e.item_code, e.quantity, e.tracking_number, e.carrier, e.tracking_url, e.ship_date"
+
+// ShipmentListUnsent picks the oldest unsent shipments first, then reads all their unsent
+// rows, so a shipment is never cut in two by the limit. Undated shipments count as oldest.
+func (st Statements) ShipmentListUnsent(sp erp.ShipmentListUnsentParams) Stmt {
+	p := &params{d: st.d}
+	shop := ""
+	if sp.Shop != "" {
+		shop = " AND shop = " + p.add(st.text(sp.Shop))
+	}
+	n := p.add(int64(limit(sp.Limit, 100, 10000)))
+	q := "SELECT " + shipmentCols + " FROM external_order_shipments e JOIN (" +
+		"SELECT shipment_id, CASE WHEN MIN(ship_date) IS NULL THEN 0 ELSE 1 END AS dated, MIN(ship_date) AS first_date" +
+		" FROM external_order_shipments WHERE sync_status IS NULL" + shop +
+		" GROUP BY shipment_id ORDER BY dated, first_date, shipment_id" + st.d.Limit(n) +
+		") f ON f.shipment_id = e.shipment_id WHERE e.sync_status IS NULL" +
+		" ORDER BY f.dated, f.first_date, e.shipment_id, e.line_no"
+	return Stmt{SQL: q, Args: p.args}
+}
+
+// ShipmentMark writes the outcome on every row of one shipment.
+func (st Statements) ShipmentMark(mp erp.ShipmentMarkParams) Stmt {
+	p := &params{d: st.d}
+	q := "UPDATE external_order_shipments SET sync_status = " + p.add(st.text(mp.Status)) +
+		", sync_error = " + p.add(st.textOrNull(mp.Error)) + ", synced_at = " + p.add(st.time(mp.At)) +
+		" WHERE shipment_id = " + p.add(st.text(mp.ShipmentID))
+	return st.counted(q, p.args)
+}
+
+// StockList reads stock rows, all or those changed at or after a mark.
+func (st Statements) StockList(sp erp.StockEachParams) Stmt {
+	p := &params{d: st.d}
+	q := "SELECT item_code, warehouse_code, qty_on_hand, qty_committed, qty_available, updated_at FROM product_qty_in_stock"
+	if !sp.ChangedSince.IsZero() {
+		q += " WHERE updated_at >= " + p.add(st.time(sp.ChangedSince))
+	}
+	return Stmt{SQL: q + " ORDER BY item_code, warehouse_code", Args: p.args}
+}
+
+// --- executions and problems --------------------------------------------------------------
+
+const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message"
+
+// ExecutionStart records a run and answers its id.
+func (st Statements) ExecutionStart(ep erp.ExecutionStartParams) Stmt {
+	return Stmt{SQL: st.d.InsertID("pt_feed_executions", []string{"feed", "shop", "run_trigger", "started_at", "outcome"}, "id"),
+		Args: []any{st.text(ep.Feed), st.text(ep.Shop), st.text(ep.Trigger), st.time(ep.At), st.text(erp.OutcomeRunning)}}
+}
+
+// ExecutionFinish records how a run ended.
+func (st Statements) ExecutionFinish(ep erp.ExecutionFinishParams) Stmt {
+	p := &params{d: st.d}
+	c := ep.Counts
+	q := "UPDATE pt_feed_executions SET finished_at = " + p.add(st.time(ep.At)) + ", outcome = " + p.add(st.text(ep.Outcome)) +
+		", n_seen = " + p.add(int64(c.Seen)) + ", n_written = " + p.add(int64(c.Written)) + ", n_skipped = " + p.add(int64(c.Skipped)) +
+		", n_retry = " + p.add(int64(c.Retry)) + ", n_errors = " + p.add(int64(c.Errors)) +
+		", error_message = " + p.add(st.text(ep.Error)) + " WHERE id = " + p.add(ep.ID)
+	return st.counted(q, p.args)
+}
+
+// ExecutionGet reads one run.
+func (st Statements) ExecutionGet(id int64) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "SELECT " + executionCols + " FROM pt_feed_executions WHERE id = " + p.add(id), Args: p.args}
+}
+
+// ExecutionList pages through runs newest first.
+func (st Statements) ExecutionList(lp erp.ExecutionListParams) Stmt {
+	p := &params{d: st.d}
+	var where []string
+	if lp.Feed != "" {
+		where = append(where, "feed = "+p.add(st.text(lp.Feed)))
+	}
+	if lp.BeforeID > 0 {
+		where = append(where, "id < "+p.add(lp.BeforeID))
+	}
+	q := "SELECT " + executionCols + " FROM pt_feed_executions"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return Stmt{SQL: q + " ORDER BY id DESC" + st.d.Limit(p.add(int64(limit(lp.Limit, 50, 1000)))), Args: p.args}
+}
+
+// ProblemAdd records one record problem.
+func (st Statements) ProblemAdd(pr erp.Problem) Stmt {
+	p := &params{d: st.d}
+	ph := []string{p.add(int64OrNull(pr.ExecutionID)), p.add(st.text(pr.Feed)), p.add(st.text(pr.Shop)), p.add(st.text(pr.RecordKey)),
+		p.add(st.text(string(pr.Severity))), p.add(st.text(pr.Message)), p.add(st.time(pr.At))}
+	return Stmt{SQL: "INSERT INTO pt_problems (execution_id, feed, shop, record_key, severity, message, found_at) VALUES (" +
+		strings.Join(ph, ", ") + ")", Args: p.args}
+}
+
+// ProblemList pages through problems newest first.
+func (st Statements) ProblemList(lp erp.ProblemListParams) Stmt {
+	p := &params{d: st.d}
+	var where []string
+	if lp.ExecutionID != 0 {
+		where = append(where, "execution_id = "+p.add(lp.ExecutionID))
+	}
+	if lp.Feed != "" {
+		where = append(where, "feed = "+p.add(st.text(lp.Feed)))
+	}
+	if lp.RecordKey != "" {
+		where = append(where, "record_key = "+p.add(st.text(lp.RecordKey)))
+	}
+	if lp.BeforeID > 0 {
+		where = append(where, "id < "+p.add(lp.BeforeID))
+	}
+	q := "SELECT id, execution_id, feed, shop, record_key, severity, message, found_at FROM pt_problems"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	return Stmt{SQL: q + " ORDER BY id DESC" + st.d.Limit(p.add(int64(limit(lp.Limit, 100, 1000)))), Args: p.args}
+}
+
+// --- watermarks, inventory, settings ------------------------------------------------------
+
+// WatermarkGet reads a feed's watermark.
+func (st Statements) WatermarkGet(shop, feed string) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "SELECT mark_at FROM pt_watermarks WHERE shop = " + p.add(st.text(shop)) + " AND feed = " + p.add(st.text(feed)), Args: p.args}
+}
+
+// WatermarkSet writes a feed's watermark.
+func (st Statements) WatermarkSet(shop, feed string, at time.Time) Stmt {
+	return Stmt{SQL: st.upsert("pt_watermarks", []string{"shop", "feed"}, []string{"shop", "feed", "mark_at"}, nil),
+		Args: []any{st.text(shop), st.text(feed), st.time(at)}}
+}
+
+// InventorySentList reads what Shopify last got, per item and location.
+func (st Statements) InventorySentList(shop string) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "SELECT shop, sku, inventory_item_id, location_id, available, sent_at, dry_run FROM pt_inventory_sent WHERE shop = " +
+		p.add(st.text(shop)) + " ORDER BY sku, inventory_item_id, location_id", Args: p.args}
+}
+
+// InventorySentPut records one level.
+func (st Statements) InventorySentPut(l erp.InventorySent) Stmt {
+	return Stmt{SQL: st.upsert("pt_inventory_sent", []string{"shop", "inventory_item_id", "location_id"},
+		[]string{"shop", "inventory_item_id", "location_id", "sku", "available", "sent_at", "dry_run"}, nil),
+		Args: []any{st.text(l.Shop), l.InventoryItemID, l.LocationID, st.text(l.SKU), l.Available, st.time(l.SentAt), st.bool(l.DryRun)}}
+}
+
+// SettingGet reads one setting.
+func (st Statements) SettingGet(name string) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "SELECT value FROM pt_settings WHERE name = " + p.add(st.text(name)), Args: p.args}
+}
+
+// SettingSet writes one setting.
+func (st Statements) SettingSet(name, value string) Stmt {
+	return Stmt{SQL: st.upsert("pt_settings", []string{"name"}, []string{"name", "value"}, nil),
+		Args: []any{st.text(name), st.text(value)}}
+}
