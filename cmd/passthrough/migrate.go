@@ -3,10 +3,52 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
+	"github.com/passthrough-dev/passthrough/config"
 )
 
-// runMigrate is not written yet; the issue that builds this command replaces this file.
+// runMigrate creates or updates the staging and pt_ tables of the configured ERP database
+// and says what it did. Running it again on a current database changes nothing.
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not built yet")
+	flags := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	path := flags.String("config", "", "the configuration file (required)")
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if flags.NArg() > 0 {
+		return usagef("migrate takes no arguments, got %q", flags.Args())
+	}
+	if *path == "" {
+		return usagef("migrate needs --config FILE")
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return usageError{err}
+	}
+	store, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal())
+	if err != nil {
+		return fmt.Errorf("open the %s database: %w", cfg.ERP.Driver, err)
+	}
+	defer store.Close()
+	res, err := store.Migrate(ctx)
+	for _, name := range res.Applied {
+		fmt.Fprintf(stdout, "applied %s\n", name)
+	}
+	if err != nil {
+		return err
+	}
+	if len(res.Applied) == 0 {
+		fmt.Fprintf(stdout, "the %s database is up to date (schema version %d)\n", cfg.ERP.Driver, res.Version)
+		return nil
+	}
+	fmt.Fprintf(stdout, "the %s database is now at schema version %d\n", cfg.ERP.Driver, res.Version)
+	return nil
 }
