@@ -20,7 +20,7 @@ build: ## Build the passthrough binary into bin/
 
 test: lint ## Run every test: lint, unit and integration tests with -race, mapping tests
 	$(TEST_ENV) $(GO) test -race -timeout 12m $(PKGS)
-	# (mapping tests join here once the mapping engine lands)
+	$(GO) run ./cmd/passthrough mapping test mappings
 
 test-unit: ## Run the tests that need no PostgreSQL or Chromium (the others skip)
 	$(GO) test -race $(PKGS)
@@ -40,7 +40,7 @@ fmt: ## Format the code
 	gofmt -w $$(git ls-files '*.go')
 
 mapping-test: ## Run the mapping tests in mappings/tests
-	# (mapping tests join here once the mapping engine lands)
+	$(GO) run ./cmd/passthrough mapping test mappings
 
 clean: ## Remove build output and the demo database
 	rm -rf bin passthrough-demo.db*
