@@ -1,0 +1,119 @@
+// Package feeds moves records between Shopify and the ERP: one file per feed (orders.go,
+// shipments.go, inventory.go), each reading, mapping, writing and recording, and the
+// scheduler that runs them (scheduler.go).
+//
+// Every run of a feed is a feed execution in the database: when it started and ended, what
+// it counted, its outcome (FINISHED, FINISHED_PARTIALLY, FAILED) and the problems it found
+// on single records. A problem with one record never stops the others; only a failure of
+// the run itself (the database or Shopify gone) fails it, and then nothing it had not
+// durably finished is counted as done.
+package feeds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// ExecutionStore records feed executions and their problems.
+type ExecutionStore interface {
+	ExecutionStart(ctx context.Context, p erp.ExecutionStartParams) (erp.Execution, error)
+	ExecutionFinish(ctx context.Context, p erp.ExecutionFinishParams) error
+	ExecutionList(ctx context.Context, p erp.ExecutionListParams) ([]erp.Execution, error)
+	ProblemAdd(ctx context.Context, p erp.Problem) error
+}
+
+// Observer hears about every finished execution (the portal's metrics).
+type Observer interface {
+	ExecutionFinished(e erp.Execution)
+}
+
+// execution is one run of a feed while it runs.
+type execution struct {
+	store ExecutionStore
+	log   *slog.Logger
+	now   func() time.Time
+	obs   Observer
+	exec  erp.Execution
+}
+
+// startExecution records the start of a run. Executions of the same feed still marked
+// RUNNING are from a process that died or lost its database; they are closed as FAILED
+// first, so the history never shows a run that will never end.
+func startExecution(ctx context.Context, store ExecutionStore, log *slog.Logger, now func() time.Time, obs Observer, feed, shop, trigger string) (*execution, error) {
+	stale, err := store.ExecutionList(ctx, erp.ExecutionListParams{Feed: feed, Limit: 20})
+	if err != nil {
+		return nil, fmt.Errorf("list executions: %w", err)
+	}
+	for _, e := range stale {
+		if e.Outcome != erp.OutcomeRunning || e.Shop != shop {
+			continue
+		}
+		err := store.ExecutionFinish(ctx, erp.ExecutionFinishParams{ID: e.ID, At: now(), Outcome: erp.OutcomeFailed,
+			Counts: e.Counts, Error: "interrupted: the process stopped or lost its database before the run ended"})
+		if err != nil {
+			return nil, fmt.Errorf("close interrupted execution: %w", err)
+		}
+	}
+	e, err := store.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: feed, Shop: shop, Trigger: trigger, At: now()})
+	if err != nil {
+		return nil, fmt.Errorf("start execution: %w", err)
+	}
+	return &execution{store: store, now: now, obs: obs, exec: e,
+		log: log.With("feed", feed, "shop", shop, "run_id", e.ID, "trigger", trigger)}, nil
+}
+
+// problem records a problem with one record and counts it by severity.
+func (x *execution) problem(ctx context.Context, key string, sev passthrough.Severity, msg string) error {
+	switch sev {
+	case passthrough.SeverityInfo:
+		x.exec.Counts.Skipped++
+	case passthrough.SeverityRetry:
+		x.exec.Counts.Retry++
+	default:
+		sev = passthrough.SeverityError
+		x.exec.Counts.Errors++
+	}
+	x.log.Info("record problem", "record", key, "severity", sev, "problem", msg)
+	err := x.store.ProblemAdd(ctx, erp.Problem{ExecutionID: x.exec.ID, Feed: x.exec.Feed, Shop: x.exec.Shop,
+		RecordKey: key, Severity: sev, Message: msg, At: x.now()})
+	if err != nil {
+		return fmt.Errorf("record problem: %w", err)
+	}
+	return nil
+}
+
+// finish records the outcome: FAILED when the run failed, FINISHED_PARTIALLY when records
+// need a person, FINISHED otherwise. The record is written even when ctx has ended, so a
+// run stopped by shutdown still says how it ended.
+func (x *execution) finish(ctx context.Context, runErr error) (erp.Execution, error) {
+	x.exec.FinishedAt = x.now()
+	switch {
+	case runErr != nil:
+		x.exec.Outcome = erp.OutcomeFailed
+		x.exec.Error = runErr.Error()
+	case x.exec.Counts.Errors > 0:
+		x.exec.Outcome = erp.OutcomeFinishedPartially
+	default:
+		x.exec.Outcome = erp.OutcomeFinished
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := x.store.ExecutionFinish(wctx, erp.ExecutionFinishParams{ID: x.exec.ID, At: x.exec.FinishedAt,
+		Outcome: x.exec.Outcome, Counts: x.exec.Counts, Error: x.exec.Error})
+	if x.obs != nil {
+		x.obs.ExecutionFinished(x.exec)
+	}
+	x.log.Info("feed run finished", "outcome", x.exec.Outcome, "seen", x.exec.Counts.Seen,
+		"written", x.exec.Counts.Written, "skipped", x.exec.Counts.Skipped, "retry", x.exec.Counts.Retry,
+		"errors", x.exec.Counts.Errors, "duration", x.exec.FinishedAt.Sub(x.exec.StartedAt), "err", runErr)
+	if err != nil {
+		return x.exec, errors.Join(runErr, fmt.Errorf("finish execution: %w", err))
+	}
+	return x.exec, runErr
+}

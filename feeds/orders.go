@@ -1,0 +1,556 @@
+package feeds
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/shopify"
+	"github.com/passthrough-dev/passthrough/mapping"
+)
+
+// FeedOrders is the orders feed's name in executions, watermarks and the scheduler.
+const FeedOrders = "orders"
+
+// OrderSource is where orders come from: Shopify.
+type OrderSource interface {
+	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]shopify.RawOrder) error) error
+	Order(ctx context.Context, id int64) (shopify.RawOrder, error)
+}
+
+// OrderStore is what the orders feed does with the ERP database.
+type OrderStore interface {
+	ExecutionStore
+	OrderStage(ctx context.Context, p erp.OrderStageParams) error
+	OrderHeaderUpdate(ctx context.Context, p erp.OrderHeaderUpdateParams) error
+	LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error)
+	LedgerPut(ctx context.Context, e erp.LedgerEntry) error
+	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.LedgerEntry, error)
+	WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error)
+	WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error
+	SettingGet(ctx context.Context, key string) (string, error)
+	SettingSet(ctx context.Context, key, value string) error
+}
+
+// Orders pulls orders from Shopify into the ERP's staging tables.
+//
+// A run reads every order updated in a window — from the stored watermark minus an overlap
+// to now — page by page, maps each with the current orders mapping and stages it (header
+// and lines in one transaction, with its ledger entry). The window is walked in slices and
+// the watermark moves to the end of a slice only when every order of it is durably handled:
+// Shopify does not return orders in updated_at order, so no earlier point is safe. A crash
+// repeats at most one slice, and staging is idempotent, so nothing is lost or doubled.
+type Orders struct {
+	Shop     string
+	Source   OrderSource
+	Store    OrderStore
+	Mappings func() *mapping.Set // the current mappings; they may change while we run
+	Log      *slog.Logger
+	Now      func() time.Time
+	Observer Observer
+	// Overlap is how far before the watermark a run starts again (default 2 minutes).
+	Overlap time.Duration
+	// FirstLookback is how far back the very first run looks (default 7 days).
+	FirstLookback time.Duration
+	// Slice is the width of the first step the watermark moves in (default 1 day); later
+	// steps widen through quiet stretches and narrow through busy ones.
+	Slice time.Duration
+}
+
+// OrdersRun says what one run covers.
+type OrdersRun struct {
+	// Since and Until bound the window on updated_at; zero means from the watermark (minus the
+	// overlap) and until now. A run with Since set does not move the watermark.
+	Since, Until time.Time
+	// Resume makes a bounded run (a backfill) continue where an earlier run of the same
+	// window stopped.
+	Resume bool
+	// Progress, when set, hears how far the run has come.
+	Progress func(OrdersProgress)
+}
+
+// OrdersProgress is how far a run has come.
+type OrdersProgress struct {
+	From, To, Reached time.Time
+	Seen              int
+	Done              bool
+}
+
+// Fraction is the part of the window covered, from 0 to 1.
+func (p OrdersProgress) Fraction() float64 {
+	total := p.To.Sub(p.From)
+	if total <= 0 || p.Done {
+		return 1
+	}
+	return min(1, float64(p.Reached.Sub(p.From))/float64(total))
+}
+
+// Run runs the feed once and returns its execution.
+func (f *Orders) Run(ctx context.Context, r OrdersRun) (erp.Execution, error) {
+	f.defaults()
+	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrders, f.Shop, TriggerFrom(ctx))
+	if err != nil {
+		return erp.Execution{}, err
+	}
+	return x.finish(ctx, f.run(ctx, x, r))
+}
+
+func (f *Orders) defaults() {
+	if f.Log == nil {
+		f.Log = slog.New(slog.DiscardHandler)
+	}
+	if f.Now == nil {
+		f.Now = time.Now
+	}
+	if f.Overlap == 0 {
+		f.Overlap = 2 * time.Minute
+	}
+	if f.FirstLookback == 0 {
+		f.FirstLookback = 7 * 24 * time.Hour
+	}
+	if f.Slice == 0 {
+		f.Slice = 24 * time.Hour
+	}
+}
+
+func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
+	set := f.Mappings()
+	if set == nil || set.Orders == nil {
+		return errors.New("no orders mapping loaded")
+	}
+	now := f.Now().UTC()
+	from, to, moveWatermark := r.Since, r.Until, r.Since.IsZero()
+	if to.IsZero() || to.After(now) {
+		to = now
+	}
+	if moveWatermark {
+		wm, err := f.Store.WatermarkGet(ctx, f.Shop, FeedOrders)
+		switch {
+		case errors.Is(err, erp.ErrNotFound):
+			from = now.Add(-f.FirstLookback)
+		case err != nil:
+			return fmt.Errorf("read watermark: %w", err)
+		default:
+			from = wm.Add(-f.Overlap)
+		}
+	}
+	progressKey := fmt.Sprintf("orders.backfill:%s:%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	start := from
+	if r.Resume && !moveWatermark {
+		if v, err := f.Store.SettingGet(ctx, progressKey); err == nil {
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.After(from) && !t.After(to) {
+				x.log.Info("resuming backfill", "from", t)
+				start = t
+			}
+		}
+	}
+
+	p := OrdersProgress{From: from, To: to, Reached: start}
+	width := f.Slice
+	for lo := start; lo.Before(to); {
+		hi := lo.Add(width)
+		if hi.After(to) {
+			hi = to
+		}
+		seen := x.exec.Counts.Seen
+		if err := f.slice(ctx, x, lo, hi); err != nil {
+			return err
+		}
+		lo = hi
+		if moveWatermark {
+			if err := f.Store.WatermarkSet(ctx, f.Shop, FeedOrders, hi); err != nil {
+				return fmt.Errorf("move watermark: %w", err)
+			}
+		} else if r.Resume {
+			if err := f.Store.SettingSet(ctx, progressKey, hi.Format(time.RFC3339Nano)); err != nil {
+				return fmt.Errorf("save backfill progress: %w", err)
+			}
+		}
+		width = nextWidth(width, x.exec.Counts.Seen-seen)
+		p.Reached, p.Seen = hi, x.exec.Counts.Seen
+		if r.Progress != nil {
+			r.Progress(p)
+		}
+	}
+	p.Done, p.Seen = true, x.exec.Counts.Seen
+	if r.Progress != nil {
+		r.Progress(p)
+	}
+	return nil
+}
+
+// nextWidth adapts the slice width to how many orders the last slice held: quiet stretches
+// are walked in wide steps, so a long window costs about one list call per 250 orders, and
+// busy ones in narrow steps, so a stopped run repeats little.
+func nextWidth(width time.Duration, orders int) time.Duration {
+	switch {
+	case orders < ordersPerSliceLow && width < maxSlice:
+		return min(2*width, maxSlice)
+	case orders > ordersPerSliceHigh && width > minSlice:
+		return max(width/2, minSlice)
+	}
+	return width
+}
+
+const (
+	ordersPerSliceLow  = 125  // half a page
+	ordersPerSliceHigh = 2000 // eight pages
+	minSlice           = time.Minute
+	maxSlice           = 31 * 24 * time.Hour
+)
+
+// slice handles every order updated within [lo, hi].
+func (f *Orders) slice(ctx context.Context, x *execution, lo, hi time.Time) error {
+	q := shopify.OrderQuery{UpdatedAtMin: lo, UpdatedAtMax: hi}
+	err := f.Source.OrderPages(ctx, q, func(page []shopify.RawOrder) error {
+		for _, o := range page {
+			// Stop between orders, never inside one.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			x.exec.Counts.Seen++
+			out, err := f.handle(ctx, o, x.exec.ID)
+			if err != nil {
+				return err
+			}
+			if err := x.count(ctx, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("pull orders updated %s to %s: %w", lo.Format(time.RFC3339), hi.Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+// outcome is what happened to one order.
+type outcome struct {
+	key      string
+	written  bool
+	severity passthrough.Severity // empty when all went well
+	problem  string
+}
+
+func (x *execution) count(ctx context.Context, o outcome) error {
+	if o.written {
+		x.exec.Counts.Written++
+	}
+	if o.severity == "" {
+		return nil
+	}
+	return x.problem(ctx, o.key, o.severity, o.problem)
+}
+
+// OperatorSkipped starts the problem text of orders an operator chose to skip; later runs
+// leave such orders alone.
+const OperatorSkipped = "skipped by "
+
+// handle maps and stages one order. It returns an error only for failures of the run itself
+// (database, context); everything wrong with the order is its outcome.
+func (f *Orders) handle(ctx context.Context, o shopify.RawOrder, runID int64) (outcome, error) {
+	out := outcome{key: strconv.FormatInt(o.ID, 10)}
+	prev, err := f.Store.LedgerGet(ctx, f.Shop, o.ID)
+	switch {
+	case errors.Is(err, erp.ErrNotFound):
+		prev = erp.LedgerEntry{}
+	case err != nil:
+		return out, fmt.Errorf("read ledger of order %d: %w", o.ID, err)
+	}
+	if prev.Status == erp.StatusSkipped && strings.HasPrefix(prev.Problem, OperatorSkipped) {
+		return out, nil
+	}
+
+	e := prev
+	e.Shop, e.OrderID, e.Payload, e.ShopifyUpdatedAt, e.RunID = f.Shop, o.ID, o.Raw, o.UpdatedAt.UTC(), runID
+	if e.OrderName == "" {
+		e.OrderName = o.Name
+	}
+	if o.ID == 0 || o.Err != nil {
+		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+errText(o.Err))
+	}
+	order, err := mapping.DecodeOrder(o.Raw)
+	if err != nil {
+		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+err.Error())
+	}
+	describe(&e, order)
+
+	m := f.Mappings().Orders
+	in := mapping.OrderInput{Shop: f.Shop, Order: order, Now: f.Now().UTC()}
+	wasStaged := prev.Status == erp.StatusStaged || prev.Status == erp.StatusCancelled
+
+	if wasStaged && order.CancelledAt != nil {
+		return f.cancel(ctx, m, in, prev, e, out)
+	}
+	res, err := m.Map(in)
+	if err != nil {
+		sev, ok := passthrough.SeverityOf(err)
+		if !ok {
+			sev = passthrough.SeverityError
+		}
+		msg := err.Error()
+		if wasStaged {
+			// The ERP has the rows of an earlier version; leave them and say why.
+			msg = "changed in Shopify, and the new version is not for import (" + msg + "); the staged rows are left as they were"
+			e.Status = prev.Status
+			return f.note(ctx, prev, e, out, sev, msg)
+		}
+		return f.reject(ctx, prev, e, out, sev, msg)
+	}
+
+	hash := rowsHash(res)
+	if prev.Status == erp.StatusStaged && prev.PayloadHash == hash {
+		return out, nil // nothing the ERP would see has changed (our own fulfillment, a note)
+	}
+	e.Status, e.Severity, e.Problem, e.PayloadHash = erp.StatusStaged, "", "", hash
+	err = f.write(ctx, func(ctx context.Context) error {
+		return f.Store.OrderStage(ctx, erp.OrderStageParams{
+			Header: res.Header, HeaderRow: res.HeaderRow, Lines: res.Lines, LineRows: res.LineRows, Ledger: e,
+		})
+	})
+	switch {
+	case errors.Is(err, erp.ErrImported):
+		e.Status = prev.Status
+		e.PayloadHash = prev.PayloadHash
+		return f.note(ctx, prev, e, out, passthrough.SeverityError,
+			"edited in Shopify after the ERP imported it"+erpNo(prev)+": lines or totals differ; change the order in the ERP")
+	case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
+		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "the ERP refused the rows: "+err.Error())
+	case err != nil:
+		return out, fmt.Errorf("stage order %d: %w", o.ID, err)
+	}
+	out.written = true
+	return out, nil
+}
+
+// cancel handles an order cancelled in Shopify after it was staged.
+func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e erp.LedgerEntry, out outcome) (outcome, error) {
+	if prev.Status == erp.StatusCancelled {
+		return out, nil
+	}
+	row, err := m.Cancel(in)
+	if err != nil {
+		e.Status = prev.Status
+		return f.note(ctx, prev, e, out, passthrough.SeverityError, "cancelled in Shopify, but the cancel columns cannot be mapped: "+err.Error())
+	}
+	e.Status, e.Severity, e.Problem = erp.StatusCancelled, passthrough.SeverityInfo, "cancelled in Shopify after staging; the staged header says so"
+	err = f.write(ctx, func(ctx context.Context) error {
+		return f.Store.OrderHeaderUpdate(ctx, erp.OrderHeaderUpdateParams{Header: m.Header(), Row: row, Ledger: e})
+	})
+	switch {
+	case errors.Is(err, erp.ErrImported):
+		e.Status = prev.Status
+		return f.note(ctx, prev, e, out, passthrough.SeverityError,
+			"cancelled in Shopify after the ERP imported it"+erpNo(prev)+": cancel the order in the ERP")
+	case errors.Is(err, erp.ErrNotFound):
+		// The staged header is gone (the ERP cleaned up after import): nothing to update.
+		e.Status = erp.StatusCancelled
+		return f.note(ctx, prev, e, out, passthrough.SeverityInfo, "cancelled in Shopify; its staged header is no longer there")
+	case err != nil:
+		return out, fmt.Errorf("cancel order %d: %w", in.Order.ID, err)
+	}
+	out.written = true
+	out.severity, out.problem = passthrough.SeverityInfo, e.Problem
+	return out, nil
+}
+
+// reject records an order that is not staged, with the status its severity gives.
+func (f *Orders) reject(ctx context.Context, prev, e erp.LedgerEntry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
+	switch sev {
+	case passthrough.SeverityInfo:
+		e.Status = erp.StatusSkipped
+	case passthrough.SeverityRetry:
+		e.Status = erp.StatusWaiting
+	default:
+		e.Status = erp.StatusFailed
+	}
+	return f.note(ctx, prev, e, out, sev, msg)
+}
+
+// note writes a ledger entry with a problem, unless the ledger already says exactly that
+// about this version of the order: orders come round again in the overlap of the next run,
+// and an unchanged verdict is not news.
+func (f *Orders) note(ctx context.Context, prev, e erp.LedgerEntry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
+	e.Severity, e.Problem = sev, msg
+	out.severity, out.problem = sev, msg
+	if prev.Status == e.Status && prev.Severity == e.Severity && prev.Problem == e.Problem &&
+		prev.ShopifyUpdatedAt.Equal(e.ShopifyUpdatedAt) {
+		return out, nil
+	}
+	e.Attempts = prev.Attempts + 1
+	err := f.write(ctx, func(ctx context.Context) error { return f.Store.LedgerPut(ctx, e) })
+	if err != nil {
+		return out, fmt.Errorf("record order %d: %w", e.OrderID, err)
+	}
+	return out, nil
+}
+
+// write runs one order's database work to its end even when ctx is cancelled (a shutdown
+// lets the current order finish), retrying passing failures (a locked row, a deadlock)
+// with backoff before giving up on the run.
+func (f *Orders) write(ctx context.Context, fn func(context.Context) error) error {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	delay := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := fn(wctx)
+		if err == nil || !errors.Is(err, erp.ErrRetryable) || attempt == 4 {
+			return err
+		}
+		f.Log.Warn("database busy, trying the order again", "attempt", attempt, "err", err)
+		select {
+		case <-time.After(delay + rand.N(delay)):
+		case <-wctx.Done():
+			return err
+		}
+		delay *= 2
+	}
+}
+
+// Retry handles one order again now, fetched afresh from Shopify: the operator's Retry.
+func (f *Orders) Retry(ctx context.Context, orderID int64) error {
+	f.defaults()
+	o, err := f.Source.Order(ctx, orderID)
+	if err != nil {
+		return fmt.Errorf("fetch order %d: %w", orderID, err)
+	}
+	prev, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
+	if err == nil && prev.Status == erp.StatusSkipped && strings.HasPrefix(prev.Problem, OperatorSkipped) {
+		// Retrying lifts an operator's skip.
+		prev.Status, prev.Problem, prev.Severity = erp.StatusFailed, "retried by an operator", passthrough.SeverityError
+		if err := f.Store.LedgerPut(ctx, prev); err != nil {
+			return fmt.Errorf("record order %d: %w", orderID, err)
+		}
+	}
+	if _, err := f.handle(ctx, o, 0); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Skip marks an order as not for import, by an operator; runs leave it alone until it is
+// retried.
+func (f *Orders) Skip(ctx context.Context, orderID int64, user, reason string) error {
+	f.defaults()
+	e, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
+	if err != nil {
+		return fmt.Errorf("read ledger of order %d: %w", orderID, err)
+	}
+	if e.Status == erp.StatusStaged || e.Status == erp.StatusCancelled {
+		return fmt.Errorf("order %s is already staged; skip it in the ERP", e.OrderName)
+	}
+	msg := OperatorSkipped + user
+	if reason = strings.TrimSpace(reason); reason != "" {
+		msg += ": " + reason
+	}
+	e.Status, e.Severity, e.Problem = erp.StatusSkipped, passthrough.SeverityInfo, msg
+	if err := f.Store.LedgerPut(ctx, e); err != nil {
+		return fmt.Errorf("record order %d: %w", orderID, err)
+	}
+	return nil
+}
+
+// Reprocess maps again, from their stored payloads, the orders that failed: what the feed
+// does when the mapping changes, since a fixed mapping is the usual cure. It returns how
+// many it looked at.
+func (f *Orders) Reprocess(ctx context.Context) (int, error) {
+	f.defaults()
+	n := 0
+	var after *erp.LedgerCursor
+	for {
+		page, err := f.Store.LedgerList(ctx, erp.LedgerListParams{Shop: f.Shop, Status: erp.StatusFailed, After: after, Limit: 200})
+		if err != nil {
+			return n, fmt.Errorf("list failed orders: %w", err)
+		}
+		for _, e := range page {
+			if err := ctx.Err(); err != nil {
+				return n, err
+			}
+			n++
+			if _, err := f.handle(ctx, shopify.RawOrder{ID: e.OrderID, Name: e.OrderName, UpdatedAt: e.ShopifyUpdatedAt, Raw: e.Payload}, 0); err != nil {
+				return n, err
+			}
+		}
+		if len(page) < 200 {
+			return n, nil
+		}
+		last := page[len(page)-1]
+		after = &erp.LedgerCursor{UpdatedAt: last.UpdatedAt, OrderID: last.OrderID}
+	}
+}
+
+// describe copies what the portal lists about an order into its ledger entry.
+func describe(e *erp.LedgerEntry, o *mapping.Order) {
+	e.OrderName, e.OrderDate, e.Currency = o.Name, o.CreatedAt.UTC(), o.Currency
+	e.Total = o.TotalPrice
+	e.CustomerEmail = o.Email
+	if e.CustomerEmail == "" {
+		e.CustomerEmail = o.ContactEmail
+	}
+	switch {
+	case o.Customer != nil && strings.TrimSpace(o.Customer.FirstName+" "+o.Customer.LastName) != "":
+		e.CustomerName = strings.TrimSpace(o.Customer.FirstName + " " + o.Customer.LastName)
+	case o.BillingAddress != nil:
+		e.CustomerName = strings.TrimSpace(o.BillingAddress.FirstName + " " + o.BillingAddress.LastName)
+	}
+	if e.CustomerEmail == "" && o.Customer != nil {
+		e.CustomerEmail = o.Customer.Email
+	}
+}
+
+// rowsHash fingerprints the rows an order produces, so a new version of the order that
+// changes nothing the ERP would see (a fulfillment we posted, a tag) is not staged again.
+func rowsHash(r *mapping.OrderResult) string {
+	h := sha256.New()
+	write := func(t passthrough.Table, row passthrough.Row) {
+		fmt.Fprintf(h, "%s\x00", t.Name)
+		for i, c := range row.Columns {
+			fmt.Fprintf(h, "%s=%s\x00", c, valueText(row.Values[i]))
+		}
+		h.Write([]byte{'\n'})
+	}
+	write(r.Header, r.HeaderRow)
+	for _, l := range r.LineRows {
+		write(r.Lines, l)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func valueText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "\x01null"
+	case decimal.Decimal:
+		return "d:" + x.String()
+	case time.Time:
+		return "t:" + x.UTC().Format(time.RFC3339Nano)
+	default:
+		return fmt.Sprintf("%T:%v", v, v)
+	}
+}
+
+func erpNo(e erp.LedgerEntry) string {
+	if e.ERPOrderNo != "" {
+		return " as " + e.ERPOrderNo
+	}
+	return ""
+}
+
+func errText(err error) string {
+	if err == nil {
+		return "no order id"
+	}
+	return err.Error()
+}
