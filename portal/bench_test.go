@@ -1,0 +1,204 @@
+package portal_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/erppostgres"
+	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
+	"github.com/passthrough-dev/passthrough/portal"
+)
+
+// ledgerRows is how many ledger entries the benchmark's database holds.
+const ledgerRows = 1_000_000
+
+// benchStore is a store with a million ledger entries, and its handle for seeding.
+type benchStore interface {
+	erp.Store
+	DB() *sql.DB
+}
+
+// The data set, the same on every database: entry g (1…n) is order g, "#g", updated g
+// seconds after 2026-01-01 (so the newest is g = n), ordered on day g % 300 of 2026, with
+// status staged (70 %), waiting, failed, skipped or cancelled, and email cg@example.com.
+const (
+	seedSQLite = `
+WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < %d)
+INSERT INTO pt_order_ledger (shop, order_id, order_name, order_date, customer_name, customer_email, search_email,
+	total, currency, status, severity, problem, attempts, payload_hash, first_seen_at, updated_at)
+SELECT 'acme', g, '#' || g, strftime('%%Y-%%m-%%d %%H:%%M:%%f', '2026-01-01', '+' || (g %% 300) || ' days'),
+	'Customer ' || g, 'C' || g || '@example.com', 'c' || g || '@example.com', '10.5', 'USD',
+	CASE WHEN g %% 10 < 7 THEN 'staged' ELSE (CASE g %% 10 WHEN 7 THEN 'waiting' WHEN 8 THEN 'failed' ELSE (CASE WHEN g %% 20 = 9 THEN 'skipped' ELSE 'cancelled' END) END) END,
+	CASE g %% 10 WHEN 7 THEN 'retry' WHEN 8 THEN 'error' ELSE '' END,
+	CASE g %% 10 WHEN 8 THEN 'unknown SKU X-' || g ELSE '' END, 1, '',
+	'2026-01-01 00:00:00.000', strftime('%%Y-%%m-%%d %%H:%%M:%%f', '2026-01-01', '+' || g || ' seconds')
+FROM s`
+	seedPostgres = `
+INSERT INTO pt_order_ledger (shop, order_id, order_name, order_date, customer_name, customer_email, search_email,
+	total, currency, status, severity, problem, attempts, payload_hash, first_seen_at, updated_at)
+SELECT 'acme', g, '#' || g, timestamptz '2026-01-01' + (g %% 300) * interval '1 day',
+	'Customer ' || g, 'C' || g || '@example.com', 'c' || g || '@example.com', 10.5, 'USD',
+	CASE WHEN g %% 10 < 7 THEN 'staged' ELSE (CASE g %% 10 WHEN 7 THEN 'waiting' WHEN 8 THEN 'failed' ELSE (CASE WHEN g %% 20 = 9 THEN 'skipped' ELSE 'cancelled' END) END) END,
+	CASE g %% 10 WHEN 7 THEN 'retry' WHEN 8 THEN 'error' ELSE '' END,
+	CASE g %% 10 WHEN 8 THEN 'unknown SKU X-' || g ELSE '' END, 1, '',
+	timestamptz '2026-01-01', timestamptz '2026-01-01' + g * interval '1 second'
+FROM generate_series(1, %d) g`
+)
+
+// cursorAt is the list's "after" position just after entry g.
+func cursorAt(g int) string {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	updated, ordered := start.Add(time.Duration(g)*time.Second), start.AddDate(0, 0, g%300)
+	return fmt.Sprintf("%d.%d.%d", updated.UnixMilli(), ordered.UnixMilli(), g)
+}
+
+// orderListQueries are the lists people ask for: the newest, each filter, a search, and a
+// page deep in the ledger.
+func orderListQueries() []struct{ name, query string } {
+	return []struct{ name, query string }{
+		{"newest", ""},
+		{"status", "status=failed"},
+		{"severity", "severity=error"},
+		{"dates", "from=2026-03-01&to=2026-03-07"},
+		{"search_name", "q=" + url.QueryEscape("#500000")},
+		{"search_email", "q=" + url.QueryEscape("c77777@")},
+		{"deep_page", "after=" + cursorAt(ledgerRows/2)},
+		{"status_deep_page", "status=waiting&after=" + cursorAt(ledgerRows/2)},
+		{"dates_deep_page", "from=2026-03-01&to=2026-03-07&after=" + cursorAt(ledgerRows/2+14)},
+	}
+}
+
+// BenchmarkOrderList measures the Pass Through Orders page — request to rendered HTML,
+// through the whole portal — on a million ledger entries, per query, and reports the
+// 50th and 99th percentile latency. SQLite always; PostgreSQL too when
+// PASSTHROUGH_TEST_PG_DSN is set.
+func BenchmarkOrderList(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		st, err := erpsqlite.Open(b.Context(), "file:"+filepath.Join(b.TempDir(), "bench.db"))
+		require.NoError(b, err)
+		b.Cleanup(func() { st.Close() })
+		benchOrderList(b, st, seedSQLite, "ANALYZE")
+	})
+	b.Run("postgres", func(b *testing.B) {
+		dsn := os.Getenv("PASSTHROUGH_TEST_PG_DSN")
+		if dsn == "" {
+			if os.Getenv("CI") == "true" {
+				b.Fatal("PASSTHROUGH_TEST_PG_DSN is not set: under CI the PostgreSQL benchmark must run")
+			}
+			b.Skip("PASSTHROUGH_TEST_PG_DSN is not set")
+		}
+		st := openPostgres(b, dsn)
+		benchOrderList(b, st, seedPostgres, "ANALYZE pt_order_ledger")
+	})
+}
+
+func benchOrderList(b *testing.B, st benchStore, seed, analyze string) {
+	ctx := b.Context()
+	_, err := st.Migrate(ctx)
+	require.NoError(b, err)
+	start := time.Now()
+	_, err = st.DB().ExecContext(ctx, fmt.Sprintf(seed, ledgerRows))
+	require.NoError(b, err)
+	_, err = st.DB().ExecContext(ctx, analyze)
+	require.NoError(b, err)
+	b.Logf("seeded %d ledger entries in %s", ledgerRows, time.Since(start).Round(time.Millisecond))
+
+	srv, err := portal.New(portal.Deps{Shop: "acme", Ledger: st, Users: composedUsers(b), Mode: "live",
+		Logger: slog.New(slog.DiscardHandler), LoginBurst: 100})
+	require.NoError(b, err)
+	cookies := benchLogin(b, srv)
+	row := regexp.MustCompile(`<tr data-order-id="`)
+
+	for _, q := range orderListQueries() {
+		b.Run(q.name, func(b *testing.B) {
+			var took []time.Duration
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, "/orders?"+q.query, nil)
+				for _, c := range cookies {
+					req.AddCookie(c)
+				}
+				rec := httptest.NewRecorder()
+				t0 := time.Now()
+				srv.ServeHTTP(rec, req)
+				took = append(took, time.Since(t0))
+				if rec.Code != http.StatusOK || len(row.FindAllStringIndex(rec.Body.String(), 2)) == 0 {
+					b.Fatalf("GET /orders?%s: %d, no rows: %.300s", q.query, rec.Code, rec.Body.String())
+				}
+			}
+			slices.Sort(took)
+			pct := func(p float64) float64 {
+				return float64(took[min(len(took)-1, int(p*float64(len(took))))].Microseconds()) / 1000
+			}
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+		})
+	}
+}
+
+// benchLogin signs in through the login form and returns the session cookie.
+func benchLogin(b *testing.B, h http.Handler) []*http.Cookie {
+	b.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/login", nil))
+	m := tokenInput.FindStringSubmatch(rec.Body.String())
+	require.NotNil(b, m)
+	form := url.Values{"_csrf": {m[1]}, "name": {"olga"}, "password": {"olga-secret"}}
+	req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range rec.Result().Cookies() {
+		req.AddCookie(c)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	require.Equal(b, http.StatusSeeOther, rec.Code)
+	return rec.Result().Cookies()
+}
+
+// openPostgres opens a store in a schema of its own on the test server, dropped at the end.
+func openPostgres(b *testing.B, dsn string) *erppostgres.Store {
+	b.Helper()
+	admin, err := sql.Open("pgx", dsn)
+	require.NoError(b, err)
+	suffix := make([]byte, 6)
+	_, err = rand.Read(suffix)
+	require.NoError(b, err)
+	schema := "pt_bench_" + hex.EncodeToString(suffix)
+	_, err = admin.ExecContext(b.Context(), "CREATE SCHEMA "+schema)
+	require.NoError(b, err)
+	b.Cleanup(func() {
+		_, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		require.NoError(b, err)
+		require.NoError(b, admin.Close())
+	})
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		require.NoError(b, err)
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	} else {
+		dsn += " search_path=" + schema
+	}
+	st, err := erppostgres.Open(b.Context(), dsn)
+	require.NoError(b, err)
+	b.Cleanup(func() { st.Close() })
+	return st
+}

@@ -1,0 +1,383 @@
+// Package browsertest drives the worker portal in a real browser (Debian's Chromium through
+// chromedp) through the scenarios people do all day: sign in, find an order, open it, retry
+// it, run a feed now, break a mapping and fix it. It takes the portal as an http.Handler and
+// a description of its data (Target), so the same scenarios run against the portal with
+// fakes behind it and against the fully wired application.
+//
+// The browser is the one named by PASSTHROUGH_TEST_CHROMIUM (make test sets it). Without
+// it the tests skip, except under CI=true, where they fail. Every page a scenario reaches
+// is saved as a PNG in PASSTHROUGH_SCREENSHOTS, or a new temporary folder; the test log
+// says where.
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// Login is a user of the portal.
+type Login struct {
+	Name, Password string
+}
+
+// Target is the portal to test and what the scenarios need to know about its data.
+type Target struct {
+	Handler  http.Handler
+	Operator Login // an operator (or admin): retries, runs feeds
+	Admin    Login // an admin: edits mappings
+
+	// Orders are order names (#1001) the newest page of Pass Through Orders shows.
+	Orders []string
+	// OrderID is the Shopify id of an order of the data set that Retry works on and that
+	// the mapping preview maps.
+	OrderID int64
+	// Feed is the task Run now is pressed for.
+	Feed string
+
+	// Mapping is the mapping file the admin breaks and fixes (orders.yaml). Break turns
+	// its source into one that does not compile; Fix turns it into one that compiles and
+	// makes the preview of OrderID show FixedValue, which it did not show before.
+	Mapping    string
+	Break      func(src string) string
+	Fix        func(src string) string
+	FixedValue string
+}
+
+// scenarioTimeout bounds one scenario, browser start included.
+const scenarioTimeout = 40 * time.Second
+
+// Run runs every scenario against target, one after the other (each changes the data the
+// next one sees, and two Chromiums on a small machine only slow each other down).
+func Run(t *testing.T, target Target) {
+	exec := chromium(t)
+	srv := httptest.NewServer(target.Handler)
+	t.Cleanup(srv.Close)
+	shots := screenshotDir(t)
+
+	scenarios := []struct {
+		name string
+		run  func(s *session, target Target)
+	}{
+		{"an operator signs in and finds orders", signInAndFindOrders},
+		{"an operator opens an order and retries it", openAndRetry},
+		{"an operator runs a feed now and sees the new run", runFeedNow},
+		{"an admin breaks a mapping, sees line:col, fixes it and sees the preview change", breakAndFixMapping},
+		{"an operator looks at the stock", lookAtStock},
+	}
+	for i, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			s := newSession(t, exec, srv.URL, shots, fmt.Sprintf("%d", i+1))
+			sc.run(s, target)
+			s.checkConsole()
+		})
+	}
+}
+
+// chromium returns the browser to use, or skips (fails under CI) without one.
+func chromium(t *testing.T) string {
+	t.Helper()
+	missing := func(why string) {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("browser tests cannot run: %s", why)
+		}
+		t.Skipf("browser tests skipped: %s", why)
+	}
+	p := os.Getenv("PASSTHROUGH_TEST_CHROMIUM")
+	if p == "" {
+		missing("PASSTHROUGH_TEST_CHROMIUM is not set (make test sets it)")
+	}
+	if _, err := os.Stat(p); err != nil {
+		missing(fmt.Sprintf("PASSTHROUGH_TEST_CHROMIUM names %s, which is not there", p))
+	}
+	return p
+}
+
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("PASSTHROUGH_SCREENSHOTS")
+	if dir == "" {
+		var err error
+		dir, err = os.MkdirTemp("", "passthrough-screenshots-")
+		require.NoError(t, err)
+	} else {
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+	}
+	t.Logf("screenshots of every page go to %s", dir)
+	return dir
+}
+
+// session is one browser on the portal.
+type session struct {
+	t      *testing.T
+	ctx    context.Context
+	base   string
+	shots  string
+	prefix string
+	n      int
+
+	mu      sync.Mutex
+	console []string // script errors and policy violations the page reported
+}
+
+func newSession(t *testing.T, exec, base, shots, prefix string) *session {
+	s := &session{t: t, base: base, shots: shots, prefix: prefix}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exec),
+		chromedp.Headless,
+		chromedp.NoSandbox, // tests run as root in containers
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithListener(s.listen))
+	ctx, cancelTime := context.WithTimeout(ctx, scenarioTimeout)
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	s.ctx = ctx
+	return s
+}
+
+// listen keeps what the page says went wrong: an uncaught exception, a console error, a
+// Content-Security-Policy violation. A status code the portal answers on purpose (422 for
+// a refused mapping) is not a problem, so network entries are left out.
+func (s *session) listen(ev any) {
+	var msg string
+	switch e := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		msg = "exception"
+		if d := e.ExceptionDetails; d != nil {
+			msg += ": " + d.Text
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+		}
+	case *log.EventEntryAdded:
+		if e.Entry.Level == log.EntryLevelError && e.Entry.Source != log.EntrySourceNetwork {
+			msg = fmt.Sprintf("%s: %s", e.Entry.Source, e.Entry.Text)
+		}
+	}
+	if msg != "" {
+		s.mu.Lock()
+		s.console = append(s.console, msg)
+		s.mu.Unlock()
+	}
+}
+
+func (s *session) checkConsole() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	require.Empty(s.t, s.console, "the pages reported script errors or policy violations")
+}
+
+func (s *session) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	require.NoError(s.t, chromedp.Do(s.ctx, steps...), what)
+}
+
+// open loads a page of the portal.
+func (s *session) open(path string) {
+	s.t.Helper()
+	s.do("open "+path, chromedp.Navigate(s.base+path))
+}
+
+// follow clicks something that loads a new page, and waits for it.
+func (s *session) follow(sel string) int64 {
+	s.t.Helper()
+	resp, err := chromedp.RunResponse(s.ctx, chromedp.Click(chromedp.CSS(sel)))
+	require.NoError(s.t, err, "click %s", sel)
+	return resp.Status
+}
+
+func (s *session) text(sel string) string {
+	s.t.Helper()
+	got, err := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS(sel)))
+	require.NoError(s.t, err, "read %s", sel)
+	return got
+}
+
+func (s *session) location() string {
+	s.t.Helper()
+	got, err := chromedp.Run(s.ctx, chromedp.Location())
+	require.NoError(s.t, err)
+	return strings.TrimPrefix(got, s.base)
+}
+
+// waitFor polls a JavaScript condition until it is true (an htmx swap has happened).
+func (s *session) waitFor(what, expr string) {
+	s.t.Helper()
+	_, err := chromedp.Run(s.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(100*time.Millisecond),
+		chromedp.WithPollingTimeout(15*time.Second)))
+	require.NoError(s.t, err, "wait until %s", what)
+}
+
+// shot saves the page as it looks now.
+func (s *session) shot(name string) {
+	s.t.Helper()
+	png, err := chromedp.Run(s.ctx, chromedp.FullScreenshot(100))
+	require.NoError(s.t, err, "screenshot %s", name)
+	s.n++
+	file := filepath.Join(s.shots, fmt.Sprintf("%s.%d-%s.png", s.prefix, s.n, name))
+	require.NoError(s.t, os.WriteFile(file, png, 0o644))
+	s.t.Logf("screenshot %s", file)
+}
+
+// signIn goes to a page, is sent to the login form, signs in and is sent back.
+func (s *session) signIn(who Login, path string) {
+	s.t.Helper()
+	s.open(path)
+	require.True(s.t, strings.HasPrefix(s.location(), "/login"), "an anonymous visit goes to the login form, not %s", s.location())
+	s.do("fill the login form",
+		chromedp.WaitVisible(chromedp.ID("name")),
+		chromedp.SendKeys(chromedp.ID("name"), who.Name),
+		chromedp.SendKeys(chromedp.ID("password"), who.Password),
+	)
+	s.shot("login")
+	require.EqualValues(s.t, http.StatusOK, s.follow(`section.login button[type="submit"]`))
+	require.Equal(s.t, path, s.location(), "after login the visit goes on where it started")
+	require.Contains(s.t, s.text("#who"), who.Name)
+}
+
+func signInAndFindOrders(s *session, target Target) {
+	s.signIn(target.Operator, "/orders")
+	s.do("wait for the orders", chromedp.WaitVisible(chromedp.ID("orders")))
+	list := s.text("#orders")
+	for _, name := range target.Orders {
+		require.Contains(s.t, list, name)
+	}
+	s.shot("orders")
+
+	// Search narrows the list in place (htmx), without a page load.
+	want := target.Orders[0]
+	s.do("search", chromedp.SendKeys(chromedp.ID("q"), want))
+	s.waitFor("the search result replaces the list",
+		`document.querySelectorAll('#orders tbody tr[data-order-id]').length === 1`)
+	require.Contains(s.t, s.text("#orders"), want)
+	loc, err := url.Parse(s.location())
+	require.NoError(s.t, err)
+	require.Equal(s.t, want, loc.Query().Get("q"), "the search is in the address, to share or reload")
+	s.shot("orders-search")
+}
+
+func openAndRetry(s *session, target Target) {
+	path := fmt.Sprintf("/orders/%d", target.OrderID)
+	s.signIn(target.Operator, "/orders")
+	s.follow(fmt.Sprintf(`tr[data-order-id="%d"] a`, target.OrderID))
+	require.Equal(s.t, path, s.location())
+	s.do("wait for the payload", chromedp.WaitVisible(chromedp.ID("payload")))
+	require.Contains(s.t, s.text("#payload"), fmt.Sprint(target.OrderID), "the Shopify payload is shown")
+	s.shot("order")
+
+	s.follow("#retry")
+	require.Equal(s.t, path+"/retry", s.location(), "Retry asks first")
+	s.shot("order-retry-confirm")
+	s.follow("#confirm")
+	require.Equal(s.t, path, s.location())
+	require.Contains(s.t, s.text("#flash"), "was retried")
+	s.shot("order-retried")
+}
+
+var executionIDs = `Array.from(document.querySelectorAll('#executions tr[data-execution-id]')).map(e => Number(e.dataset.executionId))`
+
+func runFeedNow(s *session, target Target) {
+	s.signIn(target.Operator, "/feeds")
+	s.do("wait for the tasks", chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`button[data-run="%s"]`, target.Feed))))
+	before, err := chromedp.Run(s.ctx, chromedp.Evaluate[[]int64](executionIDs))
+	require.NoError(s.t, err)
+	newest := int64(0)
+	for _, id := range before {
+		newest = max(newest, id)
+	}
+	s.shot("feeds")
+
+	s.do("press Run now", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[data-run="%s"]`, target.Feed))))
+	s.waitFor("the answer to Run now is shown", `document.querySelector('#flash') !== null`)
+	require.Regexp(s.t, `Started|already running`, s.text("#flash"))
+	// The feeds page polls while a run is under way or was just started.
+	s.waitFor("the new run appears in the history",
+		fmt.Sprintf(`%s.some(id => id > %d) && !document.querySelector('#executions').textContent.includes('RUNNING')`, executionIDs, newest))
+	s.shot("feeds-after-run-now")
+
+	s.follow(`#executions tbody tr[data-execution-id] a`)
+	require.Regexp(s.t, `^/feeds/executions/\d+$`, s.location())
+	require.Regexp(s.t, `FINISHED|FINISHED_PARTIALLY|FAILED`, s.text("#outcome"))
+	s.shot("execution")
+}
+
+func breakAndFixMapping(s *session, target Target) {
+	path := "/mappings/" + target.Mapping
+	s.signIn(target.Admin, "/mappings")
+	s.shot("mappings")
+	s.follow(fmt.Sprintf(`a[href="%s"]`, path))
+	require.Equal(s.t, path, s.location())
+	original, err := chromedp.Run(s.ctx, chromedp.Value(chromedp.ID("src")))
+	require.NoError(s.t, err)
+
+	preview := func(name string) string {
+		s.do("preview the order",
+			chromedp.SetValue(chromedp.ID("preview-order"), fmt.Sprint(target.OrderID)),
+			chromedp.Click(chromedp.ID("preview-button")),
+			chromedp.WaitVisible(chromedp.ID("preview-rows")),
+		)
+		s.shot(name)
+		return s.text("#preview-rows")
+	}
+	before := preview("mapping-preview")
+	require.NotContains(s.t, before, target.FixedValue)
+
+	// Break it: the save is refused, the diagnostics name file:line:col, the draft stays.
+	broken := target.Break(original)
+	require.NotEqual(s.t, original, broken, "Break changes the file")
+	s.do("type a broken mapping", chromedp.SetValue(chromedp.ID("src"), broken))
+	require.EqualValues(s.t, http.StatusUnprocessableEntity, s.follow("#save"))
+	diag := s.text("#diagnostics")
+	require.Regexp(s.t, regexp.QuoteMeta(target.Mapping)+`:\d+:\d+: `, diag)
+	require.Contains(s.t, s.text("#flash"), "Not saved")
+	kept, err := chromedp.Run(s.ctx, chromedp.Value(chromedp.ID("src")))
+	require.NoError(s.t, err)
+	require.Equal(s.t, broken, strings.ReplaceAll(kept, "\r\n", "\n"), "the refused draft stays in the editor")
+	s.shot("mapping-broken")
+
+	// Fix it: saved, and the preview of the same order changes.
+	s.do("type the fixed mapping", chromedp.SetValue(chromedp.ID("src"), target.Fix(original)))
+	require.EqualValues(s.t, http.StatusOK, s.follow("#save"))
+	require.Contains(s.t, s.text("#flash"), "Saved")
+	require.Equal(s.t, "compiles", s.text("#compiles"))
+	after := preview("mapping-fixed-preview")
+	require.Contains(s.t, after, target.FixedValue)
+	require.NotEqual(s.t, before, after)
+
+	s.follow(`a[href="` + path + `/versions"]`)
+	s.shot("mapping-versions")
+}
+
+func lookAtStock(s *session, target Target) {
+	s.signIn(target.Operator, "/stock")
+	s.shot("stock")
+	n, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`document.querySelectorAll('#sync-now').length`))
+	require.NoError(s.t, err)
+	if n == 0 {
+		return // this instance has no inventory feed
+	}
+	s.follow("#sync-now")
+	require.Regexp(s.t, `has started|already running`, s.text("#flash"))
+	s.shot("stock-sync-now")
+}

@@ -1,0 +1,406 @@
+package portal_test
+
+// The portal composed from real pieces where they exist — the SQLite ERP store, the real
+// mapping engine with the shipped mappings, the real scheduler — and small stand-ins for the
+// feeds that are still being written: an orders "feed" that maps and stages with the real
+// engine and store, and a stock report. The browser tests drive it; TestRealPieces checks
+// it through plain HTTP.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
+	"github.com/passthrough-dev/passthrough/config"
+	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/portal"
+)
+
+const shop = "acme"
+
+// engineMappings keeps mapping files and their versions in memory and compiles them with
+// the real engine; a saved file takes effect at once.
+type engineMappings struct {
+	now func() time.Time
+
+	mu       sync.Mutex
+	versions map[string][]portal.MappingVersion // oldest first; version 0 is the shipped text
+	set      *mapping.Set
+}
+
+func newEngineMappings(t *testing.T, dir string, now func() time.Time) *engineMappings {
+	t.Helper()
+	m := &engineMappings{now: now, versions: map[string][]portal.MappingVersion{}}
+	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		require.NoError(t, err)
+		m.versions[filepath.Base(n)] = []portal.MappingVersion{{Source: string(b)}}
+	}
+	require.NoError(t, m.compile())
+	return m
+}
+
+func (m *engineMappings) current(name string) portal.MappingVersion {
+	vs := m.versions[name]
+	return vs[len(vs)-1]
+}
+
+// compile builds the set from the current texts; the caller holds mu (or is New).
+func (m *engineMappings) compile() error {
+	fsys := fstest.MapFS{}
+	for name := range m.versions {
+		fsys[name] = &fstest.MapFile{Data: []byte(m.current(name).Source)}
+	}
+	set, err := mapping.Load(fsys)
+	if err != nil {
+		return err
+	}
+	m.set = set
+	return nil
+}
+
+func (m *engineMappings) Set() *mapping.Set {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.set
+}
+
+func (m *engineMappings) Files(context.Context) ([]portal.MappingFile, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []portal.MappingFile
+	for name := range m.versions {
+		v := m.current(name)
+		f := portal.MappingFile{Name: name, Source: v.Source, Version: v.Version, SavedAt: v.SavedAt, SavedBy: v.SavedBy}
+		if _, err := mapping.Parse(name, []byte(v.Source)); err != nil {
+			f.Problems = err.Error()
+		}
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (m *engineMappings) Preview(_ context.Context, name string, src, record []byte) (portal.Preview, error) {
+	set := m.Set()
+	if src != nil {
+		var err error
+		if set, err = mapping.Parse(name, src); err != nil {
+			return portal.Preview{}, err
+		}
+	}
+	if name != "orders.yaml" || set.Orders == nil {
+		return portal.Preview{}, fmt.Errorf("preview of %s is not available here", name)
+	}
+	o, err := mapping.DecodeOrder(record)
+	if err != nil {
+		return portal.Preview{}, err
+	}
+	res, err := set.Orders.Map(mapping.OrderInput{Shop: shop, Order: o, Now: m.now()})
+	var re *passthrough.RecordError
+	if errors.As(err, &re) {
+		return portal.Preview{Rejected: re}, nil
+	}
+	if err != nil {
+		return portal.Preview{}, err
+	}
+	return portal.Preview{Tables: []portal.PreviewTable{
+		{Name: res.Header.Name, Rows: []passthrough.Row{res.HeaderRow}},
+		{Name: res.Lines.Name, Rows: res.LineRows},
+	}}, nil
+}
+
+func (m *engineMappings) Save(_ context.Context, name string, src []byte, user string) error {
+	if _, err := mapping.Parse(name, src); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	prev := m.versions[name]
+	m.versions[name] = append(prev, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: user, Source: string(src)})
+	if err := m.compile(); err != nil {
+		m.versions[name] = prev
+		return err
+	}
+	return nil
+}
+
+func (m *engineMappings) Versions(_ context.Context, name string) ([]portal.MappingVersion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	vs := append([]portal.MappingVersion(nil), m.versions[name]...)
+	sort.Slice(vs, func(i, j int) bool { return vs[i].Version > vs[j].Version })
+	return vs, nil
+}
+
+// stagingOrders stands in for the orders feed: it maps an order's payload with the current
+// mappings and stages it in the real store, or records why not.
+type stagingOrders struct {
+	store erp.Store
+	maps  *engineMappings
+	now   func() time.Time
+
+	mu   sync.Mutex
+	rows map[int64]portal.OrderRows
+}
+
+// handle maps and stages one order, and says what became of it.
+func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64) (passthrough.Severity, error) {
+	order, err := mapping.DecodeOrder(raw)
+	if err != nil {
+		return "", err
+	}
+	e := erp.LedgerEntry{Shop: shop, OrderID: order.ID, OrderName: order.Name, OrderDate: order.CreatedAt,
+		CustomerEmail: order.Email, Total: order.TotalPrice, Currency: order.Currency, Payload: raw,
+		ShopifyUpdatedAt: order.UpdatedAt, RunID: runID}
+	if order.BillingAddress != nil {
+		e.CustomerName = order.BillingAddress.Name
+	}
+	res, err := o.maps.Set().Orders.Map(mapping.OrderInput{Shop: shop, Order: order, Now: o.now()})
+	var re *passthrough.RecordError
+	if errors.As(err, &re) {
+		e.Severity, e.Problem = re.Severity, re.Message
+		e.Status = map[passthrough.Severity]string{passthrough.SeverityInfo: erp.StatusSkipped,
+			passthrough.SeverityRetry: erp.StatusWaiting, passthrough.SeverityError: erp.StatusFailed}[re.Severity]
+		if runID != 0 {
+			if err := o.store.ProblemAdd(ctx, erp.Problem{ExecutionID: runID, Feed: "orders", Shop: shop,
+				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message, At: o.now()}); err != nil {
+				return "", err
+			}
+		}
+		return re.Severity, o.store.LedgerPut(ctx, e)
+	}
+	if err != nil {
+		return "", err
+	}
+	e.Status = erp.StatusStaged
+	if err := o.store.OrderStage(ctx, erp.OrderStageParams{Header: res.Header, HeaderRow: res.HeaderRow,
+		Lines: res.Lines, LineRows: res.LineRows, Ledger: e}); err != nil {
+		return "", err
+	}
+	o.mu.Lock()
+	o.rows[order.ID] = portal.OrderRows{Header: res.Header, HeaderRow: res.HeaderRow, Lines: res.Lines, LineRows: res.LineRows}
+	o.mu.Unlock()
+	return "", nil
+}
+
+func (o *stagingOrders) Retry(ctx context.Context, orderID int64) error {
+	e, err := o.store.LedgerGet(ctx, shop, orderID)
+	if err != nil {
+		return err
+	}
+	_, err = o.handle(ctx, e.Payload, 0)
+	return err
+}
+
+func (o *stagingOrders) Skip(ctx context.Context, orderID int64, user, reason string) error {
+	e, err := o.store.LedgerGet(ctx, shop, orderID)
+	if err != nil {
+		return err
+	}
+	e.Status, e.Severity, e.Problem = erp.StatusSkipped, passthrough.SeverityInfo, "skipped by "+user+": "+reason
+	return o.store.LedgerPut(ctx, e)
+}
+
+func (o *stagingOrders) Rows(_ context.Context, orderID int64) (portal.OrderRows, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	r, ok := o.rows[orderID]
+	if !ok {
+		return portal.OrderRows{}, erp.ErrNotFound
+	}
+	return r, nil
+}
+
+// run is the "orders" task: it handles again every order not staged, as a recorded run.
+func (o *stagingOrders) run(ctx context.Context) error {
+	x, err := o.store.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: "orders", Shop: shop, Trigger: feeds.TriggerFrom(ctx)})
+	if err != nil {
+		return err
+	}
+	var counts erp.ExecutionCounts
+	for _, status := range []string{erp.StatusWaiting, erp.StatusFailed} {
+		page, err := o.store.LedgerList(ctx, erp.LedgerListParams{Shop: shop, Status: status, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, e := range page {
+			counts.Seen++
+			sev, err := o.handle(ctx, e.Payload, x.ID)
+			if err != nil {
+				return err
+			}
+			switch sev {
+			case "":
+				counts.Written++
+			case passthrough.SeverityInfo:
+				counts.Skipped++
+			case passthrough.SeverityRetry:
+				counts.Retry++
+			case passthrough.SeverityError:
+				counts.Errors++
+			}
+		}
+	}
+	outcome := erp.OutcomeFinished
+	if counts.Errors > 0 {
+		outcome = erp.OutcomeFinishedPartially
+	}
+	return o.store.ExecutionFinish(ctx, erp.ExecutionFinishParams{ID: x.ID, Outcome: outcome, Counts: counts})
+}
+
+// stockReport stands in for the inventory feed's report.
+type stockReport struct {
+	mu     sync.Mutex
+	synced int
+}
+
+func (s *stockReport) Drift(context.Context) (portal.DriftReport, error) {
+	return portal.DriftReport{CheckedAt: time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC), Rows: []portal.DriftRow{
+		{SKU: "IPOD2008RED", LocationID: 655441491, Location: "Main warehouse", ERP: 12, Shopify: 9},
+	}}, nil
+}
+
+func (s *stockReport) Locations(context.Context) (map[int64]string, error) {
+	return map[int64]string{655441491: "Main warehouse", 487838322: "Store front"}, nil
+}
+
+func (s *stockReport) SyncNow() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.synced++
+	return nil
+}
+
+// composed is the portal on real pieces, with what the scenarios need to know.
+type composed struct {
+	srv      *portal.Server
+	store    *erpsqlite.Store
+	orders   *stagingOrders
+	mappings *engineMappings
+	names    []string // order names, newest first
+	paid     int64    // an order that stages
+}
+
+// compose builds the portal on a data set of orders made from a real Shopify payload
+// (testdata/shopify), varied: paid and staged, unpaid (waiting), test orders (skipped), and
+// orders with a line without SKU (failed).
+func compose(t *testing.T) *composed {
+	t.Helper()
+	ctx := context.Background()
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st, err := erpsqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "erp.db"), erp.WithLogger(log))
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(ctx)
+	require.NoError(t, err)
+
+	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now)
+	orders := &stagingOrders{store: st, maps: maps, now: time.Now, rows: map[int64]portal.OrderRows{}}
+	c := &composed{store: st, orders: orders, mappings: maps}
+
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "shopify", "shopify-api-ruby__2026-07__order.json"))
+	require.NoError(t, err)
+	var doc struct {
+		Order map[string]any `json:"order"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &doc))
+	people := []string{"Bob Norman", "Ann Lee", "Jürgen Groß", "Zoë O'Brien", "李小龍", "Amaya Ruiz"}
+	for i := range 24 {
+		o := cloneJSON(t, doc.Order)
+		id := int64(450789469 + i)
+		name := fmt.Sprintf("#%d", 1001+i)
+		o["id"], o["name"], o["order_number"] = id, name, 1001+i
+		person := people[i%len(people)]
+		o["email"] = fmt.Sprintf("buyer%d@example.com", i)
+		o["billing_address"].(map[string]any)["name"] = person
+		created := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC).Add(time.Duration(i) * 7 * time.Hour).Format(time.RFC3339)
+		o["created_at"], o["processed_at"], o["updated_at"] = created, created, created
+		o["financial_status"] = "paid"
+		switch i % 6 {
+		case 1:
+			o["financial_status"] = "pending"
+		case 3:
+			o["test"] = true
+		case 5:
+			o["line_items"].([]any)[1].(map[string]any)["sku"] = ""
+		}
+		b, err := json.Marshal(o)
+		require.NoError(t, err)
+		_, err = orders.handle(ctx, b, 0)
+		require.NoError(t, err)
+		c.names = append([]string{name}, c.names...)
+		if i%6 == 0 {
+			c.paid = id
+		}
+	}
+
+	sched, err := feeds.NewScheduler(log, clockwork.NewRealClock())
+	require.NoError(t, err)
+	require.NoError(t, sched.Add(feeds.Task{Name: "orders", Feed: "orders", Every: time.Hour, Run: orders.run}))
+	sched.Start()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		require.NoError(t, sched.Shutdown(ctx))
+	})
+
+	require.NoError(t, st.InventorySentPut(ctx, []erp.InventorySent{
+		{Shop: shop, SKU: "IPOD2008GREEN", InventoryItemID: 39072856, LocationID: 655441491, Available: 12, SentAt: time.Now(), DryRun: true},
+		{Shop: shop, SKU: "IPOD2008RED", InventoryItemID: 49148385, LocationID: 655441491, Available: 4, SentAt: time.Now(), DryRun: true},
+	}))
+
+	reg := prometheus.NewRegistry()
+	_, err = portal.NewMetrics(reg)
+	require.NoError(t, err)
+	c.srv, err = portal.New(portal.Deps{
+		Shop: shop, Ledger: st, Feeds: sched, Orders: orders, Mappings: maps, Stock: &stockReport{},
+		Mode: "test", FeedModes: map[string]string{"inventory": "live"}, Users: composedUsers(t),
+		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
+	})
+	require.NoError(t, err)
+	return c
+}
+
+func cloneJSON(t *testing.T, v map[string]any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(b, &out))
+	return out
+}
+
+// composedUsers are an operator and an admin; each password is the name + "-secret".
+func composedUsers(t testing.TB) []config.User {
+	t.Helper()
+	var out []config.User
+	for _, u := range []struct{ name, role string }{{"olga", "operator"}, {"adam", "admin"}} {
+		h, err := bcrypt.GenerateFromPassword([]byte(u.name+"-secret"), bcrypt.MinCost)
+		require.NoError(t, err)
+		out = append(out, config.User{Name: u.name, PasswordHash: config.Secret(h), Role: u.role})
+	}
+	return out
+}

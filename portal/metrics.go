@@ -1,0 +1,152 @@
+package portal
+
+import (
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// Metrics are passthrough's own Prometheus metrics, for /metrics. The wiring makes one with
+// NewMetrics and gives it to the feeds as their Observer (ExecutionFinished is called at the
+// end of every run); the Shopify client's
+// and the database pool's figures are read when Prometheus scrapes (RegisterShopify,
+// RegisterDB), so nothing has to push them.
+//
+// Names follow Prometheus' conventions: passthrough_ prefix, _total for counters, _seconds
+// for durations. Labels are few and bounded (feed names, outcomes), never an order or a SKU.
+type Metrics struct {
+	executions *prometheus.CounterVec
+	duration   *prometheus.HistogramVec
+	records    *prometheus.CounterVec
+}
+
+// Record outcomes counted by passthrough_feed_records_total.
+const (
+	RecordWritten = "written" // staged, sent
+	RecordSkipped = "skipped" // info: a business rule said no
+	RecordRetry   = "retry"   // will be tried again by itself
+	RecordError   = "error"   // needs a person
+)
+
+// NewMetrics registers the feed metrics with reg.
+func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	m := &Metrics{
+		executions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passthrough_feed_executions_total",
+			Help: "Feed runs that ended, by feed and outcome (FINISHED, FINISHED_PARTIALLY, FAILED).",
+		}, []string{"feed", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "passthrough_feed_execution_duration_seconds",
+			Help: "How long feed runs took, by feed.",
+			// From a quiet 5-minute run (well under a second) to a backfill (many minutes).
+			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800},
+		}, []string{"feed"}),
+		records: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "passthrough_feed_records_total",
+			Help: "Records handled by feed runs, by feed and outcome (written, skipped, retry, error).",
+		}, []string{"feed", "outcome"}),
+	}
+	for _, c := range []prometheus.Collector{m.executions, m.duration, m.records} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register feed metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// ExecutionFinished counts one finished run: its outcome, how long it took and what
+// happened to its records. It makes Metrics a feeds.Observer.
+func (m *Metrics) ExecutionFinished(x erp.Execution) {
+	m.executions.WithLabelValues(x.Feed, x.Outcome).Inc()
+	if !x.FinishedAt.IsZero() && !x.StartedAt.IsZero() {
+		m.duration.WithLabelValues(x.Feed).Observe(x.FinishedAt.Sub(x.StartedAt).Seconds())
+	}
+	for _, r := range []struct {
+		outcome string
+		n       int
+	}{{RecordWritten, x.Counts.Written}, {RecordSkipped, x.Counts.Skipped}, {RecordRetry, x.Counts.Retry}, {RecordError, x.Counts.Errors}} {
+		if r.n > 0 {
+			m.records.WithLabelValues(x.Feed, r.outcome).Add(float64(r.n))
+		}
+	}
+}
+
+// ShopifyStats are the Shopify client's running totals for one endpoint since it started
+// (the adapter's per-endpoint stats, field for field).
+type ShopifyStats struct {
+	Calls         int64         // requests sent, retries included
+	Retries       int64         // requests sent again after a failed attempt
+	TooMany       int64         // 429 answers
+	Throttled     int64         // GraphQL THROTTLED answers
+	ServerErrors  int64         // 5xx answers
+	NetworkErrors int64         // attempts that got no answer
+	Failures      int64         // calls that ended in an error after any retries
+	Wait          time.Duration // time spent waiting: pacing, Retry-After and back-off
+}
+
+// RegisterShopify reports the Shopify client's totals per endpoint, read from stats at
+// each scrape. stats must be cheap and safe to call from any goroutine; its keys are the
+// client's endpoint names (a handful), which become the endpoint label.
+func RegisterShopify(reg prometheus.Registerer, stats func() map[string]ShopifyStats) error {
+	if err := reg.Register(shopifyCollector{stats: stats}); err != nil {
+		return fmt.Errorf("register shopify metrics: %w", err)
+	}
+	return nil
+}
+
+func shopifyDesc(name, help string) *prometheus.Desc {
+	return prometheus.NewDesc("passthrough_shopify_"+name, help, []string{"endpoint"}, nil)
+}
+
+var (
+	shopifyCalls         = shopifyDesc("requests_total", "Requests sent to the Shopify Admin API, retries included.")
+	shopifyRetries       = shopifyDesc("retries_total", "Shopify requests sent again after a failed attempt.")
+	shopifyTooMany       = shopifyDesc("rate_limited_total", "429 Too Many Requests answers from Shopify.")
+	shopifyThrottled     = shopifyDesc("throttled_total", "GraphQL THROTTLED answers from Shopify.")
+	shopifyServerErrors  = shopifyDesc("server_errors_total", "5xx answers from Shopify.")
+	shopifyNetworkErrors = shopifyDesc("network_errors_total", "Shopify requests that got no answer.")
+	shopifyFailures      = shopifyDesc("failures_total", "Shopify calls that failed after their retries.")
+	shopifyWait          = shopifyDesc("wait_seconds_total", "Time spent waiting for Shopify: pacing, Retry-After and back-off.")
+)
+
+// shopifyCollector turns the client's totals into counters at scrape time.
+type shopifyCollector struct {
+	stats func() map[string]ShopifyStats
+}
+
+func (shopifyCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{shopifyCalls, shopifyRetries, shopifyTooMany, shopifyThrottled,
+		shopifyServerErrors, shopifyNetworkErrors, shopifyFailures, shopifyWait} {
+		ch <- d
+	}
+}
+
+func (c shopifyCollector) Collect(ch chan<- prometheus.Metric) {
+	for endpoint, st := range c.stats() {
+		for _, m := range []struct {
+			d *prometheus.Desc
+			v float64
+		}{
+			{shopifyCalls, float64(st.Calls)}, {shopifyRetries, float64(st.Retries)},
+			{shopifyTooMany, float64(st.TooMany)}, {shopifyThrottled, float64(st.Throttled)},
+			{shopifyServerErrors, float64(st.ServerErrors)}, {shopifyNetworkErrors, float64(st.NetworkErrors)},
+			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()},
+		} {
+			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, m.v, endpoint)
+		}
+	}
+}
+
+// RegisterDB reports the database pool's statistics (open, in use, idle connections,
+// waits) as go_sql_* metrics labelled db_name=name.
+func RegisterDB(reg prometheus.Registerer, db *sql.DB, name string) error {
+	if err := reg.Register(collectors.NewDBStatsCollector(db, name)); err != nil {
+		return fmt.Errorf("register database metrics: %w", err)
+	}
+	return nil
+}

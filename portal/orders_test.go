@@ -1,0 +1,434 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+var orderRow = regexp.MustCompile(`<tr data-order-id="(\d+)">`)
+
+// listed returns the order ids of a list page, in order.
+func listed(t *testing.T, page string) []string {
+	t.Helper()
+	var ids []string
+	for _, m := range orderRow.FindAllStringSubmatch(page, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+var hrefOf = func(id string) *regexp.Regexp {
+	return regexp.MustCompile(`<a href="([^"]*)" id="` + id + `"`)
+}
+
+// link returns the URL of the pager link with the id, unescaped, or "".
+func link(page, id string) string {
+	m := hrefOf(id).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return strings.ReplaceAll(m[1], "&amp;", "&")
+}
+
+func TestOrderListFiltersAndSearch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	putOrders(t, f.store, 60, func(i int, e *erp.LedgerEntry) {
+		switch i % 3 {
+		case 0:
+			e.Status, e.Severity, e.Problem = erp.StatusStaged, "", ""
+		case 1:
+			e.Status, e.Severity, e.Problem = erp.StatusFailed, passthrough.SeverityError, "unknown SKU TS-9"
+		}
+		if i == 7 {
+			e.CustomerEmail = "Ann.Lee@Example.com"
+		}
+	})
+	c := login(t, f.srv, "viewer")
+
+	for _, tc := range []struct {
+		name  string
+		query string
+		want  func(i int) bool
+	}{
+		{"status filter keeps the staged orders", "status=staged", func(i int) bool { return i%3 == 0 }},
+		{"severity filter keeps the errors", "severity=error", func(i int) bool { return i%3 == 1 }},
+		{"severity and status filters combine", "severity=retry&status=waiting", func(i int) bool { return i%3 == 2 }},
+		{"searching an order number finds it with its #", "q=%231012", func(i int) bool { return i == 12 }},
+		{"searching an order number finds it without its #", "q=1012", func(i int) bool { return i == 12 }},
+		{"searching the start of an email ignores case", "q=ann.lee%40EXAMPLE", func(i int) bool { return i == 7 }},
+		{"a search that matches nothing lists nothing", "q=nobody%40example.com", func(int) bool { return false }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := c.get("/orders?" + tc.query)
+			require.Equal(t, http.StatusOK, rec.Code)
+			var want []string
+			for i := 59; i >= 0; i-- {
+				if tc.want(i) {
+					want = append(want, fmt.Sprint(1000+i))
+				}
+			}
+			require.Equal(t, want, listed(t, rec.Body.String()))
+		})
+	}
+
+	t.Run("the date filter includes both days and lists by order date", func(t *testing.T) {
+		rec := c.get("/orders?from=2026-10-03&to=2026-10-04")
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Equal(t, []string{"1033", "1003", "1032", "1002"}, listed(t, rec.Body.String()))
+	})
+
+	for _, tc := range []struct{ query, says string }{
+		{"status=lost", `&#34;lost&#34; is not a status`},
+		{"severity=fatal", `&#34;fatal&#34; is not a severity`},
+		{"from=yesterday", `from date &#34;yesterday&#34; is not YYYY-MM-DD`},
+		{"from=2026-10-05&to=2026-10-01", "the from date is after the to date"},
+		{"after=xyz", "the page position in the address is damaged"},
+	} {
+		t.Run("a bad filter "+tc.query+" is explained, not obeyed", func(t *testing.T) {
+			rec := c.get("/orders?" + tc.query)
+			require.Equal(t, http.StatusBadRequest, rec.Code)
+			require.Contains(t, rec.Body.String(), tc.says)
+			require.Empty(t, listed(t, rec.Body.String()))
+		})
+	}
+
+	t.Run("an htmx filter request gets the results without the page around them", func(t *testing.T) {
+		rec := c.get("/orders?status=staged", "HX-Request", "true", "HX-Target", "orders-results")
+		require.Equal(t, http.StatusOK, rec.Code)
+		b := rec.Body.String()
+		require.NotContains(t, b, "<html")
+		require.NotContains(t, b, `<form class="filters"`)
+		require.Len(t, listed(t, b), 20)
+		require.Contains(t, rec.Header().Values("Vary"), "HX-Request")
+	})
+
+	t.Run("the list shows total, status, severity, the ERP's import and the last problem", func(t *testing.T) {
+		b := c.get("/orders?q=1001").Body.String()
+		require.Contains(t, b, "11.50 USD")
+		require.Contains(t, b, `<span class="badge bad">failed</span>`)
+		require.Contains(t, b, `<span class="badge bad">error</span>`)
+		require.Contains(t, b, "unknown SKU TS-9")
+		require.Contains(t, b, "not yet")
+	})
+}
+
+func TestOrderListPagesByKeyset(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	putOrders(t, f.store, 2*pageSize+7, nil)
+	c := login(t, f.srv, "viewer")
+
+	// Walk forward with Next, remembering every page, then back with Newer.
+	var pages [][]string
+	var urls []string
+	u := "/orders"
+	for u != "" {
+		rec := c.get(u)
+		require.Equal(t, http.StatusOK, rec.Code)
+		b := rec.Body.String()
+		pages = append(pages, listed(t, b))
+		urls = append(urls, u)
+		if len(pages) == 1 {
+			require.Empty(t, link(b, "newer"), "the newest page has nothing newer")
+		}
+		u = link(b, "next")
+	}
+	require.Len(t, pages, 3)
+	require.Len(t, pages[0], pageSize)
+	require.Len(t, pages[2], 7)
+	var all []string
+	for _, p := range pages {
+		all = append(all, p...)
+	}
+	var want []string
+	for i := 2*pageSize + 6; i >= 0; i-- {
+		want = append(want, fmt.Sprint(1000+i))
+	}
+	require.Equal(t, want, all, "every order once, newest activity first")
+
+	t.Run("Newer goes back page by page to the newest", func(t *testing.T) {
+		b := c.get(urls[2]).Body.String()
+		back := link(b, "newer")
+		b = c.get(back).Body.String()
+		require.Equal(t, pages[1], listed(t, b))
+		back = link(b, "newer")
+		b = c.get(back).Body.String()
+		require.Equal(t, pages[0], listed(t, b))
+		require.Empty(t, link(b, "newer"))
+	})
+
+	t.Run("with dates chosen, paging walks the order dates, each order once", func(t *testing.T) {
+		u := "/orders?from=2026-10-01&to=2026-10-31"
+		var got []string
+		var dates []string
+		for u != "" {
+			b := c.get(u).Body.String()
+			require.Contains(t, b, "in order date order")
+			got = append(got, listed(t, b)...)
+			for _, m := range regexp.MustCompile(`</a></td>\n  <td>(2026-\d\d-\d\d)</td>`).FindAllStringSubmatch(b, -1) {
+				dates = append(dates, m[1])
+			}
+			u = link(b, "next")
+		}
+		require.ElementsMatch(t, want, got)
+		require.Len(t, dates, len(want))
+		require.IsNonIncreasing(t, dates)
+	})
+
+	t.Run("paging keeps the filters", func(t *testing.T) {
+		b := c.get("/orders?status=waiting&q=").Body.String()
+		next := link(b, "next")
+		require.Contains(t, next, "status=waiting")
+		require.Len(t, listed(t, c.get(next).Body.String()), pageSize)
+	})
+
+	t.Run("an order updated while paging moves to the top and is not listed twice", func(t *testing.T) {
+		second := c.get(urls[1]).Body.String()
+		moved := pages[1][3]
+		var id int64
+		fmt.Sscan(moved, &id)
+		e, err := f.store.LedgerGet(context.Background(), testShop, id)
+		require.NoError(t, err)
+		e.Status, e.Severity, e.Problem = erp.StatusStaged, "", ""
+		require.NoError(t, f.store.LedgerPut(context.Background(), e))
+
+		third := listed(t, c.get(link(second, "next")).Body.String())
+		require.NotContains(t, third, moved)
+		require.Equal(t, moved, listed(t, c.get("/orders").Body.String())[0])
+	})
+}
+
+func TestUserInputIsEscaped(t *testing.T) {
+	t.Parallel()
+	const hostile = `<script>alert(1)</script>`
+	f := newFixture(t, nil)
+	putOrders(t, f.store, 1, func(_ int, e *erp.LedgerEntry) {
+		e.OrderName, e.CustomerName, e.CustomerEmail = hostile, hostile, hostile+"@example.com"
+		e.Problem = hostile
+		e.Payload = []byte(`{"note":"` + strings.ReplaceAll(hostile, `/`, `\/`) + `"}`)
+	})
+	f.orders.RowsFunc = func(context.Context, int64) (OrderRows, error) {
+		return OrderRows{
+			Header: passthrough.Table{Name: "s_orders"}, HeaderRow: passthrough.Row{Columns: []string{"comment"}, Values: []any{hostile}},
+			Lines: passthrough.Table{Name: "s_order_details"}, LineRows: []passthrough.Row{{Columns: []string{"description"}, Values: []any{hostile}}},
+		}, nil
+	}
+	c := login(t, f.srv, "operator")
+	for _, path := range []string{
+		"/orders", "/orders/1000", "/orders/1000/skip", "/orders?q=" + url.QueryEscape(hostile),
+		"/orders?status=" + url.QueryEscape(hostile), "/stock?sku=" + url.QueryEscape(hostile),
+	} {
+		t.Run("the page "+path+" shows hostile text as text", func(t *testing.T) {
+			b := c.get(path).Body.String()
+			require.NotContains(t, b, "<script>alert")
+			require.Contains(t, b, "&lt;script&gt;alert(1)&lt;/script&gt;")
+		})
+	}
+}
+
+func TestOrderPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	putOrders(t, f.store, 1, func(_ int, e *erp.LedgerEntry) {
+		e.Payload = []byte(`{"id":1000,"name":"#1000","line_items":[{"sku":"TS-001"}]}`)
+	})
+	ctx := context.Background()
+	x, err := f.store.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: "orders", Shop: testShop, Trigger: "schedule"})
+	require.NoError(t, err)
+	require.NoError(t, f.store.ProblemAdd(ctx, erp.Problem{ExecutionID: x.ID, Feed: "orders", Shop: testShop, RecordKey: "1000",
+		Severity: passthrough.SeverityError, Message: "unknown SKU TS-001", At: f.clock.Now()}))
+	f.orders.RowsFunc = func(_ context.Context, id int64) (OrderRows, error) {
+		require.Equal(t, int64(1000), id)
+		return OrderRows{
+			Header:    passthrough.Table{Name: "s_orders"},
+			HeaderRow: passthrough.Row{Columns: []string{"web_order_id", "payment_terms"}, Values: []any{int64(1000), "NET30"}},
+			Lines:     passthrough.Table{Name: "s_order_details"},
+			LineRows:  []passthrough.Row{{Columns: []string{"line_no", "item_code"}, Values: []any{int64(1), "TS-001"}}},
+		}, nil
+	}
+	c := login(t, f.srv, "viewer")
+	rec := c.get("/orders/1000")
+	require.Equal(t, http.StatusOK, rec.Code)
+	b := rec.Body.String()
+	for _, want := range []string{
+		"<h1>Order #1000</h1>",
+		"  &#34;line_items&#34;: [", // the payload, indented
+		"<th>payment_terms</th><td>NET30</td>",
+		"<td>1</td><td>TS-001</td>",
+		"unknown SKU TS-001",
+		fmt.Sprintf(`<a href="/feeds/executions/%d">%d</a>`, x.ID, x.ID),
+		"not paid yet", // history: the ledger event
+	} {
+		require.Contains(t, b, want)
+	}
+
+	t.Run("an order with nothing staged says so", func(t *testing.T) {
+		f.orders.RowsFunc = func(context.Context, int64) (OrderRows, error) { return OrderRows{}, erp.ErrNotFound }
+		require.Contains(t, c.get("/orders/1000").Body.String(), "Nothing of this order is in the staging tables.")
+	})
+	t.Run("an unknown order is a 404", func(t *testing.T) {
+		require.Equal(t, http.StatusNotFound, c.get("/orders/999").Code)
+		require.Equal(t, http.StatusNotFound, c.get("/orders/abc").Code)
+	})
+	t.Run("a panic behind the page is a 500, and the portal goes on", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) {
+			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (OrderRows, error) { panic("nil map") }}
+		})
+		putOrders(t, f.store, 1, nil)
+		c := login(t, f.srv, "viewer")
+		rec := c.get("/orders/1000")
+		require.Equal(t, http.StatusInternalServerError, rec.Code)
+		require.NotContains(t, rec.Body.String(), "nil map")
+		require.Equal(t, http.StatusOK, c.get("/orders").Code)
+	})
+	t.Run("a ledger failure is a 500 that shows nothing of the error", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) {
+			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (OrderRows, error) {
+				return OrderRows{}, errors.New("dial tcp 10.1.2.3:1433: login failed for user sa")
+			}}
+		})
+		putOrders(t, f.store, 1, nil)
+		rec := login(t, f.srv, "viewer").get("/orders/1000")
+		require.Equal(t, http.StatusInternalServerError, rec.Code)
+		require.NotContains(t, rec.Body.String(), "10.1.2.3")
+		require.Contains(t, rec.Body.String(), "it has been logged")
+	})
+}
+
+func TestRetryAndSkip(t *testing.T) {
+	t.Parallel()
+
+	t.Run("Retry asks first, then retries and says so on the order's page", func(t *testing.T) {
+		f := newFixture(t, nil)
+		putOrders(t, f.store, 1, nil)
+		c := login(t, f.srv, "operator")
+		confirm := c.get("/orders/1000/retry")
+		require.Equal(t, http.StatusOK, confirm.Code)
+		require.Contains(t, confirm.Body.String(), `action="/orders/1000/retry"`)
+
+		var got []int64
+		f.orders.RetryFunc = func(_ context.Context, id int64) error { got = append(got, id); return nil }
+		rec := c.submit("/orders/1000/retry", nil)
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		require.Equal(t, "/orders/1000", rec.Header().Get("Location"))
+		require.Equal(t, []int64{1000}, got)
+		page := c.get("/orders/1000").Body.String()
+		require.Contains(t, page, "Order #1000 was retried; it is now waiting: not paid yet")
+		require.NotContains(t, c.get("/orders/1000").Body.String(), "was retried", "a flash shows once")
+	})
+
+	for _, tc := range []struct {
+		name string
+		err  error
+		says string
+	}{
+		{"an order the ERP imported is not staged again", erp.ErrImported, "The ERP has already imported order #1000"},
+		{"a refused order says why", &passthrough.RecordError{Severity: passthrough.SeverityError, Message: "unknown SKU TS-9"},
+			"Order #1000 was retried and still cannot be imported (error): unknown SKU TS-9"},
+		{"a failure says it was logged and shows nothing of the error", fmt.Errorf("stage: %w", errors.New("password=hunter2")),
+			"failed on our side; it has been logged"},
+	} {
+		t.Run("Retry: "+tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			putOrders(t, f.store, 1, nil)
+			f.orders.RetryFunc = func(context.Context, int64) error { return tc.err }
+			c := login(t, f.srv, "operator")
+			require.Equal(t, http.StatusSeeOther, c.submit("/orders/1000/retry", nil).Code)
+			page := c.get("/orders/1000").Body.String()
+			require.Contains(t, page, tc.says)
+			require.NotContains(t, page, "hunter2")
+		})
+	}
+
+	t.Run("Retry of an order the ledger does not know is a 404", func(t *testing.T) {
+		f := newFixture(t, nil)
+		c := login(t, f.srv, "operator")
+		require.Equal(t, http.StatusNotFound, c.submit("/orders/42/retry", nil).Code)
+	})
+
+	t.Run("Skip needs a reason and passes it with the user", func(t *testing.T) {
+		f := newFixture(t, nil)
+		putOrders(t, f.store, 1, nil)
+		c := login(t, f.srv, "operator")
+		c.get("/orders/1000/skip")
+		rec := c.submit("/orders/1000/skip", url.Values{"reason": {"  "}})
+		require.Equal(t, http.StatusBadRequest, rec.Code)
+		require.Contains(t, rec.Body.String(), "Say why the order is skipped")
+
+		type call struct {
+			id           int64
+			user, reason string
+		}
+		var got []call
+		f.orders.SkipFunc = func(_ context.Context, id int64, user, reason string) error {
+			got = append(got, call{id, user, reason})
+			return nil
+		}
+		rec = c.submit("/orders/1000/skip", url.Values{"reason": {" duplicate of #999 "}})
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		require.Equal(t, []call{{1000, "otto", "duplicate of #999"}}, got)
+		require.Contains(t, c.get("/orders/1000").Body.String(), "Order #1000 was skipped.")
+	})
+
+	t.Run("Skip of a staged order says why it was refused", func(t *testing.T) {
+		f := newFixture(t, nil)
+		putOrders(t, f.store, 1, nil)
+		f.orders.SkipFunc = func(context.Context, int64, string, string) error {
+			return &passthrough.RecordError{Severity: passthrough.SeverityInfo, Message: "order #1000 is already staged; skip it in the ERP"}
+		}
+		c := login(t, f.srv, "operator")
+		require.Equal(t, http.StatusSeeOther, c.submit("/orders/1000/skip", url.Values{"reason": {"dup"}}).Code)
+		require.Contains(t, c.get("/orders/1000").Body.String(), "was not skipped: order #1000 is already staged")
+	})
+
+	t.Run("without an orders feed the buttons answer 503", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) { d.Orders = nil })
+		putOrders(t, f.store, 1, nil)
+		c := login(t, f.srv, "operator")
+		require.Equal(t, http.StatusServiceUnavailable, c.get("/orders/1000/retry").Code)
+		require.Contains(t, c.get("/orders/1000").Body.String(), "The orders feed is not set up")
+	})
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	t.Run("answers ok when the database answers", func(t *testing.T) {
+		f := newFixture(t, nil)
+		rec := newClient(t, f.srv).get("/healthz")
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Equal(t, "ok\ndatabase: ok\n", rec.Body.String())
+	})
+	t.Run("answers 503 without the reason when the database does not", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) {
+			d.Ping = func(context.Context) error { return errors.New("dial tcp 10.0.0.5:5432: connection refused") }
+		})
+		rec := newClient(t, f.srv).get("/healthz")
+		require.Equal(t, http.StatusServiceUnavailable, rec.Code)
+		require.Equal(t, "database: unavailable\n", rec.Body.String())
+	})
+	t.Run("uses the ping it is given", func(t *testing.T) {
+		pinged := 0
+		f := newFixture(t, func(d *Deps) {
+			d.Ping = func(ctx context.Context) error {
+				_, ok := ctx.Deadline()
+				require.True(t, ok, "the ping has a deadline")
+				pinged++
+				return nil
+			}
+		})
+		require.Equal(t, http.StatusOK, newClient(t, f.srv).get("/healthz").Code)
+		require.Equal(t, 1, pinged)
+	})
+}

@@ -1,0 +1,408 @@
+// Package portal is passthrough's worker portal: the web pages people use all day to see
+// every order that passed through (CIMcloud's "Pass Through Orders" tab), the feeds and
+// their runs, the mapping files, and the stock sent to Shopify, and to act on them (retry
+// or skip an order, run a feed now, save a mapping, sync stock now).
+//
+// It is server-rendered html/template with htmx for partial updates; every page works
+// without JavaScript. The portal declares the small interfaces it needs (Ledger, Feeds,
+// Orders, Mappings, Stock) and takes them in one Deps; the application's wiring passes the
+// real things, tests pass fakes.
+//
+// Security, in one place:
+//   - Users come from the configuration with bcrypt hashes and a role: viewer reads,
+//     operator also retries, skips, runs feeds and syncs stock, admin also edits mappings.
+//     Roles are checked on the server for every route; the wrong role gets 403.
+//   - The session is a cookie sealed with AES-GCM under a key derived from Deps.SessionKey
+//     (so it can be neither read nor forged), HttpOnly, SameSite=Strict, Secure when the
+//     portal is reached over https, with an absolute expiry. Logout revokes it.
+//   - Every state-changing request carries the session's CSRF token (form field _csrf or
+//     header X-CSRF-Token), compared in constant time; without it the answer is 403.
+//     Echo's CSRF middleware is not used: it lets a same-origin Sec-Fetch-Site through
+//     without a token and answers 400 for a missing one.
+//   - Login attempts are limited per client IP (the peer address: e.IPExtractor is
+//     ExtractIPDirect, so X-Forwarded-For cannot spoof it).
+//   - Responses carry a Content-Security-Policy allowing only the portal's own scripts and
+//     styles (htmx is served from the binary), X-Frame-Options DENY and nosniff.
+//   - /healthz and /metrics are open: a load balancer and a Prometheus scraper cannot log
+//     in, and neither shows an order, a customer or a secret (metrics are counts and
+//     durations only). Put the portal behind a firewall if even that is too much.
+package portal
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+	"github.com/labstack/echo/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/config"
+	"github.com/passthrough-dev/passthrough/feeds"
+)
+
+// Ledger is what the portal reads of passthrough's bookkeeping. erp.Store satisfies it.
+type Ledger interface {
+	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.LedgerEntry, error)
+	LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error)
+	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]erp.LedgerEvent, error)
+	ExecutionList(ctx context.Context, p erp.ExecutionListParams) ([]erp.Execution, error)
+	ExecutionGet(ctx context.Context, id int64) (erp.Execution, error)
+	ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error)
+	InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error)
+}
+
+// The real things satisfy the portal's interfaces.
+var (
+	_ Ledger = erp.Store(nil)
+	_ Feeds  = (*feeds.Scheduler)(nil)
+)
+
+// Feeds is the scheduler. *feeds.Scheduler satisfies it.
+type Feeds interface {
+	Status() []feeds.TaskStatus
+	// RunNow starts the named task in the background. It returns an error wrapping
+	// feeds.ErrAlreadyRunning when a run of the same feed is under way, and
+	// feeds.ErrUnknownTask for a name it does not know.
+	RunNow(name string) error
+}
+
+// Orders acts on one order of the ledger; the orders feed implements it for its shop
+// (feeds.Orders has Retry and Skip with these signatures).
+type Orders interface {
+	// Retry handles the order again now, with the mappings as they are. erp.ErrNotFound for
+	// an order the ledger does not know; erp.ErrImported when the ERP has imported it
+	// already; a *passthrough.RecordError, whose message is shown, when it is refused.
+	Retry(ctx context.Context, orderID int64) error
+	// Skip marks the order as not for import, by user, with the reason given; the feed
+	// leaves it alone until it is retried. A *passthrough.RecordError, whose message is
+	// shown, when it cannot be skipped (it is staged already).
+	Skip(ctx context.Context, orderID int64, user, reason string) error
+	// Rows returns the rows the order produced in the staging tables; erp.ErrNotFound when
+	// nothing is staged.
+	Rows(ctx context.Context, orderID int64) (OrderRows, error)
+}
+
+// OrderRows are the staged rows of one order.
+type OrderRows struct {
+	Header    passthrough.Table
+	HeaderRow passthrough.Row
+	Lines     passthrough.Table
+	LineRows  []passthrough.Row
+}
+
+// Mappings are the mapping files as the feeds use them.
+type Mappings interface {
+	// Files lists every mapping file, sorted by name, with its source and whether it
+	// compiles.
+	Files(ctx context.Context) ([]MappingFile, error)
+	// Preview maps one record (a Shopify order's JSON for orders.yaml) with the named file
+	// and says what the feed would write. With src not nil it uses src, an unsaved draft,
+	// instead of the saved file. A draft that does not compile gives *mapping.Diagnostics;
+	// a record the mapping refuses is reported in Preview.Rejected, not as an error. Any
+	// other error is shown to the person as it is, so it should be about the record
+	// ("decode order: …"), never about the database.
+	Preview(ctx context.Context, name string, src, record []byte) (Preview, error)
+	// Save checks src and, when it compiles, keeps the current text as an earlier version,
+	// writes src and makes the feeds use it from their next record, without a restart. A
+	// file that does not compile is refused with *mapping.Diagnostics and nothing changes.
+	Save(ctx context.Context, name string, src []byte, user string) error
+	// Versions lists the saved versions of a file, newest first, the current one included.
+	Versions(ctx context.Context, name string) ([]MappingVersion, error)
+}
+
+// MappingFile is one mapping file as it is now.
+type MappingFile struct {
+	Name   string // orders.yaml
+	Source string
+	// Problems is the engine's diagnostics (file:line:col, the line, a caret, what was
+	// expected) when the file does not compile; empty when it does.
+	Problems string
+	Version  int // 0 when the file has never been saved through the portal
+	SavedAt  time.Time
+	SavedBy  string
+}
+
+// MappingVersion is one saved version of a mapping file.
+type MappingVersion struct {
+	Version int
+	SavedAt time.Time
+	SavedBy string
+	Source  string
+}
+
+// Preview is what a mapping would write for one record.
+type Preview struct {
+	Tables []PreviewTable
+	// Rejected is set when the mapping refuses the record (a when rule, fail(), an
+	// expression that failed): its severity and message, as the feed would record them.
+	Rejected *passthrough.RecordError
+}
+
+// PreviewTable is the rows a record would give one table.
+type PreviewTable struct {
+	Name string
+	Rows []passthrough.Row
+}
+
+// Stock is the inventory feed's side of the stock page; what was last sent comes from the
+// ledger (erp.InventorySent, dry runs being the would-send list in test mode).
+type Stock interface {
+	// Drift is the last stock check: levels where Shopify differs from what the ERP says.
+	Drift(ctx context.Context) (DriftReport, error)
+	// Locations names Shopify's locations by id.
+	Locations(ctx context.Context) (map[int64]string, error)
+	// SyncNow starts a full inventory pass in the background; an error wrapping
+	// feeds.ErrAlreadyRunning when one is under way.
+	SyncNow() error
+}
+
+// DriftReport is the result of one stock check.
+type DriftReport struct {
+	CheckedAt time.Time // zero when no check has run yet
+	Rows      []DriftRow
+}
+
+// DriftRow is one level that differs between the ERP and Shopify.
+type DriftRow struct {
+	SKU        string
+	LocationID int64
+	Location   string
+	ERP        int64 // what the ERP's stock says Shopify should have
+	Shopify    int64 // what Shopify has
+}
+
+// Difference is how many more Shopify has than it should (negative: fewer).
+func (r DriftRow) Difference() int64 { return r.Shopify - r.ERP }
+
+// Deps is everything the portal needs. Shop, Ledger and Logger are required; a nil Feeds,
+// Orders, Mappings or Stock leaves its page saying so (useful while wiring grows).
+type Deps struct {
+	Shop     string
+	Ledger   Ledger
+	Feeds    Feeds
+	Orders   Orders
+	Mappings Mappings
+	Stock    Stock
+	// Mode is the store's mode, "test" or "live": in test mode outbound feeds only record
+	// what they would send.
+	Mode string
+	// FeedModes says more about a feed's mode where there is more to say, e.g.
+	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.
+	FeedModes map[string]string
+	Users     []config.User
+	// SessionKey seals session cookies: at least 32 bytes, or empty for a random key (every
+	// session ends when the process restarts).
+	SessionKey []byte
+	// SessionTTL is how long a login lasts; 0 means 12 hours.
+	SessionTTL time.Duration
+	// Ping says whether the database answers, for /healthz; nil asks the ledger for one
+	// entry instead.
+	Ping func(ctx context.Context) error
+	// Metrics is served at /metrics; nil serves nothing there.
+	Metrics prometheus.Gatherer
+	Logger  *slog.Logger
+	// Clock is the portal's time (session expiry, "5 minutes ago"); nil means time.Now.
+	Clock func() time.Time
+	// Location is the time zone dates are shown and filtered in; nil means UTC.
+	Location *time.Location
+	// LoginBurst and LoginEvery limit login attempts per client IP: LoginBurst at once,
+	// then one more every LoginEvery. 0 means 10 and 6s.
+	LoginBurst int
+	LoginEvery time.Duration
+}
+
+// Server is the portal: an http.Handler. Serve it with Echo's graceful server,
+// echo.StartConfig{Address: addr, GracefulTimeout: 10 * time.Second}.Start(ctx, srv), or any
+// http.Server.
+type Server struct {
+	d        Deps
+	e        *echo.Echo
+	log      *slog.Logger
+	now      func() time.Time
+	loc      *time.Location
+	users    map[string]config.User
+	sessions *sessions
+	pages    *pages
+}
+
+// New checks d and builds the portal.
+func New(d Deps) (*Server, error) {
+	if d.Shop == "" {
+		return nil, errors.New("new portal: Deps.Shop is required")
+	}
+	if d.Ledger == nil {
+		return nil, errors.New("new portal: Deps.Ledger is required")
+	}
+	if d.Logger == nil {
+		return nil, errors.New("new portal: Deps.Logger is required")
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	if d.SessionTTL <= 0 {
+		d.SessionTTL = 12 * time.Hour
+	}
+	if d.LoginBurst <= 0 {
+		d.LoginBurst = 10
+	}
+	if d.LoginEvery <= 0 {
+		d.LoginEvery = 6 * time.Second
+	}
+	switch {
+	case len(d.SessionKey) == 0:
+		d.SessionKey = make([]byte, 32)
+		if _, err := rand.Read(d.SessionKey); err != nil {
+			return nil, fmt.Errorf("new portal: make a session key: %w", err)
+		}
+	case len(d.SessionKey) < 32:
+		return nil, errors.New("new portal: the session key must be at least 32 bytes")
+	}
+	users := make(map[string]config.User, len(d.Users))
+	for _, u := range d.Users {
+		if roleOf(u.Role) == roleNone {
+			return nil, fmt.Errorf("new portal: user %q has role %q, not viewer, operator or admin", u.Name, u.Role)
+		}
+		users[u.Name] = u
+	}
+	pg, err := loadPages(d.Location)
+	if err != nil {
+		return nil, fmt.Errorf("new portal: %w", err)
+	}
+	s := &Server{
+		d: d, log: d.Logger, now: d.Clock, loc: d.Location, users: users,
+		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock),
+		pages:    pg,
+	}
+	s.e = s.routes()
+	return s, nil
+}
+
+// ServeHTTP serves the portal.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
+
+func (s *Server) routes() *echo.Echo {
+	e := echo.NewWithConfig(echo.Config{Logger: s.log, HTTPErrorHandler: s.handleError})
+	// The peer address, never X-Forwarded-For: the login limiter keys on it.
+	e.IPExtractor = echo.ExtractIPDirect()
+
+	e.Use(s.logRequests)
+	e.Use(middleware.Recover()) // inside the logger, so a panic is logged as the 500 it becomes
+	e.Use(middleware.SecureWithConfig(middleware.SecureConfig{
+		ContentTypeNosniff: "nosniff",
+		XFrameOptions:      "DENY",
+		ReferrerPolicy:     "same-origin",
+		// Sent only over https (or behind a proxy that says so): half a year, this host only.
+		HSTSMaxAge:            180 * 24 * 3600,
+		HSTSExcludeSubdomains: true,
+		ContentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+			"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+	}))
+	e.Use(middleware.BodyLimit(2 << 20))
+	e.Use(s.loadSession)
+
+	// Open: health, metrics, static files, login.
+	e.GET("/healthz", s.healthz)
+	if s.d.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{})))
+	}
+	e.GET("/static/*", s.static)
+	e.GET("/favicon.ico", func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) })
+	e.GET("/login", s.loginPage)
+	e.POST("/login", s.login, s.loginLimiter(), s.checkCSRF)
+
+	// Each route names the least role that may use it. Not an Echo group: a group with
+	// middleware claims every unknown path too, which would turn 404s into 403s.
+	route := func(method, path string, least role, h echo.HandlerFunc) {
+		e.Add(method, path, h, s.requireRole(least), s.checkCSRF)
+	}
+	get, post := http.MethodGet, http.MethodPost
+
+	route(post, "/logout", roleViewer, s.logout)
+	route(get, "/", roleViewer, func(c *echo.Context) error { return c.Redirect(http.StatusSeeOther, "/orders") })
+
+	route(get, "/orders", roleViewer, s.orderList)
+	route(get, "/orders/:id", roleViewer, s.orderPage)
+	route(get, "/orders/:id/retry", roleOperator, s.retryConfirm)
+	route(post, "/orders/:id/retry", roleOperator, s.retry)
+	route(get, "/orders/:id/skip", roleOperator, s.skipConfirm)
+	route(post, "/orders/:id/skip", roleOperator, s.skip)
+
+	route(get, "/feeds", roleViewer, s.feedsPage)
+	route(get, "/feeds/executions/:id", roleViewer, s.executionPage)
+	route(post, "/feeds/:name/run", roleOperator, s.runNow)
+
+	route(get, "/mappings", roleViewer, s.mappingList)
+	route(get, "/mappings/:name", roleViewer, s.mappingPage)
+	route(post, "/mappings/:name/preview", roleViewer, s.mappingPreview)
+	route(get, "/mappings/:name/versions", roleViewer, s.mappingVersions)
+	route(post, "/mappings/:name", roleAdmin, s.mappingSave)
+
+	route(get, "/stock", roleViewer, s.stockPage)
+	route(post, "/stock/sync", roleOperator, s.syncNow)
+	return e
+}
+
+// logRequests writes one line per request: method, path (never the query, which may hold
+// a customer's email), status, time taken and who asked.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		start := s.now()
+		err := next(c)
+		status := http.StatusOK
+		if r, _ := echo.UnwrapResponse(c.Response()); r != nil && r.Status != 0 {
+			status = r.Status
+		}
+		var sc echo.HTTPStatusCoder
+		if err != nil && errors.As(err, &sc) {
+			status = sc.StatusCode()
+		} else if err != nil {
+			status = http.StatusInternalServerError
+		}
+		attrs := []slog.Attr{
+			slog.String("method", c.Request().Method), slog.String("path", c.Request().URL.Path),
+			slog.Int("status", status), slog.Duration("took", s.now().Sub(start)),
+		}
+		if u := userOf(c); u != nil {
+			attrs = append(attrs, slog.String("user", u.Name))
+		}
+		level := slog.LevelDebug
+		if status >= 500 {
+			level = slog.LevelError
+			if err != nil {
+				attrs = append(attrs, slog.String("err", err.Error()))
+			}
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+		return err
+	}
+}
+
+// healthz says whether the portal runs and its database answers, cheaply: for a load
+// balancer or a container's health check.
+func (s *Server) healthz(c *echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	var err error
+	if s.d.Ping != nil {
+		err = s.d.Ping(ctx)
+	} else {
+		_, err = s.d.Ledger.LedgerList(ctx, erp.LedgerListParams{Shop: s.d.Shop, Limit: 1})
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if err != nil {
+		s.log.Warn("health check: database does not answer", "err", err)
+		return c.String(http.StatusServiceUnavailable, "database: unavailable\n")
+	}
+	return c.String(http.StatusOK, "ok\ndatabase: ok\n")
+}

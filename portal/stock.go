@@ -1,0 +1,116 @@
+package portal
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/feeds"
+)
+
+// stockRows bounds each table of the stock page; the SKU filter finds the rest.
+const stockRows = 500
+
+type sentRow struct {
+	erp.InventorySent
+	Location string
+}
+
+type stockData struct {
+	Configured bool
+	TestMode   bool
+	SKU        string
+	Sent       []sentRow
+	SentTotal  int
+	WouldSend  []sentRow
+	WouldTotal int
+	Drift      DriftReport
+	DriftTotal int
+}
+
+// stockPage shows what Shopify last got per SKU and location, the would-send list in test
+// mode (levels recorded as dry runs), and the last stock check's drift.
+func (s *Server) stockPage(c *echo.Context) error {
+	ctx := c.Request().Context()
+	data := stockData{Configured: s.d.Stock != nil, TestMode: s.d.Mode == "test", SKU: strings.TrimSpace(c.QueryParam("sku"))}
+	match := func(sku string) bool {
+		return data.SKU == "" || strings.HasPrefix(strings.ToLower(sku), strings.ToLower(data.SKU))
+	}
+	names := map[int64]string{}
+	if s.d.Stock != nil {
+		var err error
+		if names, err = s.d.Stock.Locations(ctx); err != nil {
+			return fmt.Errorf("list locations: %w", err)
+		}
+		if data.Drift, err = s.d.Stock.Drift(ctx); err != nil {
+			return fmt.Errorf("read drift report: %w", err)
+		}
+		rows := data.Drift.Rows[:0:0]
+		for _, r := range data.Drift.Rows {
+			if match(r.SKU) {
+				rows = append(rows, r)
+			}
+		}
+		data.DriftTotal = len(rows)
+		if len(rows) > stockRows {
+			rows = rows[:stockRows]
+		}
+		data.Drift.Rows = rows
+	}
+	levels, err := s.d.Ledger.InventorySentList(ctx, s.d.Shop)
+	if err != nil {
+		return fmt.Errorf("list inventory sent: %w", err)
+	}
+	sort.Slice(levels, func(i, j int) bool {
+		if levels[i].SKU != levels[j].SKU {
+			return levels[i].SKU < levels[j].SKU
+		}
+		return levels[i].LocationID < levels[j].LocationID
+	})
+	for _, l := range levels {
+		if !match(l.SKU) {
+			continue
+		}
+		r := sentRow{InventorySent: l, Location: names[l.LocationID]}
+		if l.DryRun {
+			data.WouldTotal++
+			if len(data.WouldSend) < stockRows {
+				data.WouldSend = append(data.WouldSend, r)
+			}
+			continue
+		}
+		data.SentTotal++
+		if len(data.Sent) < stockRows {
+			data.Sent = append(data.Sent, r)
+		}
+	}
+	if isHTMX(c) && c.Request().Header.Get("HX-Target") == "stock-body" {
+		return s.renderPart(c, http.StatusOK, "stock", "body", data)
+	}
+	return s.render(c, http.StatusOK, "stock", "Stock", data)
+}
+
+// syncNow starts a full inventory pass (Pimento's "Perform Sync Now").
+func (s *Server) syncNow(c *echo.Context) error {
+	if s.d.Stock == nil {
+		return errNoService
+	}
+	u := userOf(c)
+	err := s.d.Stock.SyncNow()
+	switch {
+	case err == nil:
+		s.log.Info("stock sync requested", "feed", "inventory", "user", u.Name)
+		s.setFlash(c, "good", "A full stock sync has started in the background. Its run shows on the Feeds page.")
+	case errors.Is(err, feeds.ErrAlreadyRunning):
+		s.setFlash(c, "warn", "A stock sync is already running; nothing new was started.")
+	default:
+		s.log.Error("sync stock now", "feed", "inventory", "user", u.Name, "err", err)
+		s.setFlash(c, "bad", "Could not start the stock sync; the reason has been logged.")
+	}
+	return c.Redirect(http.StatusSeeOther, "/stock")
+}

@@ -1,0 +1,101 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/feeds"
+)
+
+func TestStockPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	at := time.Date(2026, 11, 20, 2, 0, 0, 0, time.UTC)
+	require.NoError(t, f.store.InventorySentPut(context.Background(), []erp.InventorySent{
+		{Shop: testShop, SKU: "TS-001", InventoryItemID: 11, LocationID: 1, Available: 12, SentAt: at},
+		{Shop: testShop, SKU: "TS-001-X3", InventoryItemID: 13, LocationID: 1, Available: 4, SentAt: at},
+		{Shop: testShop, SKU: "MUG-9", InventoryItemID: 21, LocationID: 2, Available: 7, SentAt: at, DryRun: true},
+	}))
+	f.stock.LocationsFunc = func(context.Context) (map[int64]string, error) {
+		return map[int64]string{1: "Main warehouse", 2: "Store front"}, nil
+	}
+	f.stock.DriftFunc = func(context.Context) (DriftReport, error) {
+		return DriftReport{CheckedAt: at, Rows: []DriftRow{{SKU: "TS-001", LocationID: 1, Location: "Main warehouse", ERP: 12, Shopify: 9}}}, nil
+	}
+	c := login(t, f.srv, "viewer")
+	rec := c.get("/stock")
+	require.Equal(t, http.StatusOK, rec.Code)
+	b := rec.Body.String()
+	sent := b[strings.Index(b, "Last sent to Shopify"):strings.Index(b, "<h2>Drift")]
+	would := b[strings.Index(b, "Would send"):strings.Index(b, "Last sent to Shopify")]
+	require.Contains(t, sent, "<td>TS-001</td><td>Main warehouse</td>\n<td class=\"num\">12</td>")
+	require.Contains(t, sent, "<td>TS-001-X3</td>")
+	require.NotContains(t, sent, "MUG-9", "a dry run was not sent")
+	require.Contains(t, would, "<td>MUG-9</td><td>Store front</td>\n<td class=\"num\">7</td>")
+	require.Contains(t, b, "Last stock check 2026-11-20 02:00:00; levels that differ: 1.")
+	require.Contains(t, b, `<td class="num">12</td><td class="num">9</td><td class="num">-3</td>`)
+
+	t.Run("the SKU filter keeps the SKUs that start with it", func(t *testing.T) {
+		b := c.get("/stock?sku=ts-001-").Body.String()
+		require.Contains(t, b, "<td>TS-001-X3</td>")
+		require.NotContains(t, b, "<td>TS-001</td>")
+		require.Contains(t, b, "No drift.")
+	})
+
+	t.Run("in live mode there is no would-send list", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) { d.Mode = "live" })
+		require.NotContains(t, login(t, f.srv, "viewer").get("/stock").Body.String(), "Would send")
+	})
+
+	t.Run("a long list is cut and says how to see the rest", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) { d.Mode = "live" })
+		var many []erp.InventorySent
+		for i := range stockRows + 5 {
+			many = append(many, erp.InventorySent{Shop: testShop, SKU: fmt.Sprintf("SKU-%04d", i), InventoryItemID: int64(i + 1), LocationID: 1, Available: 1, SentAt: at})
+		}
+		require.NoError(t, f.store.InventorySentPut(context.Background(), many))
+		b := login(t, f.srv, "viewer").get("/stock").Body.String()
+		require.Contains(t, b, fmt.Sprintf("%d of %d shown; filter by SKU for the rest.", stockRows, stockRows+5))
+	})
+}
+
+func TestSyncNow(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		err  error
+		says string
+	}{
+		{"starts a full pass", nil, "A full stock sync has started in the background."},
+		{"says one is already running", fmt.Errorf("inventory: %w", feeds.ErrAlreadyRunning), "A stock sync is already running; nothing new was started."},
+		{"says a failure was logged", errors.New("boom"), "Could not start the stock sync; the reason has been logged."},
+	} {
+		t.Run("Sync now "+tc.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			n := 0
+			f.stock.SyncNowFunc = func() error { n++; return tc.err }
+			c := login(t, f.srv, "operator")
+			c.get("/stock")
+			rec := c.submit("/stock/sync", nil)
+			require.Equal(t, http.StatusSeeOther, rec.Code)
+			require.Equal(t, 1, n)
+			require.Contains(t, c.get("/stock").Body.String(), tc.says)
+		})
+	}
+	t.Run("without an inventory feed the page says so and Sync now answers 503", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) { d.Stock = nil })
+		c := login(t, f.srv, "operator")
+		b := c.get("/stock").Body.String()
+		require.Contains(t, b, "The inventory feed is not set up")
+		require.NotContains(t, b, `id="sync-now"`)
+		require.Equal(t, http.StatusServiceUnavailable, c.submit("/stock/sync", nil).Code)
+	})
+}
