@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -63,6 +64,10 @@ type Orders struct {
 	Overlap time.Duration
 	// FirstLookback is how far back the very first run looks (default 7 days).
 	FirstLookback time.Duration
+	// reprocess is set when the mapping changed: the next run first maps the failed
+	// orders again.
+	reprocess atomic.Bool
+
 	// Slice is the width of the first step the watermark moves in (default 1 day); later
 	// steps widen through quiet stretches and narrow through busy ones.
 	Slice time.Duration
@@ -127,7 +132,15 @@ func (f *Orders) defaults() {
 func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
 	set := f.Mappings()
 	if set == nil || set.Orders == nil {
-		return errors.New("no orders mapping loaded")
+		return errors.New("no orders mapping: orders.yaml is missing or does not compile")
+	}
+	if f.reprocess.Swap(false) {
+		n, err := f.Reprocess(ctx)
+		if err != nil {
+			f.reprocess.Store(true)
+			return fmt.Errorf("map failed orders again: %w", err)
+		}
+		x.log.Info("mapped failed orders again after a mapping change", "orders", n)
 	}
 	now := f.Now().UTC()
 	from, to, moveWatermark := r.Since, r.Until, r.Since.IsZero()
@@ -449,7 +462,7 @@ func (f *Orders) Skip(ctx context.Context, orderID int64, user, reason string) e
 		return fmt.Errorf("read ledger of order %d: %w", orderID, err)
 	}
 	if e.Status == erp.StatusStaged || e.Status == erp.StatusCancelled {
-		return fmt.Errorf("order %s is already staged; skip it in the ERP", e.OrderName)
+		return passthrough.Reject(passthrough.SeverityInfo, "order %s is already staged; cancel it in the ERP instead", e.OrderName)
 	}
 	msg := OperatorSkipped + user
 	if reason = strings.TrimSpace(reason); reason != "" {
@@ -489,6 +502,33 @@ func (f *Orders) Reprocess(ctx context.Context) (int, error) {
 		last := page[len(page)-1]
 		after = &erp.LedgerCursor{UpdatedAt: last.UpdatedAt, OrderID: last.OrderID}
 	}
+}
+
+// MappingChanged tells the feed the mapping changed: its next run first maps the orders
+// that failed again, from their stored payloads.
+func (f *Orders) MappingChanged() { f.reprocess.Store(true) }
+
+// Rows is what a staged order gives the staging tables: its stored payload mapped with the
+// current mapping, which is what was staged unless the mapping changed since.
+// erp.ErrNotFound when the order is not staged.
+func (f *Orders) Rows(ctx context.Context, orderID int64) (*mapping.OrderResult, error) {
+	f.defaults()
+	e, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if e.Status != erp.StatusStaged && e.Status != erp.StatusCancelled {
+		return nil, fmt.Errorf("order %s is %s: %w", e.OrderName, e.Status, erp.ErrNotFound)
+	}
+	set := f.Mappings()
+	if set == nil || set.Orders == nil {
+		return nil, errors.New("no orders mapping: orders.yaml is missing or does not compile")
+	}
+	o, err := mapping.DecodeOrder(e.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return set.Orders.Map(mapping.OrderInput{Shop: f.Shop, Order: o, Now: f.Now().UTC()})
 }
 
 // describe copies what the portal lists about an order into its ledger entry.

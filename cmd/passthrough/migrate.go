@@ -8,7 +8,6 @@ import (
 	"io"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
-	"github.com/passthrough-dev/passthrough/config"
 )
 
 // runMigrate creates or updates the staging and pt_ tables of the configured ERP database
@@ -17,21 +16,12 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	flags := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	path := flags.String("config", "", "the configuration file (required)")
-	if err := flags.Parse(args); err != nil {
+	cfg, err := parseWithConfig(flags, args, path)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
-		return usageError{err}
-	}
-	if flags.NArg() > 0 {
-		return usagef("migrate takes no arguments, got %q", flags.Args())
-	}
-	if *path == "" {
-		return usagef("migrate needs --config FILE")
-	}
-	cfg, err := config.Load(*path)
-	if err != nil {
-		return usageError{err}
+		return err
 	}
 	store, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal())
 	if err != nil {

@@ -1,0 +1,71 @@
+package app
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// DryRunRecord is one ledger entry a dry run would have written.
+type DryRunRecord = erp.LedgerEntry
+
+// dryRunStore is the store of `passthrough run --dry-run`: it reads for real and writes
+// nothing, keeping what it would have written so the command can show it.
+type dryRunStore struct {
+	erp.Store
+
+	mu    sync.Mutex
+	would []DryRunRecord
+}
+
+func (d *dryRunStore) keep(e erp.LedgerEntry) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e.Payload = nil
+	d.would = append(d.would, e)
+}
+
+func (d *dryRunStore) OrderStage(_ context.Context, p erp.OrderStageParams) error {
+	p.Ledger.Status = erp.StatusStaged
+	d.keep(p.Ledger)
+	return nil
+}
+
+func (d *dryRunStore) OrderHeaderUpdate(_ context.Context, p erp.OrderHeaderUpdateParams) error {
+	d.keep(p.Ledger)
+	return nil
+}
+
+func (d *dryRunStore) LedgerPut(_ context.Context, e erp.LedgerEntry) error {
+	d.keep(e)
+	return nil
+}
+
+func (d *dryRunStore) WatermarkSet(context.Context, string, string, time.Time) error { return nil }
+
+func (d *dryRunStore) SettingSet(context.Context, string, string) error { return nil }
+
+func (d *dryRunStore) ExecutionStart(_ context.Context, p erp.ExecutionStartParams) (erp.Execution, error) {
+	return erp.Execution{Feed: p.Feed, Shop: p.Shop, Trigger: p.Trigger, StartedAt: p.At, Outcome: erp.OutcomeRunning}, nil
+}
+
+func (d *dryRunStore) ExecutionFinish(context.Context, erp.ExecutionFinishParams) error { return nil }
+
+func (d *dryRunStore) ProblemAdd(context.Context, erp.Problem) error { return nil }
+
+func (d *dryRunStore) InventorySentPut(context.Context, []erp.InventorySent) error { return nil }
+
+func (d *dryRunStore) ShipmentMark(context.Context, erp.ShipmentMarkParams) error { return nil }
+
+// DryRun lists what a dry run would have written, in the order it came.
+func (a *App) DryRun() []DryRunRecord {
+	d, ok := a.Store.(*dryRunStore)
+	if !ok {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]DryRunRecord(nil), d.would...)
+}
