@@ -160,6 +160,11 @@ type Store interface {
 	// ShipmentMark writes sync_status, sync_error and synced_at on every row of a shipment.
 	// ErrNotFound when the shipment has no rows.
 	ShipmentMark(ctx context.Context, p ShipmentMarkParams) error
+	// OrderCommittedList returns the lines of orders staged but not yet imported by the ERP
+	// (ledger status staged and the header's import status blank) whose ledger entry was
+	// updated at or after Since: units Shopify has sold that the ERP's stock does not count
+	// yet. Lines come by order, in the lines table's order.
+	OrderCommittedList(ctx context.Context, p OrderCommittedListParams) ([]CommittedLine, error)
 
 	// StockEach calls fn for every row of product_qty_in_stock (those with updated_at at or
 	// after ChangedSince, when given: at, not after, so a row written in the same millisecond
@@ -204,6 +209,13 @@ type Store interface {
 	// InventorySentPut records levels Shopify accepted (or, in test mode, would have got),
 	// all in one transaction.
 	InventorySentPut(ctx context.Context, levels []InventorySent) error
+
+	// InventoryCheckPut records a stock check, replacing the shop's previous check and its
+	// drift rows, in one transaction.
+	InventoryCheckPut(ctx context.Context, c InventoryCheck) error
+	// InventoryCheckGet returns the shop's last stock check with its drift rows, by SKU and
+	// location; ErrNotFound before the first check.
+	InventoryCheckGet(ctx context.Context, shop string) (InventoryCheck, error)
 
 	// SettingGet returns ErrNotFound for a key never set.
 	SettingGet(ctx context.Context, key string) (string, error)
@@ -266,6 +278,9 @@ type Shipment struct {
 	Carrier        string
 	TrackingURL    string
 	ShipDate       time.Time
+	// LineItemID is the Shopify order line item the row ships, when the ERP's table has a
+	// line_item_id column and the row fills it; 0 otherwise, and the SKU decides.
+	LineItemID int64
 }
 
 type ShipmentListUnsentParams struct {
@@ -276,9 +291,44 @@ type ShipmentListUnsentParams struct {
 // ShipmentMarkParams writes the outcome on every row of one shipment.
 type ShipmentMarkParams struct {
 	ShipmentID string
-	Status     string // "sent" or "error"
+	Status     string // ShipmentSent, ShipmentError, ShipmentSkipped or ShipmentTest
 	Error      string
 	At         time.Time
+}
+
+// The sync statuses a shipment's rows can have; NULL is "not sent yet".
+const (
+	ShipmentSent  = "sent"
+	ShipmentError = "error"
+	// ShipmentSkipped marks a shipment a mapping rule keeps from Shopify with severity info
+	// (a business rule, nothing to do); sync_error says which.
+	ShipmentSkipped = "skipped"
+	// ShipmentTest marks a shipment handled in test mode: nothing went to Shopify, and
+	// sync_error says what would have. The feed leaves it alone after; setting sync_status
+	// back to NULL sends it on the next run.
+	ShipmentTest = "test"
+)
+
+// OrderCommittedListParams selects the lines of staged orders the ERP has not imported.
+// The lines table must have the header's shop and web_order_id columns.
+type OrderCommittedListParams struct {
+	Shop  string
+	Since time.Time // ledger entries updated at or after; zero for every staged order
+	// Lines is the order lines table (empty for s_order_details), and SKU, Quantity and
+	// Warehouse its columns (empty for item_code, quantity and warehouse_code). A table
+	// without the default warehouse column reads as lines without a warehouse.
+	Lines     string
+	SKU       string
+	Quantity  string
+	Warehouse string
+}
+
+// CommittedLine is one line of a staged order the ERP has not imported yet.
+type CommittedLine struct {
+	OrderID   int64
+	SKU       string
+	Warehouse string // empty when the line names none
+	Quantity  decimal.Decimal
 }
 
 // StockRow is one row of product_qty_in_stock.
@@ -454,4 +504,23 @@ type InventorySent struct {
 	Available       int64
 	SentAt          time.Time
 	DryRun          bool // recorded in test mode: what would have been sent
+}
+
+// InventoryCheck is one stock check: Shopify's levels compared with what the ERP says they
+// should be.
+type InventoryCheck struct {
+	Shop      string
+	CheckedAt time.Time
+	Levels    int // levels compared
+	Drift     []InventoryDrift
+}
+
+// InventoryDrift is one level where Shopify holds something other than what the ERP says.
+type InventoryDrift struct {
+	SKU             string
+	InventoryItemID int64
+	LocationID      int64
+	ERP             int64  // what Shopify should hold, from the ERP's stock
+	Shopify         int64  // what Shopify held at the check
+	LastSent        *int64 // what passthrough last sent; nil when it never sent this level
 }

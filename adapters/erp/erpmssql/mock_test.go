@@ -266,3 +266,31 @@ func TestALockTimeoutIsRetriedInsideTheTransaction(t *testing.T) {
 	mock.ExpectCommit()
 	require.NoError(t, s.WatermarkSet(t.Context(), "acme", "orders", now))
 }
+
+func TestInventoryCheckPutReplacesTheDriftReportInOneTransaction(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	check := erp.InventoryCheck{Shop: "acme", CheckedAt: now, Levels: 30000}
+	for i := range 250 {
+		check.Drift = append(check.Drift, erp.InventoryDrift{SKU: fmt.Sprintf("SKU-%03d", i), InventoryItemID: int64(i + 1), LocationID: 7, ERP: 1, Shopify: 2})
+	}
+	upsert := regexp.QuoteMeta("UPDATE pt_inventory_checks WITH (UPDLOCK, SERIALIZABLE) SET checked_at = @p2, levels = @p3, drifted = @p4 WHERE shop = @p1;")
+	del := regexp.QuoteMeta("DELETE FROM pt_inventory_drift WHERE shop = @p1")
+	insert := regexp.QuoteMeta("INSERT INTO pt_inventory_drift (shop, inventory_item_id, location_id, sku, erp_available, shopify_available, last_sent) VALUES ")
+	stamp := civil.DateTimeOf(now.Truncate(time.Millisecond))
+
+	// A deadlock on the second batch of rows rolls everything back; the retry writes it all.
+	mock.ExpectBegin()
+	mock.ExpectExec(upsert).WithArgs(is{"acme"}, is{stamp}, is{int64(30000)}, is{int64(250)}).WillReturnResult(sqlmock.NewResult(0, 1))
+	mock.ExpectExec(del).WithArgs(is{"acme"}).WillReturnResult(sqlmock.NewResult(0, 240))
+	mock.ExpectExec(insert).WillReturnResult(sqlmock.NewResult(0, 200))
+	mock.ExpectExec(insert).WillReturnError(deadlock())
+	mock.ExpectRollback()
+	mock.ExpectBegin()
+	mock.ExpectExec(upsert).WillReturnResult(sqlmock.NewResult(0, 1))
+	mock.ExpectExec(del).WillReturnResult(sqlmock.NewResult(0, 0))
+	mock.ExpectExec(insert).WillReturnResult(sqlmock.NewResult(0, 200))
+	mock.ExpectExec(insert).WillReturnResult(sqlmock.NewResult(0, 50))
+	mock.ExpectCommit()
+	require.NoError(t, s.InventoryCheckPut(t.Context(), check))
+}

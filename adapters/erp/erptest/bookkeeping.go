@@ -12,6 +12,45 @@ import (
 )
 
 func runBookkeeping(t *testing.T, open Opener) {
+	t.Run("a stock check replaces the shop's last one with its drift rows", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		_, err := b.store.InventoryCheckGet(b.ctx, "acme")
+		require.ErrorIs(t, err, erp.ErrNotFound, "no check has run yet")
+
+		sent := int64(12)
+		first := erp.InventoryCheck{Shop: "acme", CheckedAt: mustTime("2026-11-22T02:00:00.123Z"), Levels: 30000}
+		for i := range 450 { // more than one INSERT's worth
+			first.Drift = append(first.Drift, erp.InventoryDrift{SKU: fmt.Sprintf("SKU-%04d", i), InventoryItemID: int64(9000 + i),
+				LocationID: 655441491, ERP: int64(i), Shopify: int64(i + 1)})
+		}
+		first.Drift[7].LastSent = &sent
+		require.NoError(t, b.store.InventoryCheckPut(b.ctx, first))
+		require.NoError(t, b.store.InventoryCheckPut(b.ctx, erp.InventoryCheck{Shop: "other", CheckedAt: first.CheckedAt, Levels: 1,
+			Drift: []erp.InventoryDrift{{SKU: "X", InventoryItemID: 1, LocationID: 2, ERP: 0, Shopify: 5}}}))
+		got, err := b.store.InventoryCheckGet(b.ctx, "acme")
+		require.NoError(t, err)
+		require.Equal(t, first, got)
+
+		second := erp.InventoryCheck{Shop: "acme", CheckedAt: first.CheckedAt.Add(24 * time.Hour), Levels: 30000,
+			Drift: []erp.InventoryDrift{{SKU: "TS-001-X3", InventoryItemID: 77, LocationID: 655441491, ERP: 4, Shopify: 0, LastSent: &sent}}}
+		require.NoError(t, b.store.InventoryCheckPut(b.ctx, second))
+		got, err = b.store.InventoryCheckGet(b.ctx, "acme")
+		require.NoError(t, err)
+		require.Equal(t, second, got, "the earlier drift is gone")
+
+		clean := erp.InventoryCheck{Shop: "acme", CheckedAt: second.CheckedAt.Add(24 * time.Hour), Levels: 30000}
+		require.NoError(t, b.store.InventoryCheckPut(b.ctx, clean))
+		got, err = b.store.InventoryCheckGet(b.ctx, "acme")
+		require.NoError(t, err)
+		require.Equal(t, clean, got, "a check without drift still says when it ran")
+		other, err := b.store.InventoryCheckGet(b.ctx, "other")
+		require.NoError(t, err)
+		require.Len(t, other.Drift, 1, "other shops keep theirs")
+
+		require.ErrorIs(t, b.store.InventoryCheckPut(b.ctx, erp.InventoryCheck{Shop: "acme"}), erp.ErrInvalidValue)
+	})
+
 	t.Run("feed executions round trip and page newest first", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, open)

@@ -8,6 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
+	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 )
 
@@ -83,6 +84,101 @@ func runERPSide(t *testing.T, open Opener) {
 
 		require.ErrorIs(t, b.store.ShipmentMark(b.ctx, erp.ShipmentMarkParams{ShipmentID: "S404", Status: "sent"}), erp.ErrNotFound)
 		require.ErrorIs(t, b.store.ShipmentMark(b.ctx, erp.ShipmentMarkParams{ShipmentID: "S2", Status: "done"}), erp.ErrInvalidValue)
+	})
+
+	t.Run("a line_item_id column the ERP adds to the shipments table is read", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		switch b.d {
+		case erp.DialectSQLite, erp.DialectPostgres:
+			b.exec(t, "ALTER TABLE external_order_shipments ADD COLUMN line_item_id BIGINT NULL")
+		case erp.DialectSQLServer:
+			b.exec(t, "ALTER TABLE external_order_shipments ADD line_item_id bigint NULL")
+		default:
+			t.Fatalf("the suite does not know dialect %q", b.d)
+		}
+		b.addShipmentRow(t, "S1", 1, "acme", time.Time{}, nil)
+		b.addShipmentRow(t, "S1", 2, "acme", time.Time{}, nil)
+		b.exec(t, "UPDATE external_order_shipments SET line_item_id = ?1 WHERE line_no = ?2", int64(866550311766439020), int64(2))
+		got, err := b.store.ShipmentListUnsent(b.ctx, erp.ShipmentListUnsentParams{Shop: "acme"})
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		require.Zero(t, got[0].LineItemID, "a row without one reads 0")
+		require.Equal(t, int64(866550311766439020), got[1].LineItemID)
+	})
+
+	t.Run("a shipment handled in test mode is marked test and not listed again", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		b.addShipmentRow(t, "S1", 1, "acme", time.Time{}, nil)
+		got, err := b.store.ShipmentListUnsent(b.ctx, erp.ShipmentListUnsentParams{Shop: "acme"})
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		require.Zero(t, got[0].LineItemID, "the default table has no line_item_id column")
+		plan := "test mode: would create a fulfillment on fulfillment order 1 with 1 × SKU-S1"
+		require.NoError(t, b.store.ShipmentMark(b.ctx, erp.ShipmentMarkParams{ShipmentID: "S1", Status: erp.ShipmentTest, Error: plan}))
+		got, err = b.store.ShipmentListUnsent(b.ctx, erp.ShipmentListUnsentParams{Shop: "acme"})
+		require.NoError(t, err)
+		require.Empty(t, got)
+		rows := b.rows(t, "SELECT sync_status, sync_error FROM external_order_shipments WHERE shipment_id = ?1", "S1")
+		require.Equal(t, "test", str(rows[0]["sync_status"]))
+		require.Equal(t, plan, str(rows[0]["sync_error"]))
+	})
+
+	t.Run("committed lines are those of staged orders the ERP has not imported", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		require.NoError(t, b.store.OrderStage(b.ctx, Order("acme", 1001, 2)))
+		mark := b.clock.Now()
+		for _, id := range []int64{1002, 1003, 1004, 1005} {
+			require.NoError(t, b.store.OrderStage(b.ctx, Order("acme", id, 1)))
+		}
+		require.NoError(t, b.store.OrderStage(b.ctx, Order("other", 1006, 1)))
+		// 1003 is imported (spaces are blank, anything else is imported); 1004 was cancelled
+		// in Shopify after staging; 1005's import status is only spaces.
+		b.exec(t, "UPDATE s_orders SET import_status = ?1 WHERE web_order_id = ?2", "IMPORTED", int64(1003))
+		b.exec(t, "UPDATE s_orders SET import_status = ?1 WHERE web_order_id = ?2", "   ", int64(1005))
+		cancel := Order("acme", 1004, 1)
+		require.NoError(t, b.store.OrderHeaderUpdate(b.ctx, erp.OrderHeaderUpdateParams{Header: cancel.Header,
+			Row:    passthrough.Row{Columns: []string{"shop", "web_order_id", "cancelled"}, Values: []any{"acme", int64(1004), true}},
+			Ledger: erp.LedgerEntry{Shop: "acme", OrderID: 1004, Status: erp.StatusCancelled}}))
+
+		type line struct {
+			order   int64
+			sku, wh string
+			qty     string
+		}
+		lines := func(got []erp.CommittedLine) []line {
+			out := []line{}
+			for _, c := range got {
+				out = append(out, line{c.OrderID, c.SKU, c.Warehouse, c.Quantity.String()})
+			}
+			return out
+		}
+		got, err := b.store.OrderCommittedList(b.ctx, erp.OrderCommittedListParams{Shop: "acme"})
+		require.NoError(t, err)
+		require.Equal(t, []line{{1001, "SKU-001", "000", "1"}, {1001, "SKU-002", "000", "2"}, {1002, "SKU-001", "000", "1"},
+			{1005, "SKU-001", "000", "1"}}, lines(got))
+
+		got, err = b.store.OrderCommittedList(b.ctx, erp.OrderCommittedListParams{Shop: "acme", Since: mark})
+		require.NoError(t, err)
+		require.Equal(t, []line{{1002, "SKU-001", "000", "1"}, {1005, "SKU-001", "000", "1"}}, lines(got), "only ledger entries updated since the mark")
+
+		got, err = b.store.OrderCommittedList(b.ctx, erp.OrderCommittedListParams{Shop: "acme", Since: mark, Warehouse: "description"})
+		require.NoError(t, err)
+		require.Equal(t, "Item number 1", got[0].Warehouse, "the columns can be named")
+		// A lines table of the ERP's own, without a warehouse column.
+		b.exec(t, "CREATE TABLE web_lines (shop VARCHAR(100) NOT NULL, web_order_id BIGINT NOT NULL, sku VARCHAR(30) NOT NULL, qty INTEGER NOT NULL)")
+		b.exec(t, "INSERT INTO web_lines (shop, web_order_id, sku, qty) VALUES (?1, ?2, ?3, ?4)", "acme", int64(1002), "TS-001", int64(4))
+		got, err = b.store.OrderCommittedList(b.ctx, erp.OrderCommittedListParams{Shop: "acme", Lines: "web_lines", SKU: "sku", Quantity: "qty"})
+		require.NoError(t, err)
+		require.Equal(t, []line{{1002, "TS-001", "", "4"}}, lines(got), "no warehouse column: lines without a warehouse")
+		_, err = b.store.OrderCommittedList(b.ctx, erp.OrderCommittedListParams{Shop: "acme", Lines: "web_lines", SKU: "sku", Quantity: "qty", Warehouse: "site"})
+		require.ErrorIs(t, err, erp.ErrUnknownColumn, "a warehouse column named but missing is an error")
+		_, err = b.store.OrderCommittedList(b.ctx, erp.OrderCommittedListParams{Shop: "acme", SKU: "no_such_column"})
+		require.ErrorIs(t, err, erp.ErrUnknownColumn)
+		_, err = b.store.OrderCommittedList(b.ctx, erp.OrderCommittedListParams{Shop: "acme", Lines: "no_such_table"})
+		require.ErrorIs(t, err, erp.ErrNotFound)
 	})
 
 	t.Run("StockEach streams every row, or those changed at or after a mark", func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/passthrough-dev/passthrough"
@@ -224,6 +225,72 @@ func (s *Store) InventorySentPut(ctx context.Context, levels []erp.InventorySent
 		return fmt.Errorf("put inventory sent: %w", err)
 	}
 	return nil
+}
+
+// driftBatch is how many drift rows one INSERT carries: seven parameters each stays well
+// inside SQL Server's 2,100.
+const driftBatch = 200
+
+// InventoryCheckPut replaces the shop's last stock check and its drift rows.
+func (s *Store) InventoryCheckPut(ctx context.Context, c erp.InventoryCheck) error {
+	if c.Shop == "" || c.CheckedAt.IsZero() {
+		return fmt.Errorf("put inventory check: a check needs a shop and a time: %w", erp.ErrInvalidValue)
+	}
+	err := s.inTx(ctx, "put inventory check", func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, s.st.InventoryCheckUpsert(c)); err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, s.st.InventoryDriftDelete(c.Shop)); err != nil {
+			return err
+		}
+		for rows := range slices.Chunk(c.Drift, driftBatch) {
+			if _, err := s.exec(ctx, tx, s.st.InventoryDriftInsert(c.Shop, rows)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("put inventory check of %s: %w", c.Shop, err)
+	}
+	return nil
+}
+
+// InventoryCheckGet reads the shop's last stock check; ErrNotFound before the first.
+func (s *Store) InventoryCheckGet(ctx context.Context, shop string) (erp.InventoryCheck, error) {
+	out := erp.InventoryCheck{Shop: shop}
+	err := s.retry(ctx, "get inventory check", func(ctx context.Context) error {
+		var at sql.NullTime
+		var levels int64
+		if err := s.queryRow(ctx, nil, s.st.InventoryCheckGet(shop)).Scan(&at, &levels); err != nil {
+			return err
+		}
+		out.CheckedAt, out.Levels, out.Drift = timeOf(at), int(levels), nil
+		rows, err := s.query(ctx, s.st.InventoryDriftList(shop))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d erp.InventoryDrift
+			var last sql.NullInt64
+			if err := rows.Scan(&d.SKU, &d.InventoryItemID, &d.LocationID, &d.ERP, &d.Shopify, &last); err != nil {
+				return err
+			}
+			if last.Valid {
+				d.LastSent = &last.Int64
+			}
+			out.Drift = append(out.Drift, d)
+		}
+		return rows.Err()
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return erp.InventoryCheck{}, fmt.Errorf("inventory check of %s: %w", shop, erp.ErrNotFound)
+	}
+	if err != nil {
+		return erp.InventoryCheck{}, fmt.Errorf("get inventory check of %s: %w", shop, err)
+	}
+	return out, nil
 }
 
 // SettingGet reads one setting; ErrNotFound for a key never set.

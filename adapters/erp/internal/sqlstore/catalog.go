@@ -77,6 +77,14 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 	listLater, llErr := st.LedgerList(h, erp.LedgerListParams{Shop: "acme", Severity: passthrough.SeverityRetry, Limit: 50,
 		After: &erp.LedgerCursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}})
 	combined := st.LedgerWrite(entry, &event)
+	committedCols := CommittedColumns{SKU: "item_code", Quantity: "quantity", Warehouse: "warehouse_code"}
+	committed, cErr := st.OrderCommittedList(h, l, committedCols, erp.OrderCommittedListParams{Shop: "acme"})
+	committedSince, csErr := st.OrderCommittedList(h, l, committedCols, erp.OrderCommittedListParams{Shop: "acme", Since: at.AddDate(0, 0, -30)})
+	lastSent := int64(12)
+	check := erp.InventoryCheck{Shop: "acme", CheckedAt: at, Levels: 30000, Drift: []erp.InventoryDrift{
+		{SKU: "IPOD-342-N", InventoryItemID: 808950810, LocationID: 655441491, ERP: 12, Shopify: 9, LastSent: &lastSent},
+		{SKU: "TS-001-X3", InventoryItemID: 808950811, LocationID: 655441491, ERP: 4, Shopify: 0},
+	}}
 	for _, s := range []struct {
 		name string
 		stmt Stmt
@@ -98,7 +106,10 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{"LedgerList/newest", listAll, laErr},
 		{"LedgerList/every-filter", listFiltered, lfErr},
 		{"LedgerList/later-page", listLater, llErr},
-		{"ShipmentListUnsent", st.ShipmentListUnsent(erp.ShipmentListUnsentParams{Shop: "acme", Limit: 20}), nil},
+		{"ShipmentListUnsent", st.ShipmentListUnsent(erp.ShipmentListUnsentParams{Shop: "acme", Limit: 20}, ""), nil},
+		{"ShipmentListUnsent/with-line-item-id", st.ShipmentListUnsent(erp.ShipmentListUnsentParams{Shop: "acme", Limit: 20}, "line_item_id"), nil},
+		{"OrderCommittedList", committed, cErr},
+		{"OrderCommittedList/since", committedSince, csErr},
 		{"ShipmentMark", st.ShipmentMark(erp.ShipmentMarkParams{ShipmentID: "SH-1", Status: "error", Error: "422 already fulfilled", At: at}), nil},
 		{"StockList/all", st.StockList(erp.StockEachParams{}), nil},
 		{"StockList/changed-since", st.StockList(erp.StockEachParams{ChangedSince: at}), nil},
@@ -115,6 +126,11 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{"InventorySentList", st.InventorySentList("acme"), nil},
 		{"InventorySentPut", st.InventorySentPut(erp.InventorySent{Shop: "acme", SKU: "IPOD-342-N", InventoryItemID: 808950810,
 			LocationID: 655441491, Available: 12, SentAt: at}), nil},
+		{"InventoryCheckUpsert", st.InventoryCheckUpsert(check), nil},
+		{"InventoryDriftDelete", st.InventoryDriftDelete("acme"), nil},
+		{"InventoryDriftInsert", st.InventoryDriftInsert("acme", check.Drift), nil},
+		{"InventoryCheckGet", st.InventoryCheckGet("acme"), nil},
+		{"InventoryDriftList", st.InventoryDriftList("acme"), nil},
 		{"SettingGet", st.SettingGet("mode"), nil},
 		{"SettingSet", st.SettingSet("mode", "live"), nil},
 	} {

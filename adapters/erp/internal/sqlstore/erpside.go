@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -12,9 +13,17 @@ import (
 
 // ShipmentListUnsent returns the rows of the oldest unsent shipments, whole.
 func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]erp.Shipment, error) {
-	st := s.st.ShipmentListUnsent(p)
+	t, err := s.table(ctx, "external_order_shipments")
+	if err != nil {
+		return nil, fmt.Errorf("list unsent shipments: %w", err)
+	}
+	lineItem := ""
+	if c, err := t.Column("line_item_id"); err == nil {
+		lineItem = c.Name
+	}
+	st := s.st.ShipmentListUnsent(p, lineItem)
 	var out []erp.Shipment
-	err := s.retry(ctx, "list unsent shipments", func(ctx context.Context) error {
+	err = s.retry(ctx, "list unsent shipments", func(ctx context.Context) error {
 		out = out[:0]
 		rows, err := s.query(ctx, st)
 		if err != nil {
@@ -26,11 +35,12 @@ func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsent
 			var lineNo, qty int64
 			var tracking, carrier, url sql.NullString
 			var shipDate sql.NullTime
+			var lineItem sql.NullInt64
 			if err := rows.Scan(&sh.ShipmentID, &lineNo, &sh.Shop, &sh.WebOrderID, &sh.ItemCode, &qty,
-				&tracking, &carrier, &url, &shipDate); err != nil {
+				&tracking, &carrier, &url, &shipDate, &lineItem); err != nil {
 				return err
 			}
-			sh.LineNo, sh.Quantity = int(lineNo), int(qty)
+			sh.LineNo, sh.Quantity, sh.LineItemID = int(lineNo), int(qty), lineItem.Int64
 			sh.TrackingNumber, sh.Carrier, sh.TrackingURL, sh.ShipDate = tracking.String, carrier.String, url.String, timeOf(shipDate)
 			out = append(out, sh)
 		}
@@ -44,8 +54,10 @@ func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsent
 
 // ShipmentMark writes the outcome on every row of one shipment.
 func (s *Store) ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) error {
-	if p.Status != "sent" && p.Status != "error" {
-		return fmt.Errorf("mark shipment %s: status %q is not sent or error: %w", p.ShipmentID, p.Status, erp.ErrInvalidValue)
+	switch p.Status {
+	case erp.ShipmentSent, erp.ShipmentError, erp.ShipmentSkipped, erp.ShipmentTest:
+	default:
+		return fmt.Errorf("mark shipment %s: status %q is not sent, error, skipped or test: %w", p.ShipmentID, p.Status, erp.ErrInvalidValue)
 	}
 	if p.At.IsZero() {
 		p.At = s.clock()
@@ -89,4 +101,72 @@ func (s *Store) StockEach(ctx context.Context, p erp.StockEachParams, fn func(er
 		return fmt.Errorf("read stock: %w", s.mapErr(err))
 	}
 	return nil
+}
+
+// OrderCommittedList reads the lines of staged orders the ERP has not imported yet.
+func (s *Store) OrderCommittedList(ctx context.Context, p erp.OrderCommittedListParams) ([]erp.CommittedLine, error) {
+	h, err := s.table(ctx, s.header)
+	if err != nil {
+		return nil, fmt.Errorf("list committed lines: %w", err)
+	}
+	lines := p.Lines
+	if lines == "" {
+		lines = "s_order_details"
+	}
+	l, err := s.table(ctx, lines)
+	if err != nil {
+		return nil, fmt.Errorf("list committed lines: %w", err)
+	}
+	// column is the lines table's column of that name, or of the default name when none is
+	// given; a missing default warehouse column is no error (lines without a warehouse).
+	column := func(name, def string, optional bool) (string, error) {
+		if name == "" {
+			name = def
+		} else {
+			optional = false
+		}
+		c, err := l.Column(name)
+		if err != nil && optional {
+			return "", nil
+		}
+		return c.Name, err
+	}
+	var cols CommittedColumns
+	if cols.SKU, err = column(p.SKU, "item_code", false); err != nil {
+		return nil, fmt.Errorf("list committed lines: %w", err)
+	}
+	if cols.Quantity, err = column(p.Quantity, "quantity", false); err != nil {
+		return nil, fmt.Errorf("list committed lines: %w", err)
+	}
+	if cols.Warehouse, err = column(p.Warehouse, "warehouse_code", true); err != nil {
+		return nil, fmt.Errorf("list committed lines: %w", err)
+	}
+	st, err := s.st.OrderCommittedList(h, l, cols, p)
+	if err != nil {
+		return nil, fmt.Errorf("list committed lines: %w", err)
+	}
+	var out []erp.CommittedLine
+	err = s.retry(ctx, "list committed lines", func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.query(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c erp.CommittedLine
+			var sku, wh sql.NullString
+			var qty decimal.NullDecimal
+			if err := rows.Scan(&c.OrderID, &sku, &wh, &qty); err != nil {
+				return err
+			}
+			c.SKU, c.Warehouse, c.Quantity = strings.TrimSpace(sku.String), strings.TrimSpace(wh.String), qty.Decimal
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list committed lines: %w", err)
+	}
+	return out, nil
 }

@@ -381,14 +381,20 @@ const shipmentCols = "e.shipment_id, e.line_no, e.shop, e.web_order_id, e.item_c
 
 // ShipmentListUnsent picks the oldest unsent shipments first, then reads all their unsent
 // rows, so a shipment is never cut in two by the limit. Undated shipments count as oldest.
-func (st Statements) ShipmentListUnsent(sp erp.ShipmentListUnsentParams) Stmt {
+// lineItem is the table's line_item_id column as the database names it, or "" when the
+// table has none (the rows then read NULL).
+func (st Statements) ShipmentListUnsent(sp erp.ShipmentListUnsentParams, lineItem string) Stmt {
 	p := &params{d: st.d}
 	shop := ""
 	if sp.Shop != "" {
 		shop = " AND shop = " + p.add(st.text(sp.Shop))
 	}
 	n := p.add(int64(limit(sp.Limit, 100, 10000)))
-	q := "SELECT " + shipmentCols + " FROM external_order_shipments e JOIN (" +
+	lineCol := "NULL"
+	if lineItem != "" {
+		lineCol = "e." + st.d.Quote(lineItem)
+	}
+	q := "SELECT " + shipmentCols + ", " + lineCol + " FROM external_order_shipments e JOIN (" +
 		"SELECT shipment_id, CASE WHEN MIN(ship_date) IS NULL THEN 0 ELSE 1 END AS dated, MIN(ship_date) AS first_date" +
 		" FROM external_order_shipments WHERE sync_status IS NULL" + shop +
 		" GROUP BY shipment_id ORDER BY dated, first_date, shipment_id" + st.d.Limit(n) +
@@ -404,6 +410,46 @@ func (st Statements) ShipmentMark(mp erp.ShipmentMarkParams) Stmt {
 		", sync_error = " + p.add(st.textOrNull(mp.Error)) + ", synced_at = " + p.add(st.time(mp.At)) +
 		" WHERE shipment_id = " + p.add(st.text(mp.ShipmentID))
 	return st.counted(q, p.args)
+}
+
+// CommittedColumns are the columns OrderCommittedList reads from the lines table, as the
+// database names them; Warehouse is empty when the table has none.
+type CommittedColumns struct {
+	SKU, Quantity, Warehouse string
+}
+
+// OrderCommittedList reads the lines of staged orders whose header the ERP has not marked
+// imported. It starts from the ledger's (shop, status, updated_at) index, so only staged
+// orders of the window are looked at, then finds each one's header and lines by key.
+func (st Statements) OrderCommittedList(h, l *Table, c CommittedColumns, cp erp.OrderCommittedListParams) (Stmt, error) {
+	hc, err := st.headerCols(h, erp.ColShop, erp.ColWebOrderID, erp.ColImportStatus)
+	if err != nil {
+		return Stmt{}, err
+	}
+	lc, err := st.headerCols(l, erp.ColShop, erp.ColWebOrderID)
+	if err != nil {
+		return Stmt{}, err
+	}
+	p := &params{d: st.d}
+	wh := "NULL"
+	if c.Warehouse != "" {
+		wh = "d." + st.d.Quote(c.Warehouse)
+	}
+	where := "l.shop = " + p.add(st.text(cp.Shop)) + " AND l.status = " + p.add(st.text(erp.StatusStaged))
+	if !cp.Since.IsZero() {
+		where += " AND l.updated_at >= " + p.add(st.time(cp.Since))
+	}
+	q := fmt.Sprintf("SELECT h.%s, d.%s, %s, d.%s FROM pt_order_ledger l"+
+		" JOIN %s h ON h.%s = l.shop AND h.%s = l.order_id"+
+		" JOIN %s d ON d.%s = h.%s AND d.%s = h.%s"+
+		" WHERE %s AND LTRIM(RTRIM(COALESCE(h.%s, ''))) = ''"+
+		" ORDER BY h.%s, d.%s",
+		hc[1], st.d.Quote(c.SKU), wh, st.d.Quote(c.Quantity),
+		st.d.Quote(h.Name), hc[0], hc[1],
+		st.d.Quote(l.Name), lc[0], hc[0], lc[1], hc[1],
+		where, hc[2],
+		hc[1], st.d.Quote(c.SKU))
+	return Stmt{SQL: q, Args: p.args}, nil
 }
 
 // StockList reads stock rows, all or those changed at or after a mark.
@@ -518,6 +564,59 @@ func (st Statements) InventorySentPut(l erp.InventorySent) Stmt {
 	return Stmt{SQL: st.upsert("pt_inventory_sent", []string{"shop", "inventory_item_id", "location_id"},
 		[]string{"shop", "inventory_item_id", "location_id", "sku", "available", "sent_at", "dry_run"}, nil),
 		Args: []any{st.text(l.Shop), l.InventoryItemID, l.LocationID, st.text(l.SKU), l.Available, st.time(l.SentAt), st.bool(l.DryRun)}}
+}
+
+// InventoryCheckUpsert records the shop's last stock check.
+func (st Statements) InventoryCheckUpsert(c erp.InventoryCheck) Stmt {
+	return Stmt{SQL: st.upsert("pt_inventory_checks", []string{"shop"}, []string{"shop", "checked_at", "levels", "drifted"}, nil),
+		Args: []any{st.text(c.Shop), st.time(c.CheckedAt), int64(c.Levels), int64(len(c.Drift))}}
+}
+
+// InventoryDriftDelete removes a shop's drift rows.
+func (st Statements) InventoryDriftDelete(shop string) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "DELETE FROM pt_inventory_drift WHERE shop = " + p.add(st.text(shop)), Args: p.args}
+}
+
+// driftCols are pt_inventory_drift's columns, in the order InventoryDriftInsert binds them.
+const driftCols = "shop, inventory_item_id, location_id, sku, erp_available, shopify_available, last_sent"
+
+// InventoryDriftInsert inserts drift rows in one statement.
+func (st Statements) InventoryDriftInsert(shop string, rows []erp.InventoryDrift) Stmt {
+	args := make([]any, 0, len(rows)*7)
+	for _, r := range rows {
+		var last any
+		if r.LastSent != nil {
+			last = *r.LastSent
+		}
+		args = append(args, st.text(shop), r.InventoryItemID, r.LocationID, st.text(r.SKU), r.ERP, r.Shopify, last)
+	}
+	q := st.cached("drift", "pt_inventory_drift", nil, []string{strconv.Itoa(len(rows))}, nil, func() string {
+		p := &params{d: st.d}
+		values := make([]string, len(rows))
+		for i := range rows {
+			ph := make([]string, 7)
+			for j := range ph {
+				ph[j] = p.add(nil)
+			}
+			values[i] = "(" + strings.Join(ph, ", ") + ")"
+		}
+		return "INSERT INTO pt_inventory_drift (" + driftCols + ") VALUES " + strings.Join(values, ", ")
+	})
+	return Stmt{SQL: q, Args: args}
+}
+
+// InventoryCheckGet reads the shop's last stock check.
+func (st Statements) InventoryCheckGet(shop string) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "SELECT checked_at, levels FROM pt_inventory_checks WHERE shop = " + p.add(st.text(shop)), Args: p.args}
+}
+
+// InventoryDriftList reads the shop's drift rows by SKU and location.
+func (st Statements) InventoryDriftList(shop string) Stmt {
+	p := &params{d: st.d}
+	return Stmt{SQL: "SELECT sku, inventory_item_id, location_id, erp_available, shopify_available, last_sent FROM pt_inventory_drift WHERE shop = " +
+		p.add(st.text(shop)) + " ORDER BY sku, inventory_item_id, location_id", Args: p.args}
 }
 
 // SettingGet reads one setting.
