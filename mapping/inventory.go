@@ -76,6 +76,10 @@ type Inventory struct {
 	// stock: a bundle's or kit's own quantity comes from its components (see Derive).
 	Bundles BundleRule
 	Kits    map[string][]KitComponent // kit SKU → components, sorted by SKU
+	// DefaultLocation (committed.default_location) is the Shopify location that units of
+	// staged, not yet imported orders are taken from when their line names no warehouse
+	// that maps to a location; empty lets the feed choose (see the feed's rule).
+	DefaultLocation string
 }
 
 // Map maps one stock row to a level. A when rule that says no, fail(), or an expression that
@@ -139,7 +143,7 @@ func (m *Inventory) Derive(sku string, qty func(sku string) int64) (int64, bool)
 
 // parseInventory reads inventory.yaml.
 func parseInventory(src *source, root *yaml.Node) *Inventory {
-	top := fields(src, field{val: root}, "inventory.yaml", []string{"defaults", "lookups", "when", "level", "bundles", "kits"}, []string{"level"})
+	top := fields(src, field{val: root}, "inventory.yaml", []string{"defaults", "lookups", "when", "level", "bundles", "kits", "committed"}, []string{"level"})
 	if top == nil {
 		return nil
 	}
@@ -176,6 +180,12 @@ func parseInventory(src *source, root *yaml.Node) *Inventory {
 	}
 	if f, ok := top["kits"]; ok {
 		parseKits(src, f.val, inv.Kits)
+	}
+	if f, ok := top["committed"]; ok {
+		b := fields(src, f, "committed", []string{"default_location"}, nil)
+		if fl, ok := b["default_location"]; ok {
+			inv.DefaultLocation, _ = scalar(src, fl.val, "default_location")
+		}
 	}
 	if !src.diags.empty() {
 		return nil

@@ -26,6 +26,9 @@ type ShipmentItem struct {
 	LineNo   int    `json:"line_no" expr:"line_no"`
 	SKU      string `json:"sku" expr:"sku"`
 	Quantity int    `json:"quantity" expr:"quantity"`
+	// LineItemID is the Shopify order line item, when the ERP's row names it (0 otherwise);
+	// the feed then matches by it instead of by SKU.
+	LineItemID int64 `json:"line_item_id" expr:"line_item_id"`
 }
 
 // ShipmentInput is one shipment to map.
