@@ -50,9 +50,13 @@ type App struct {
 	Shopify   *shopify.Client
 	Mappings  *mapping.Dir
 	Orders    *feeds.Orders
+	Shipments *feeds.Shipments
+	Inventory *feeds.Inventory
 	Scheduler *feeds.Scheduler
-	Metrics   *portal.Metrics
-	Portal    *portal.Server
+	// Mode is the store's mode (test or live), switched in the portal or the config.
+	Mode    *Mode
+	Metrics *portal.Metrics
+	Portal  *portal.Server
 
 	clock       clockwork.Clock
 	registry    *prometheus.Registry
@@ -99,7 +103,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	if opts.DryRun {
 		a.Store = &dryRunStore{Store: a.Store}
-		a.Config.Mode = "test"
 	}
 	if _, err := a.Store.TableColumns(ctx, "pt_order_ledger"); errors.Is(err, erp.ErrNotFound) {
 		return nil, ErrNotMigrated
@@ -137,13 +140,26 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err := a.registerMetrics(); err != nil {
 		return nil, err
 	}
+	a.Mode, err = loadMode(ctx, a.Store, a.Config.Mode, opts.DryRun, a.Log)
+	if err != nil {
+		return nil, err
+	}
+	shop := cfg.Shopify.Shop
 	a.Orders = &feeds.Orders{
-		Shop: cfg.Shopify.Shop, Source: client, Store: a.Store, Mappings: maps.Set,
+		Shop: shop, Source: client, Store: a.Store, Mappings: maps.Set,
 		Log: a.Log, Now: a.clock.Now, Observer: a,
 		Overlap:       cfg.Feeds.Orders.Overlap.Std(),
 		FirstLookback: time.Duration(max(cfg.Feeds.Orders.DailyDays, 1)) * 24 * time.Hour,
 	}
 	maps.OnChange(func(*mapping.Set) { a.Orders.MappingChanged() })
+	a.Shipments = &feeds.Shipments{
+		Shop: shop, Shopify: client, Store: a.Store, Mappings: maps.Set, Live: a.Mode.Live,
+		Log: a.Log, Now: a.clock.Now, Observer: a,
+	}
+	a.Inventory = &feeds.Inventory{
+		Shop: shop, Shopify: client, Store: a.Store, Mappings: maps.Set, Live: a.Mode.Live,
+		Log: a.Log, Now: a.clock.Now, Observer: a, CatalogEvery: cfg.Feeds.Inventory.CatalogEvery.Std(),
+	}
 
 	sched, err := feeds.NewScheduler(a.Log, a.clock)
 	if err != nil {
@@ -156,9 +172,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 	a.Portal, err = portal.New(portal.Deps{
 		Shop: cfg.Shopify.Shop, Ledger: a.Store, Feeds: sched,
-		Orders:   orderActions{a.Orders},
-		Mappings: &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
-		Mode:     cfg.Mode, FeedModes: map[string]string{"inventory": cfg.Feeds.Inventory.Mode},
+		Orders:     orderActions{a.Orders},
+		Mappings:   &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
+		Stock:      stockPage{a.Inventory, sched},
+		ModeSwitch: a.Mode, FeedModes: map[string]string{
+			feeds.FeedInventory: "stock sync " + cfg.Feeds.Inventory.Mode,
+		},
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
 		Metrics: a.registry, Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,
 	})
@@ -172,25 +191,39 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 // schedule adds a task per feed and schedule.
 func (a *App) schedule() error {
 	f := a.Config.Feeds
-	if f.Orders.Disabled {
-		return nil
-	}
-	tasks := []feeds.Task{{
-		Name: feeds.FeedOrders, Every: f.Orders.Every.Std(),
-		Run: func(ctx context.Context) error {
-			_, err := a.Orders.Run(ctx, feeds.OrdersRun{})
-			return err
-		},
-	}}
-	if f.Orders.DailyAt != "" && f.Orders.DailyDays > 0 {
+	var tasks []feeds.Task
+	if !f.Orders.Disabled {
 		tasks = append(tasks, feeds.Task{
-			Name: feeds.FeedOrders + "-daily", Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
+			Name: feeds.FeedOrders, Every: f.Orders.Every.Std(),
 			Run: func(ctx context.Context) error {
-				_, err := a.Orders.Run(ctx, a.refetch())
+				_, err := a.Orders.Run(ctx, feeds.OrdersRun{})
+				return err
+			},
+		})
+		if f.Orders.DailyAt != "" && f.Orders.DailyDays > 0 {
+			tasks = append(tasks, feeds.Task{
+				Name: feeds.FeedOrders + "-daily", Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
+				Run: func(ctx context.Context) error {
+					_, err := a.Orders.Run(ctx, a.refetch())
+					return err
+				},
+			})
+		}
+	}
+	if !f.Shipments.Disabled {
+		tasks = append(tasks, feeds.Task{
+			Name: feeds.FeedShipments, Every: f.Shipments.Every.Std(),
+			Run: func(ctx context.Context) error {
+				_, err := a.Shipments.Run(ctx)
 				return err
 			},
 		})
 	}
+	stock, err := a.Inventory.Tasks(f.Inventory.Mode, f.Inventory.Every.Std(), f.Inventory.DailyAt)
+	if err != nil {
+		return err
+	}
+	tasks = append(tasks, stock...)
 	for _, t := range tasks {
 		if err := a.Scheduler.Add(t); err != nil {
 			return err
@@ -275,13 +308,14 @@ func (a *App) Close() error {
 }
 
 // FeedNames are the feeds `passthrough run` knows.
-var FeedNames = []string{feeds.FeedOrders}
+var FeedNames = []string{feeds.FeedOrders, feeds.FeedShipments, feeds.FeedInventory, feeds.FeedStockCheck}
 
 // RunRequest is one run asked for on the command line.
 type RunRequest struct {
 	Since, Until time.Time
-	Full         bool // orders: re-fetch the last daily_days days
-	Progress     func(feeds.OrdersProgress)
+	// Full: orders re-fetch the last daily_days days; inventory makes a full pass.
+	Full     bool
+	Progress func(feeds.OrdersProgress)
 }
 
 // RunFeed runs one feed now and returns its execution.
@@ -294,6 +328,12 @@ func (a *App) RunFeed(ctx context.Context, name string, r RunRequest) (erp.Execu
 		}
 		run.Resume = !run.Since.IsZero()
 		return a.Orders.Run(ctx, run)
+	case feeds.FeedShipments:
+		return a.Shipments.Run(ctx)
+	case feeds.FeedInventory:
+		return a.Inventory.Run(ctx, feeds.InventoryRun{Full: r.Full})
+	case feeds.FeedStockCheck:
+		return a.Inventory.Check(ctx)
 	}
 	return erp.Execution{}, fmt.Errorf("unknown feed %q: use %s", name, strings.Join(FeedNames, ", "))
 }

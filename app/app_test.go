@@ -243,3 +243,38 @@ func TestTheDemoStagesOrdersWithinOneInterval(t *testing.T) {
 		t.Fatal("the demo did not stop")
 	}
 }
+
+func TestTheModeSwitchedInThePortalSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopifytest.GenOptions{Orders: 10, SKUs: 5, Seed: 59})
+	require.Equal(t, "test", a.Mode.Mode())
+	require.False(t, a.Mode.Live())
+	require.NoError(t, a.Mode.SetMode(t.Context(), "live", "adam"))
+	require.True(t, a.Mode.Live())
+	require.Error(t, a.Mode.SetMode(t.Context(), "loud", "adam"))
+
+	again, err := app.New(t.Context(), a.Config, app.Options{Store: a.Store})
+	require.NoError(t, err)
+	require.Equal(t, "live", again.Mode.Mode(), "the portal's switch is kept in the database")
+
+	dry, err := app.New(t.Context(), a.Config, app.Options{Store: a.Store, DryRun: true})
+	require.NoError(t, err)
+	require.False(t, dry.Mode.Live(), "a dry run never writes to Shopify")
+}
+
+func TestEveryFeedRunsThroughTheWiredApp(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopifytest.GenOptions{Orders: 40, SKUs: 8, Seed: 61})
+	for _, feed := range app.FeedNames {
+		x, err := a.RunFeed(t.Context(), feed, app.RunRequest{})
+		require.NoError(t, err, feed)
+		require.NotEqual(t, erp.OutcomeFailed, x.Outcome, feed)
+		require.Equal(t, feed, x.Feed)
+	}
+	var names []string
+	for _, st := range a.Scheduler.Status() {
+		names = append(names, st.Name)
+	}
+	require.Equal(t, []string{"inventory", "inventory-full", "orders", "shipments"}, names,
+		"the default schedule: orders, shipments, live stock with its nightly full pass")
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -14,6 +15,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -71,7 +74,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	say("Shopify simulator: %s (shop %s, %d orders, %d SKUs, %d locations)", sim.URL, sim.Shop, len(sim.OrderIDs()), len(sim.Variants()), len(sim.Locations()))
 
 	mapDir := filepath.Join(o.Dir, "mappings")
-	if err := copyShippedMappings(mapDir); err != nil {
+	if err := copyShippedMappings(mapDir, sim.Locations()); err != nil {
 		return err
 	}
 	dbPath := filepath.Join(o.Dir, "erp.db")
@@ -124,11 +127,17 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	say("feeds run every %s; Ctrl-C stops the demo", o.Every)
 	say("")
 
-	go (&erpStandIn{db: store.DB(), sim: sim, log: o.Log, every: o.Every}).run(ctx)
+	standIn := &erpStandIn{db: store.DB(), sim: sim, log: o.Log, every: o.Every}
+	if err := standIn.seedStock(ctx); err != nil {
+		return err
+	}
+	go standIn.run(ctx)
 	return a.Serve(ctx, ln)
 }
 
-func copyShippedMappings(dir string) error {
+// copyShippedMappings writes the shipped mapping files into dir, with the demo ERP's
+// warehouses (WH1, WH2 …) mapped to the simulator's locations in inventory.yaml.
+func copyShippedMappings(dir string, locs []shopifytest.Location) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("make the mappings folder: %w", err)
 	}
@@ -141,6 +150,13 @@ func copyShippedMappings(dir string) error {
 		if err != nil {
 			return err
 		}
+		if n == "inventory.yaml" {
+			var lookup []string
+			for i, l := range locs {
+				lookup = append(lookup, fmt.Sprintf("%q: %q", warehouse(i), l.Name))
+			}
+			b = bytes.Replace(b, []byte("locations: {}"), []byte("locations: {"+strings.Join(lookup, ", ")+"}"), 1)
+		}
 		if err := os.WriteFile(filepath.Join(dir, n), b, 0o644); err != nil {
 			return fmt.Errorf("write %s: %w", n, err)
 		}
@@ -148,10 +164,31 @@ func copyShippedMappings(dir string) error {
 	return nil
 }
 
+func warehouse(i int) string { return fmt.Sprintf("WH%d", i+1) }
+
 func randomPassword() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// seedStock fills product_qty_in_stock with every SKU of the store at each warehouse.
+func (e *erpStandIn) seedStock(ctx context.Context) error {
+	rng := mrand.New(mrand.NewPCG(3, 5))
+	for _, v := range e.sim.Variants() {
+		if v.SKU == "" {
+			continue
+		}
+		for i := range e.sim.Locations() {
+			qty := rng.IntN(120)
+			_, err := e.db.ExecContext(ctx, `INSERT INTO product_qty_in_stock (item_code, warehouse_code, qty_on_hand, qty_committed, qty_available)
+				VALUES (?, ?, ?, '0', ?) ON CONFLICT DO NOTHING`, v.SKU, warehouse(i), strconv.Itoa(qty), strconv.Itoa(qty))
+			if err != nil {
+				return fmt.Errorf("seed the ERP's stock: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // erpStandIn plays the ERP and the shop around passthrough in the demo: it imports staged
@@ -198,7 +235,7 @@ func (e *erpStandIn) tick(ctx context.Context, rng *mrand.Rand) error {
 	_, err = e.db.ExecContext(ctx, `
 		INSERT INTO external_order_shipments (shipment_id, line_no, shop, web_order_id, item_code, quantity, tracking_number, carrier, tracking_url, ship_date)
 		SELECT 'SHP-' || o.erp_order_no, d.line_no, d.shop, d.web_order_id, d.item_code, d.quantity,
-		       '1Z' || upper(hex(randomblob(7))), 'UPS', '', ?
+		       '1ZDEMO' || printf('%010d', o.web_order_id % 10000000000), 'UPS', '', ?
 		FROM s_orders o JOIN s_order_details d ON d.shop = o.shop AND d.web_order_id = o.web_order_id
 		WHERE o.import_status = 'IMPORTED'
 		AND o.web_order_id IN (
@@ -207,6 +244,16 @@ func (e *erpStandIn) tick(ctx context.Context, rng *mrand.Rand) error {
 			ORDER BY x.rowid LIMIT 5)`, time.Now().UTC().Format("2006-01-02 15:04:05.000"))
 	if err != nil {
 		return fmt.Errorf("ship orders: %w", err)
+	}
+	// Stock moves: a few SKUs are sold or received in the warehouse.
+	_, err = e.db.ExecContext(ctx, `
+		UPDATE product_qty_in_stock
+		SET qty_available = CAST(MAX(0, CAST(qty_available AS INTEGER) + ?) AS TEXT),
+		    qty_on_hand = CAST(MAX(0, CAST(qty_on_hand AS INTEGER) + ?) AS TEXT),
+		    updated_at = strftime('%Y-%m-%d %H:%M:%f', 'now')
+		WHERE rowid IN (SELECT rowid FROM product_qty_in_stock ORDER BY random() LIMIT 3)`, rng.IntN(21)-10, rng.IntN(21)-10)
+	if err != nil {
+		return fmt.Errorf("move stock: %w", err)
 	}
 	return nil
 }

@@ -130,3 +130,12 @@ func (m *mappingFiles) Preview(_ context.Context, name string, src, record []byt
 	}
 	return portal.Preview{Tables: tables}, nil
 }
+
+// stockPage is the inventory feed as the portal's stock page uses it; Sync now runs the
+// full pass through the scheduler, so it never overlaps a scheduled run.
+type stockPage struct {
+	*feeds.Inventory
+	sched *feeds.Scheduler
+}
+
+func (p stockPage) SyncNow() error { return p.sched.RunNow(feeds.TaskInventoryFull) }

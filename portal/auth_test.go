@@ -33,6 +33,8 @@ var routes = []route{
 	{http.MethodGet, "/feeds", "viewer"},
 	{http.MethodGet, "/feeds/executions/1", "viewer"},
 	{http.MethodPost, "/feeds/orders/run", "operator"},
+	{http.MethodGet, "/mode?to=live", "admin"},
+	{http.MethodPost, "/mode", "admin"},
 	{http.MethodGet, "/mappings", "viewer"},
 	{http.MethodGet, "/mappings/orders.yaml", "viewer"},
 	{http.MethodPost, "/mappings/orders.yaml/preview", "viewer"},

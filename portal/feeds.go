@@ -61,7 +61,7 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 			}
 			mode := s.d.FeedModes[t.Feed]
 			if mode == "" {
-				mode = s.d.Mode
+				mode = s.mode()
 			}
 			data.Tasks = append(data.Tasks, taskRow{TaskStatus: t, Mode: mode, Last: last[t.Feed]})
 			data.Poll = data.Poll || t.Running

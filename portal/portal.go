@@ -152,6 +152,14 @@ type PreviewTable struct {
 	Rows []passthrough.Row
 }
 
+// ModeSwitch reads and changes the store's mode.
+type ModeSwitch interface {
+	Mode() string
+	// SetMode changes the mode to "test" or "live", by user; the outbound feeds follow
+	// from their next run.
+	SetMode(ctx context.Context, mode, user string) error
+}
+
 // Stock is the inventory feed's side of the stock page; what was last sent comes from the
 // ledger (erp.InventorySent, dry runs being the would-send list in test mode).
 type Stock interface {
@@ -164,23 +172,11 @@ type Stock interface {
 	SyncNow() error
 }
 
-// DriftReport is the result of one stock check.
-type DriftReport struct {
-	CheckedAt time.Time // zero when no check has run yet
-	Rows      []DriftRow
-}
+// DriftReport is the last stock check, as the inventory feed records it.
+type DriftReport = feeds.DriftReport
 
 // DriftRow is one level that differs between the ERP and Shopify.
-type DriftRow struct {
-	SKU        string
-	LocationID int64
-	Location   string
-	ERP        int64 // what the ERP's stock says Shopify should have
-	Shopify    int64 // what Shopify has
-}
-
-// Difference is how many more Shopify has than it should (negative: fewer).
-func (r DriftRow) Difference() int64 { return r.Shopify - r.ERP }
+type DriftRow = feeds.DriftRow
 
 // Deps is everything the portal needs. Shop, Ledger and Logger are required; a nil Feeds,
 // Orders, Mappings or Stock leaves its page saying so (useful while wiring grows).
@@ -194,6 +190,9 @@ type Deps struct {
 	// Mode is the store's mode, "test" or "live": in test mode outbound feeds only record
 	// what they would send.
 	Mode string
+	// ModeSwitch, when set, is where the mode lives instead, and lets an admin switch it
+	// (going live is one switch, BoostMyShop Connect's test mode).
+	ModeSwitch ModeSwitch
 	// FeedModes says more about a feed's mode where there is more to say, e.g.
 	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.
 	FeedModes map[string]string
@@ -341,6 +340,8 @@ func (s *Server) routes() *echo.Echo {
 	route(get, "/feeds", roleViewer, s.feedsPage)
 	route(get, "/feeds/executions/:id", roleViewer, s.executionPage)
 	route(post, "/feeds/:name/run", roleOperator, s.runNow)
+	route(get, "/mode", roleAdmin, s.modeConfirm)
+	route(post, "/mode", roleAdmin, s.setMode)
 
 	route(get, "/mappings", roleViewer, s.mappingList)
 	route(get, "/mappings/:name", roleViewer, s.mappingPage)

@@ -63,8 +63,10 @@ type view struct {
 	CSRF  string
 	Shop  string
 	Mode  string
-	Now   time.Time
-	Flash *flash
+	// CanSwitchMode says an admin may switch the mode here.
+	CanSwitchMode bool
+	Now           time.Time
+	Flash         *flash
 	// Part is set when only a block of the page is sent (to htmx), which then shows the
 	// flash itself since the layout is not around it.
 	Part bool
@@ -72,7 +74,7 @@ type view struct {
 }
 
 func (s *Server) view(c *echo.Context, page, title string, data any) view {
-	v := view{Title: title, Page: page, User: userOf(c), Shop: s.d.Shop, Mode: s.d.Mode, Now: s.now(), Data: data}
+	v := view{Title: title, Page: page, User: userOf(c), Shop: s.d.Shop, Mode: s.mode(), CanSwitchMode: s.d.ModeSwitch != nil, Now: s.now(), Data: data}
 	if ss, ok := sessionOf(c); ok {
 		v.CSRF = ss.CSRF
 	}

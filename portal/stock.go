@@ -37,7 +37,7 @@ type stockData struct {
 // mode (levels recorded as dry runs), and the last stock check's drift.
 func (s *Server) stockPage(c *echo.Context) error {
 	ctx := c.Request().Context()
-	data := stockData{Configured: s.d.Stock != nil, TestMode: s.d.Mode == "test", SKU: strings.TrimSpace(c.QueryParam("sku"))}
+	data := stockData{Configured: s.d.Stock != nil, TestMode: s.mode() == "test", SKU: strings.TrimSpace(c.QueryParam("sku"))}
 	match := func(sku string) bool {
 		return data.SKU == "" || strings.HasPrefix(strings.ToLower(sku), strings.ToLower(data.SKU))
 	}

@@ -40,7 +40,7 @@ func runFeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	path := flags.String("config", "", "the configuration file (required)")
 	since := flags.String("since", "", "orders updated from this date (YYYY-MM-DD or RFC 3339): a backfill")
 	until := flags.String("until", "", "orders updated until this date (default: now)")
-	full := flags.Bool("full", false, "orders: re-fetch the last daily_days days")
+	full := flags.Bool("full", false, "orders: re-fetch the last daily_days days; inventory: a full pass against what Shopify holds")
 	dryRun := flags.Bool("dry-run", false, "read and map, write nothing, and list what would be written")
 	verbose := flags.Bool("verbose", false, "log debug lines too")
 	cfg, err := parseWithConfig(flags, args[1:], path)

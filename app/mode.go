@@ -1,0 +1,65 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+)
+
+// modeSetting is where a mode switched in the portal is kept, so it survives a restart.
+const modeSetting = "mode"
+
+// Mode is the store's mode: test (the outbound feeds record what they would send and call
+// nothing that writes to Shopify) or live. It starts from the config, unless an admin has
+// switched it in the portal since, which is kept in the database.
+type Mode struct {
+	store  erp.Store
+	log    *slog.Logger
+	dryRun bool
+	cur    atomic.Value // string
+}
+
+func loadMode(ctx context.Context, store erp.Store, configured string, dryRun bool, log *slog.Logger) (*Mode, error) {
+	m := &Mode{store: store, log: log, dryRun: dryRun}
+	m.cur.Store(configured)
+	v, err := store.SettingGet(ctx, modeSetting)
+	switch {
+	case errors.Is(err, erp.ErrNotFound):
+	case err != nil:
+		return nil, fmt.Errorf("read the store's mode: %w", err)
+	case v == "test" || v == "live":
+		if v != configured {
+			log.Warn("the mode switched in the portal wins over the config", "mode", v, "config", configured)
+		}
+		m.cur.Store(v)
+	}
+	return m, nil
+}
+
+// Mode is "test" or "live".
+func (m *Mode) Mode() string {
+	if m.dryRun {
+		return "test"
+	}
+	return m.cur.Load().(string)
+}
+
+// Live reports whether outbound feeds write to Shopify.
+func (m *Mode) Live() bool { return m.Mode() == "live" }
+
+// SetMode switches the mode, by user, from the feeds' next run.
+func (m *Mode) SetMode(ctx context.Context, mode, user string) error {
+	if mode != "test" && mode != "live" {
+		return fmt.Errorf("mode %q is not test or live", mode)
+	}
+	if err := m.store.SettingSet(ctx, modeSetting, mode); err != nil {
+		return fmt.Errorf("keep the mode: %w", err)
+	}
+	m.cur.Store(mode)
+	m.log.Info("mode switched", "mode", mode, "user", user)
+	return nil
+}
