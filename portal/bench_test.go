@@ -1,16 +1,12 @@
 package portal_test
 
 import (
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,6 +19,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erppostgres"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
+	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
 	"github.com/passthrough-dev/passthrough/portal"
 )
 
@@ -97,14 +94,9 @@ func BenchmarkOrderList(b *testing.B) {
 		benchOrderList(b, st, seedSQLite, "ANALYZE")
 	})
 	b.Run("postgres", func(b *testing.B) {
-		dsn := os.Getenv("PASSTHROUGH_TEST_PG_DSN")
-		if dsn == "" {
-			if os.Getenv("CI") == "true" {
-				b.Fatal("PASSTHROUGH_TEST_PG_DSN is not set: under CI the PostgreSQL benchmark must run")
-			}
-			b.Skip("PASSTHROUGH_TEST_PG_DSN is not set")
-		}
-		st := openPostgres(b, dsn)
+		st, err := erppostgres.Open(b.Context(), erptest.PostgresDSN(b))
+		require.NoError(b, err)
+		b.Cleanup(func() { st.Close() })
 		benchOrderList(b, st, seedPostgres, "ANALYZE pt_order_ledger")
 	})
 }
@@ -172,33 +164,3 @@ func benchLogin(b *testing.B, h http.Handler) []*http.Cookie {
 }
 
 // openPostgres opens a store in a schema of its own on the test server, dropped at the end.
-func openPostgres(b *testing.B, dsn string) *erppostgres.Store {
-	b.Helper()
-	admin, err := sql.Open("pgx", dsn)
-	require.NoError(b, err)
-	suffix := make([]byte, 6)
-	_, err = rand.Read(suffix)
-	require.NoError(b, err)
-	schema := "pt_bench_" + hex.EncodeToString(suffix)
-	_, err = admin.ExecContext(b.Context(), "CREATE SCHEMA "+schema)
-	require.NoError(b, err)
-	b.Cleanup(func() {
-		_, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		require.NoError(b, err)
-		require.NoError(b, admin.Close())
-	})
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		require.NoError(b, err)
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		dsn = u.String()
-	} else {
-		dsn += " search_path=" + schema
-	}
-	st, err := erppostgres.Open(b.Context(), dsn)
-	require.NoError(b, err)
-	b.Cleanup(func() { st.Close() })
-	return st
-}
