@@ -1,9 +1,11 @@
 package feeds
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -287,11 +290,21 @@ func (f *Orders) handle(ctx context.Context, o shopify.RawOrder, runID int64) (o
 	}
 
 	e := prev
-	e.Shop, e.OrderID, e.Payload, e.ShopifyUpdatedAt, e.RunID = f.Shop, o.ID, o.Raw, o.UpdatedAt.UTC(), runID
+	e.Shop, e.OrderID, e.Payload, e.ShopifyUpdatedAt, e.RunID = f.Shop, o.ID, validUTF8(o.Raw), o.UpdatedAt.UTC(), runID
 	if e.OrderName == "" {
 		e.OrderName = o.Name
 	}
-	if o.ID == 0 || o.Err != nil {
+	if o.ID == 0 {
+		// No id, no ledger entry to keep the problem on: it goes on the run's record only,
+		// under the order's name when it has one, and the rest of the page goes on.
+		out.key = o.Name
+		if out.key == "" {
+			out.key = "an order without an id"
+		}
+		out.severity, out.problem = passthrough.SeverityError, "cannot read the order Shopify sent: "+errText(o.Err)
+		return out, nil
+	}
+	if o.Err != nil {
 		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+errText(o.Err))
 	}
 	order, err := mapping.DecodeOrder(o.Raw)
@@ -404,6 +417,15 @@ func (f *Orders) note(ctx context.Context, prev, e erp.LedgerEntry, out outcome,
 	}
 	e.Attempts = prev.Attempts + 1
 	err := f.write(ctx, func(ctx context.Context) error { return f.Store.LedgerPut(ctx, e) })
+	if errors.Is(err, erp.ErrInvalidValue) {
+		// What the order says about itself does not fit the ledger (a total beyond its
+		// precision, a name longer than its column): keep the entry, and the problem,
+		// without the description, rather than stop the run on this order every time.
+		e.OrderName, e.CustomerName, e.CustomerEmail, e.Currency, e.Total = "", "", "", "", decimal.Zero
+		e.Problem = msg + "; the order's name, customer or total do not fit the ledger (" + err.Error() + ")"
+		out.problem = e.Problem
+		err = f.write(ctx, func(ctx context.Context) error { return f.Store.LedgerPut(ctx, e) })
+	}
 	if err != nil {
 		return out, fmt.Errorf("record order %d: %w", e.OrderID, err)
 	}
@@ -579,6 +601,16 @@ func valueText(v any) string {
 	default:
 		return fmt.Sprintf("%T:%v", v, v)
 	}
+}
+
+// validUTF8 replaces bytes that are not UTF-8 with U+FFFD, as decoding the JSON does for
+// every value mapped from it: a database with a UTF-8 text column (PostgreSQL) refuses to
+// store such a payload, and the order would stop every run.
+func validUTF8(raw json.RawMessage) json.RawMessage {
+	if utf8.Valid(raw) {
+		return raw
+	}
+	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 }
 
 func erpNo(e erp.LedgerEntry) string {
