@@ -161,6 +161,11 @@ func (Dialect) Classify(err error) error {
 	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
 		return erp.ErrRetryable
 	}
+	if strings.Contains(err.Error(), "failed to encode args[") {
+		// pgx refuses, before sending anything, a value its parameter's type cannot hold (a
+		// quantity beyond an integer column); it has no error type to match.
+		return erp.ErrInvalidValue
+	}
 	return nil
 }
 
