@@ -38,7 +38,30 @@ func DecodeOrder(raw []byte) (*Order, error) {
 	if err := decodeValue("", obj, reflect.ValueOf(&o).Elem()); err != nil {
 		return nil, fmt.Errorf("decode order: %w", err)
 	}
+	if err := checkQuantities(&o); err != nil {
+		return nil, fmt.Errorf("decode order: %w", err)
+	}
 	return &o, nil
+}
+
+// checkQuantities refuses negative line quantities. Shopify never sends one, and a
+// mapping that keeps only lines with a quantity above zero would otherwise stage the order
+// without that line, silently.
+func checkQuantities(o *Order) error {
+	for i, l := range o.LineItems {
+		if l == nil {
+			continue
+		}
+		for _, q := range []struct {
+			name string
+			n    int
+		}{{"quantity", l.Quantity}, {"current_quantity", l.CurrentQuantity}, {"fulfillable_quantity", l.FulfillableQuantity}} {
+			if q.n < 0 {
+				return fmt.Errorf("line_items[%d].%s: %d is negative", i, q.name, q.n)
+			}
+		}
+	}
+	return nil
 }
 
 // parseJSON reads any JSON value, keeping numbers as json.Number so ids stay exact.

@@ -204,7 +204,31 @@ func parseYAML(src *source, text []byte) *yaml.Node {
 		src.errorf(root, "blocks such as defaults:, lookups:, when:", "a mapping file is a set of blocks, not %s", nodeKind(root))
 		return nil
 	}
+	duplicateKeys(src, root)
 	return root
+}
+
+// duplicateKeys reports a key written twice in one block. The YAML library keeps both
+// pairs in its node tree (it complains only when decoding into a map), and the loader
+// would silently use one of them: a column mapped twice is a mistake to point at.
+func duplicateKeys(src *source, n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			if first, ok := seen[k.Value]; ok {
+				src.errorf(k, "each key once in a block", "%s appears twice in this block (first on line %d)", k.Value, first.Line)
+				continue
+			}
+			seen[k.Value] = k
+		}
+	}
+	for _, c := range n.Content {
+		duplicateKeys(src, c)
+	}
 }
 
 const yamlHint = "valid YAML: key: value pairs indented with spaces; quote an expression that contains \": \" " +
