@@ -98,7 +98,8 @@ func readRawOrder(raw json.RawMessage) RawOrder {
 		UpdatedAt json.RawMessage `json:"updated_at"`
 	}
 	if err := json.Unmarshal(raw, &h); err != nil {
-		o.Err = fmt.Errorf("order is not a JSON object: %w", err)
+		// (json's own message names a Go type, which tells a person nothing.)
+		o.Err = fmt.Errorf("order is not a JSON object: %s", truncate(raw))
 		return o
 	}
 	var errs []error

@@ -147,7 +147,7 @@ func TestOneMalformedOrderDoesNotFailItsPage(t *testing.T) {
 		{0, "#1003", `order id: not a positive integer: "abc"`},
 		{1004, "", `order name is not a string: ["#1004"]` + "\n" + `order updated_at "yesterday" is not an ISO 8601 time`},
 		{1005, "", "order updated_at is missing"},
-		{0, "", "order is not a JSON object: json: cannot unmarshal array into Go value of type struct"},
+		{0, "", "order is not a JSON object: [1,2,3]"},
 	}
 	for i, tc := range cases {
 		require.Equal(t, tc.id, got[i].ID, "order %d", i)
