@@ -25,11 +25,24 @@ test: lint ## Run every test: lint, unit and integration tests with -race, mappi
 test-unit: ## Run the tests that need no PostgreSQL or Chromium (the others skip)
 	$(GO) test -race $(PKGS)
 
-test-reliability: ## Run the long reliability suite (kill -9 loops, outages, fuzzing)
-	$(TEST_ENV) PASSTHROUGH_RELIABILITY=long $(GO) test -race -timeout 60m -run 'Reliability|Fuzz' $(PKGS)
+# Every fuzz target, as package:Name; test-reliability gives each FUZZTIME of fuzzing.
+FUZZ_TARGETS = ./mapping:FuzzLoad ./mapping:FuzzEval ./mapping:FuzzDecodeOrder ./config:FuzzParse \
+	./adapters/shopify:FuzzVerifyWebhook ./adapters/shopify:FuzzReadRawOrder
+FUZZTIME  ?= 1m
+# The benchmarks behind the figures of `make bench`, and their packages.
+BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkOrderStage|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory)$$
+BENCH_PKGS = ./mapping ./adapters/erp/erpsqlite ./adapters/erp/erppostgres ./adapters/shopify ./feeds ./portal ./reliability
 
-bench: ## Print every benchmark figure (mapping, pipeline, staging, Shopify calls, memory)
-	PASSTHROUGH_TEST_PG_DSN="$$(./scripts/test-postgres.sh)" $(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+test-reliability: ## Run the long reliability suite (100 kills per feed and database, outages, bad inputs) and fuzz each target for FUZZTIME
+	PASSTHROUGH_TEST_PG_DSN="$$(./scripts/test-postgres.sh)" PASSTHROUGH_RELIABILITY=long $(GO) test -race -timeout 60m -run 'Reliability' ./reliability
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
+
+bench: ## Print every benchmark figure (mapping, pipeline, staging, Shopify calls, stock calls, memory, portal) and a table of them
+	PASSTHROUGH_TEST_PG_DSN="$$(./scripts/test-postgres.sh)" $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -timeout 30m $(BENCH_PKGS) 2>&1 \
+		| $(GO) run ./reliability/benchtable
 
 lint: ## go vet, gofmt and staticcheck
 	$(GO) vet $(PKGS)

@@ -14,12 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// PostgresDSN gives the calling test a schema of its own on the test server named by
-// PASSTHROUGH_TEST_PG_DSN (make test starts one), dropped when the test ends, and returns a
-// DSN whose connections use it, so tests run in parallel and leave nothing behind. Without
-// the variable the test skips, except under CI=true, where a missing server fails it: the
-// PostgreSQL tests must run there.
-func PostgresDSN(t testing.TB) string {
+// PostgresServer is the test server's DSN, PASSTHROUGH_TEST_PG_DSN. Without it the test
+// skips, except under CI=true, where a missing server fails it.
+func PostgresServer(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv("PASSTHROUGH_TEST_PG_DSN")
 	if dsn == "" {
@@ -28,6 +25,17 @@ func PostgresDSN(t testing.TB) string {
 		}
 		t.Skip("PASSTHROUGH_TEST_PG_DSN is not set; make test starts a throw-away PostgreSQL")
 	}
+	return dsn
+}
+
+// PostgresDSN gives the calling test a schema of its own on the test server named by
+// PASSTHROUGH_TEST_PG_DSN (make test starts one), dropped when the test ends, and returns a
+// DSN whose connections use it, so tests run in parallel and leave nothing behind. Without
+// the variable the test skips, except under CI=true, where a missing server fails it: the
+// PostgreSQL tests must run there.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := PostgresServer(t)
 	admin, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)
 	suffix := make([]byte, 6)

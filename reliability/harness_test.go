@@ -1,0 +1,398 @@
+package reliability_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	_ "github.com/passthrough-dev/passthrough/adapters/erp/erppostgres" // registers pgx
+	_ "github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"   // registers sqlite
+	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
+	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/mappings"
+)
+
+const shop = "acme"
+
+// longForm reports whether the long form of the suite runs (make test-reliability).
+func longForm() bool { return os.Getenv("PASSTHROUGH_RELIABILITY") == "long" }
+
+// sized picks the short or the long form's number.
+func sized(short, long int) int {
+	if longForm() {
+		return long
+	}
+	return short
+}
+
+// binary is the passthrough command, built once per test process into a folder that
+// TestMain removes.
+var binary struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binary.dir != "" {
+		_ = os.RemoveAll(binary.dir)
+	}
+	os.Exit(code)
+}
+
+// passthroughBinary builds cmd/passthrough (without -race: the child is the program as
+// shipped, and the race detector stays on the test process) and returns its path.
+func passthroughBinary(t testing.TB) string {
+	t.Helper()
+	binary.once.Do(func() {
+		binary.dir, binary.err = os.MkdirTemp("", "passthrough-reliability-")
+		if binary.err != nil {
+			return
+		}
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			binary.err = fmt.Errorf("find the go command: %w", err)
+			return
+		}
+		binary.path = filepath.Join(binary.dir, "passthrough")
+		cmd := exec.Command(goTool, "build", "-o", binary.path, "../cmd/passthrough")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binary.err = fmt.Errorf("go build ./cmd/passthrough: %w\n%s", err, out)
+		}
+	})
+	require.NoError(t, binary.err)
+	return binary.path
+}
+
+// testLogger sends log lines to the test's output.
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// copyMappings writes the shipped mapping files into dir/mappings and returns that folder.
+func copyMappings(t testing.TB, dir string) string {
+	t.Helper()
+	out := filepath.Join(dir, "mappings")
+	require.NoError(t, os.MkdirAll(out, 0o755))
+	for _, n := range []string{"orders.yaml", "shipments.yaml", "inventory.yaml"} {
+		b, err := mappings.Files.ReadFile(n)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(out, n), b, 0o644))
+	}
+	return out
+}
+
+// erpDB is an ERP database a test uses: what the child process is told (driver, DSN) and
+// a handle of the test's own for checking what landed.
+type erpDB struct {
+	driver string
+	dsn    string
+	db     *sql.DB
+}
+
+type dbOpener func(t testing.TB, dir string) erpDB
+
+// sqliteDB is a SQLite file in dir.
+func sqliteDB(t testing.TB, dir string) erpDB {
+	t.Helper()
+	path := filepath.Join(dir, "erp.db")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return erpDB{driver: "sqlite", dsn: "file:" + path, db: db}
+}
+
+// postgresDB is a schema of its own on the test server, dropped at the end.
+func postgresDB(t testing.TB, _ string) erpDB {
+	t.Helper()
+	dsn := erptest.PostgresDSN(t)
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return erpDB{driver: "postgres", dsn: dsn, db: db}
+}
+
+// child runs the passthrough binary against the simulator and an ERP database, with a
+// configuration file whose secrets come from the environment, as in production.
+type child struct {
+	bin    string
+	config string
+	env    []string
+}
+
+func newChild(t testing.TB, dir string, sim *shopifytest.Server, db erpDB, extra string) *child {
+	t.Helper()
+	cfg := filepath.Join(dir, "passthrough.yaml")
+	src := fmt.Sprintf(`shopify: {shop: %s, base_url: %q, access_token: "${PT_SHOPIFY_TOKEN}"}
+erp: {driver: %s, dsn: "${PT_ERP_DSN}"}
+mappings: %q
+feeds: {orders: {daily_days: 31}}
+%s`, sim.Shop, sim.URL, db.driver, copyMappings(t, dir), extra)
+	require.NoError(t, os.WriteFile(cfg, []byte(src), 0o600))
+	return &child{bin: passthroughBinary(t), config: cfg,
+		env: append(os.Environ(), "PT_SHOPIFY_TOKEN="+sim.Token, "PT_ERP_DSN="+db.dsn)}
+}
+
+// command is `passthrough ARGS… --config FILE`, its output kept.
+func (c *child) command(ctx context.Context, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	cmd := exec.CommandContext(ctx, c.bin, append(args, "--config", c.config)...)
+	cmd.Env = c.env
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	return cmd, &out
+}
+
+// run runs a command to its end and returns its exit code and output.
+func (c *child) run(t testing.TB, args ...string) (int, string) {
+	t.Helper()
+	cmd, out := c.command(t.Context(), args...)
+	err := cmd.Run()
+	if err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			require.NoError(t, err)
+		}
+	}
+	return cmd.ProcessState.ExitCode(), out.String()
+}
+
+// --- The simulator's truth --------------------------------------------------------------
+
+// shippable says, from an order's raw payload and without the mapping engine, whether the
+// shipped orders mapping stages it and with how many lines: paid, not a test, not
+// cancelled, and every line that ships (not a gift card, not edited away) has a SKU.
+func shippable(raw []byte) (lines int, staged bool, err error) {
+	var o struct {
+		FinancialStatus string  `json:"financial_status"`
+		Test            bool    `json:"test"`
+		CancelledAt     *string `json:"cancelled_at"`
+		Lines           []struct {
+			SKU              string `json:"sku"`
+			RequiresShipping bool   `json:"requires_shipping"`
+			GiftCard         bool   `json:"gift_card"`
+			Quantity         int    `json:"quantity"`
+			CurrentQuantity  *int   `json:"current_quantity"`
+		} `json:"line_items"`
+	}
+	if err := json.Unmarshal(raw, &o); err != nil {
+		return 0, false, err
+	}
+	if o.FinancialStatus != "paid" || o.Test || o.CancelledAt != nil {
+		return 0, false, nil
+	}
+	ok := true
+	for _, l := range o.Lines {
+		q := l.Quantity
+		if l.CurrentQuantity != nil {
+			q = *l.CurrentQuantity
+		}
+		if !l.RequiresShipping || l.GiftCard || q <= 0 {
+			continue
+		}
+		if l.SKU == "" {
+			ok = false
+		}
+		lines++
+	}
+	return lines, ok && lines > 0, nil
+}
+
+// truth is what the simulator says should be staged now: order id → lines.
+func truth(t testing.TB, sim *shopifytest.Server) map[int64]int {
+	t.Helper()
+	want := map[int64]int{}
+	for _, id := range sim.OrderIDs() {
+		raw, ok := sim.Order(id)
+		require.True(t, ok)
+		n, staged, err := shippable(raw)
+		require.NoError(t, err)
+		if staged {
+			want[id] = n
+		}
+	}
+	return want
+}
+
+// cancelledInShopify lists the simulator's cancelled orders.
+func cancelledInShopify(t testing.TB, sim *shopifytest.Server) map[int64]bool {
+	t.Helper()
+	out := map[int64]bool{}
+	for _, id := range sim.OrderIDs() {
+		raw, _ := sim.Order(id)
+		var o struct {
+			CancelledAt *string `json:"cancelled_at"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &o))
+		if o.CancelledAt != nil {
+			out[id] = true
+		}
+	}
+	return out
+}
+
+// latestUpdate is the newest updated_at in the simulator. A run's window ends at the wall
+// clock, and the simulator may stamp an order a second ahead of it (two changes in one
+// second), so a final run waits until the clock has passed it.
+func latestUpdate(t testing.TB, sim *shopifytest.Server) time.Time {
+	t.Helper()
+	var newest time.Time
+	for _, id := range sim.OrderIDs() {
+		raw, _ := sim.Order(id)
+		var o struct {
+			UpdatedAt time.Time `json:"updated_at"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &o))
+		if o.UpdatedAt.After(newest) {
+			newest = o.UpdatedAt
+		}
+	}
+	return newest
+}
+
+func waitPast(ctx context.Context, at time.Time) {
+	if d := time.Until(at.Add(time.Second)); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
+}
+
+// --- What the ERP holds -------------------------------------------------------------------
+
+// stagedOrder is one header in s_orders and the number of its lines.
+type stagedOrder struct {
+	lines     int
+	cancelled bool
+}
+
+// staged reads the staging tables, failing on a duplicate header or line and on lines
+// without a header.
+func staged(t testing.TB, db *sql.DB) map[int64]stagedOrder {
+	t.Helper()
+	ctx := context.Background()
+	got := map[int64]stagedOrder{}
+	rows, err := db.QueryContext(ctx, `SELECT web_order_id, COUNT(*), MAX(CASE WHEN cancelled THEN 1 ELSE 0 END) FROM s_orders GROUP BY shop, web_order_id`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id int64
+		var n, cancelled int
+		require.NoError(t, rows.Scan(&id, &n, &cancelled))
+		require.Equal(t, 1, n, "order %d has %d headers", id, n)
+		got[id] = stagedOrder{cancelled: cancelled == 1}
+	}
+	require.NoError(t, rows.Err())
+	rows, err = db.QueryContext(ctx, `SELECT web_order_id, line_no, COUNT(*) FROM s_order_details GROUP BY shop, web_order_id, line_no`)
+	require.NoError(t, err)
+	for rows.Next() {
+		var id, line int64
+		var n int
+		require.NoError(t, rows.Scan(&id, &line, &n))
+		require.Equal(t, 1, n, "order %d line %d is there %d times", id, line, n)
+		o, ok := got[id]
+		require.True(t, ok, "order %d has lines but no header", id)
+		o.lines++
+		got[id] = o
+	}
+	require.NoError(t, rows.Err())
+	return got
+}
+
+// ledgerEntry is one row of pt_order_ledger.
+type ledgerEntry struct {
+	id      int64
+	status  string
+	problem string
+	payload []byte
+}
+
+func ledger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), `SELECT order_id, status, problem, payload FROM pt_order_ledger`)
+	require.NoError(t, err)
+	defer rows.Close()
+	out := map[int64]ledgerEntry{}
+	for rows.Next() {
+		var e ledgerEntry
+		var payload sql.NullString
+		require.NoError(t, rows.Scan(&e.id, &e.status, &e.problem, &payload))
+		e.payload = []byte(payload.String)
+		out[e.id] = e
+	}
+	require.NoError(t, rows.Err())
+	return out
+}
+
+// requireConsistent checks what must hold at every moment, however the process died: the
+// staging rows and the ledger are written together, so every staged ledger entry has its
+// header and exactly the lines its own stored payload gives, every cancelled one a header
+// that says cancelled, and every header a ledger entry that says it is there.
+func requireConsistent(t testing.TB, db *sql.DB) {
+	t.Helper()
+	rows := staged(t, db)
+	led := ledger(t, db)
+	for id, e := range led {
+		switch e.status {
+		case erp.StatusStaged:
+			o, ok := rows[id]
+			require.True(t, ok, "the ledger says order %d is staged but it has no header", id)
+			n, _, err := shippable(e.payload)
+			require.NoError(t, err)
+			require.Equal(t, n, o.lines, "order %d is half-written: %d lines staged, its payload has %d", id, o.lines, n)
+			require.False(t, o.cancelled, "order %d is staged but its header says cancelled", id)
+		case erp.StatusCancelled:
+			o, ok := rows[id]
+			require.True(t, ok, "the ledger says order %d's header was cancelled but it has none", id)
+			require.True(t, o.cancelled, "the ledger says order %d was cancelled but its header does not", id)
+		}
+	}
+	for id := range rows {
+		e, ok := led[id]
+		require.True(t, ok, "order %d has staging rows but no ledger entry", id)
+		require.Contains(t, []string{erp.StatusStaged, erp.StatusCancelled}, e.status, "order %d has staging rows but its ledger says %s", id, e.status)
+	}
+}
+
+// requireTruth checks, after a clean run, that the ERP holds exactly what the simulator
+// says: every importable order once with all its shippable lines, nothing else but the
+// headers of orders cancelled after staging, which say so.
+func requireTruth(t testing.TB, db *sql.DB, sim *shopifytest.Server) {
+	t.Helper()
+	want := truth(t, sim)
+	cancelled := cancelledInShopify(t, sim)
+	got := map[int64]int{}
+	for id, o := range staged(t, db) {
+		if cancelled[id] {
+			require.True(t, o.cancelled, "order %d was cancelled in Shopify after staging; its header should say so", id)
+			continue
+		}
+		got[id] = o.lines
+	}
+	require.Equal(t, len(want), len(got), "orders staged")
+	require.Equal(t, want, got)
+}
+
+// executionsRunning counts feed executions still marked RUNNING: runs whose process died.
+func executionsRunning(t testing.TB, db *sql.DB) int {
+	t.Helper()
+	var n int
+	require.NoError(t, db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM pt_feed_executions WHERE outcome = 'RUNNING'`).Scan(&n))
+	return n
+}
+
+// discard drains r; for a child's pipe nobody reads.
+func discard(r io.Reader) { _, _ = io.Copy(io.Discard, r) }
