@@ -168,6 +168,7 @@ func FuzzDecodeOrder(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
+		sameAsTolerant(t, "the fuzzed payload", raw)
 		o, err := DecodeOrder(raw)
 		if err != nil {
 			if o != nil {
