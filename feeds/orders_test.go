@@ -23,6 +23,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/internal/ordertruth"
 	"github.com/passthrough-dev/passthrough/mapping"
 )
 
@@ -77,44 +78,8 @@ func newOrdersBundle(t *testing.T, open storeOpener, gen shopifytest.GenOptions)
 // lines, worked out from the raw payloads without the mapping engine.
 func (b *ordersBundle) truth(t *testing.T) map[int64]int {
 	t.Helper()
-	want := map[int64]int{}
-	for _, id := range b.sim.OrderIDs() {
-		raw, ok := b.sim.Order(id)
-		require.True(t, ok)
-		var o struct {
-			FinancialStatus string  `json:"financial_status"`
-			Test            bool    `json:"test"`
-			CancelledAt     *string `json:"cancelled_at"`
-			Lines           []struct {
-				SKU              string `json:"sku"`
-				RequiresShipping bool   `json:"requires_shipping"`
-				GiftCard         bool   `json:"gift_card"`
-				Quantity         int    `json:"quantity"`
-				CurrentQuantity  *int   `json:"current_quantity"`
-			} `json:"line_items"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &o))
-		if o.FinancialStatus != "paid" || o.Test || o.CancelledAt != nil {
-			continue
-		}
-		n, ok := 0, true
-		for _, l := range o.Lines {
-			q := l.Quantity
-			if l.CurrentQuantity != nil {
-				q = *l.CurrentQuantity
-			}
-			if !l.RequiresShipping || l.GiftCard || q <= 0 {
-				continue
-			}
-			if l.SKU == "" {
-				ok = false
-			}
-			n++
-		}
-		if ok && n > 0 {
-			want[id] = n
-		}
-	}
+	want, err := ordertruth.Staged(b.sim)
+	require.NoError(t, err)
 	return want
 }
 

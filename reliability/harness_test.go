@@ -22,6 +22,7 @@ import (
 	_ "github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"   // registers sqlite
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/internal/ordertruth"
 	"github.com/passthrough-dev/passthrough/mappings"
 )
 
@@ -172,58 +173,11 @@ func (c *child) run(t testing.TB, args ...string) (int, string) {
 
 // --- The simulator's truth --------------------------------------------------------------
 
-// shippable says, from an order's raw payload and without the mapping engine, whether the
-// shipped orders mapping stages it and with how many lines: paid, not a test, not
-// cancelled, and every line that ships (not a gift card, not edited away) has a SKU.
-func shippable(raw []byte) (lines int, staged bool, err error) {
-	var o struct {
-		FinancialStatus string  `json:"financial_status"`
-		Test            bool    `json:"test"`
-		CancelledAt     *string `json:"cancelled_at"`
-		Lines           []struct {
-			SKU              string `json:"sku"`
-			RequiresShipping bool   `json:"requires_shipping"`
-			GiftCard         bool   `json:"gift_card"`
-			Quantity         int    `json:"quantity"`
-			CurrentQuantity  *int   `json:"current_quantity"`
-		} `json:"line_items"`
-	}
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return 0, false, err
-	}
-	if o.FinancialStatus != "paid" || o.Test || o.CancelledAt != nil {
-		return 0, false, nil
-	}
-	ok := true
-	for _, l := range o.Lines {
-		q := l.Quantity
-		if l.CurrentQuantity != nil {
-			q = *l.CurrentQuantity
-		}
-		if !l.RequiresShipping || l.GiftCard || q <= 0 {
-			continue
-		}
-		if l.SKU == "" {
-			ok = false
-		}
-		lines++
-	}
-	return lines, ok && lines > 0, nil
-}
-
 // truth is what the simulator says should be staged now: order id → lines.
 func truth(t testing.TB, sim *shopifytest.Server) map[int64]int {
 	t.Helper()
-	want := map[int64]int{}
-	for _, id := range sim.OrderIDs() {
-		raw, ok := sim.Order(id)
-		require.True(t, ok)
-		n, staged, err := shippable(raw)
-		require.NoError(t, err)
-		if staged {
-			want[id] = n
-		}
-	}
+	want, err := ordertruth.Staged(sim)
+	require.NoError(t, err)
 	return want
 }
 
@@ -350,7 +304,7 @@ func requireConsistent(t testing.TB, db *sql.DB) {
 		case erp.StatusStaged:
 			o, ok := rows[id]
 			require.True(t, ok, "the ledger says order %d is staged but it has no header", id)
-			n, _, err := shippable(e.payload)
+			n, _, err := ordertruth.Lines(e.payload)
 			require.NoError(t, err)
 			require.Equal(t, n, o.lines, "order %d is half-written: %d lines staged, its payload has %d", id, o.lines, n)
 			require.False(t, o.cancelled, "order %d is staged but its header says cancelled", id)
