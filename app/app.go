@@ -179,7 +179,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			feeds.FeedInventory: "stock sync " + cfg.Feeds.Inventory.Mode,
 		},
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
-		Metrics: a.registry, Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,
+		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()),
+		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,
 	})
 	if err != nil {
 		return nil, err

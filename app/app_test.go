@@ -63,6 +63,7 @@ func newApp(t *testing.T, gen shopifytest.GenOptions) *testApp {
 	cfg.Mappings = mapDir
 	cfg.Feeds.Orders.DailyDays = 40
 	cfg.Portal.Users = []config.User{user(t, "olga", "olga-secret", "operator"), user(t, "adam", "adam-secret", "admin")}
+	cfg.Portal.MetricsToken = "scrape-token-for-tests"
 	require.NoError(t, cfg.Validate())
 	a, err := app.New(t.Context(), cfg, app.Options{Store: store, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	require.NoError(t, err)
@@ -85,7 +86,10 @@ func TestTheWiredAppStagesOrdersAndServesThePortal(t *testing.T) {
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	res.Body.Close()
 
-	res, err = http.Get(srv.URL + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/metrics", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer scrape-token-for-tests")
+	res, err = http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	body, err := io.ReadAll(res.Body)
 	res.Body.Close()

@@ -93,7 +93,10 @@ type Portal struct {
 	// SessionKey signs session cookies; at least 32 bytes. Empty means a random key per start
 	// (everyone logs in again after a restart).
 	SessionKey Secret `yaml:"session_key"`
-	Users      []User `yaml:"users"`
+	// MetricsToken lets a Prometheus scraper read /metrics as a bearer token; without it
+	// /metrics needs a login like every page.
+	MetricsToken Secret `yaml:"metrics_token"`
+	Users        []User `yaml:"users"`
 }
 
 // User is one portal login. PasswordHash is a bcrypt hash, never a password.
@@ -308,6 +311,9 @@ func (c Config) Validate() error {
 	}
 	if c.Portal.SessionKey != "" && len(c.Portal.SessionKey) < 32 {
 		bad("portal.session_key", "must be at least 32 bytes")
+	}
+	if c.Portal.MetricsToken != "" && len(c.Portal.MetricsToken) < 16 {
+		bad("portal.metrics_token", "must be at least 16 characters")
 	}
 	seen := map[string]bool{}
 	for i, u := range c.Portal.Users {

@@ -251,6 +251,21 @@ func (s *Server) requireRole(least role) echo.MiddlewareFunc {
 	}
 }
 
+// scrapeToken lets a request that carries the scrape token as a bearer token through, and
+// hands any other to otherwise (the session check).
+func (s *Server) scrapeToken(otherwise echo.MiddlewareFunc) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		checked := otherwise(next)
+		return func(c *echo.Context) error {
+			got, ok := strings.CutPrefix(c.Request().Header.Get("Authorization"), "Bearer ")
+			if ok && len(s.d.MetricsToken) > 0 && subtle.ConstantTimeCompare([]byte(got), s.d.MetricsToken) == 1 {
+				return next(c)
+			}
+			return checked(c)
+		}
+	}
+}
+
 // checkCSRF refuses a state-changing request that does not carry the session's CSRF token,
 // and one a browser says comes from another site, whatever it carries.
 func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {

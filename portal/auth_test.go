@@ -41,6 +41,7 @@ var routes = []route{
 	{http.MethodGet, "/mappings/orders.yaml/versions", "viewer"},
 	{http.MethodPost, "/mappings/orders.yaml", "admin"},
 	{http.MethodGet, "/stock", "viewer"},
+	{http.MethodGet, "/metrics", "viewer"},
 	{http.MethodPost, "/stock/sync", "operator"},
 }
 
@@ -66,7 +67,7 @@ func TestEveryRouteNeedsASession(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, rec.Code)
 		require.Equal(t, "/login", rec.Header().Get("HX-Redirect"))
 	})
-	t.Run("the health check, the metrics and the static files need no session", func(t *testing.T) {
+	t.Run("the health check and the static files need no session", func(t *testing.T) {
 		c := newClient(t, f.srv)
 		require.Equal(t, http.StatusOK, c.get("/healthz").Code)
 		require.Equal(t, http.StatusOK, c.get("/static/htmx.min.js").Code)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/bcrypt"
@@ -258,7 +259,7 @@ func newFixture(t *testing.T, mod func(*Deps)) *fixture {
 	d := Deps{
 		Shop: testShop, Ledger: f.store, Feeds: f.feeds, Orders: f.orders, Mappings: f.mappings, Stock: f.stock,
 		Mode: "test", Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
-		Logger: testLogger(t), Clock: f.clock.Now,
+		Logger: testLogger(t), Clock: f.clock.Now, Metrics: prometheus.NewRegistry(),
 	}
 	if mod != nil {
 		mod(&d)

@@ -107,19 +107,34 @@ func TestMetrics(t *testing.T) {
 		require.True(t, ok, "go_sql_open_connections is exported: %v", got)
 	})
 
-	t.Run("/metrics serves the registry without a session", func(t *testing.T) {
+	t.Run("/metrics serves the registry to a viewer or to the scrape token, and nobody else", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		m, err := NewMetrics(reg)
 		require.NoError(t, err)
 		m.ExecutionFinished(erp.Execution{Feed: "inventory", Outcome: erp.OutcomeFailed})
-		f := newFixture(t, func(d *Deps) { d.Metrics = reg })
-		rec := newClient(t, f.srv).get("/metrics")
+		f := newFixture(t, func(d *Deps) { d.Metrics = reg; d.MetricsToken = []byte("scrape-secret") })
+		const want = `passthrough_feed_executions_total{feed="inventory",outcome="FAILED"} 1`
+
+		rec := login(t, f.srv, "viewer").get("/metrics")
 		require.Equal(t, http.StatusOK, rec.Code)
-		require.Contains(t, rec.Body.String(), `passthrough_feed_executions_total{feed="inventory",outcome="FAILED"} 1`)
+		require.Contains(t, rec.Body.String(), want)
+
+		rec = newClient(t, f.srv).get("/metrics", "Authorization", "Bearer scrape-secret")
+		require.Equal(t, http.StatusOK, rec.Code)
+		require.Contains(t, rec.Body.String(), want)
+
+		for _, h := range []string{"", "Bearer wrong", "Bearer ", "scrape-secret", "Basic scrape-secret"} {
+			rec = newClient(t, f.srv).get("/metrics", "Authorization", h)
+			require.Equal(t, http.StatusSeeOther, rec.Code, "Authorization: %q", h)
+			require.Equal(t, "/login?next=%2Fmetrics", rec.Header().Get("Location"))
+		}
+		noToken := newFixture(t, func(d *Deps) { d.Metrics = reg })
+		rec = newClient(t, noToken.srv).get("/metrics", "Authorization", "Bearer ")
+		require.Equal(t, http.StatusSeeOther, rec.Code, "no token configured: an empty one lets nobody in")
 	})
 
 	t.Run("without a gatherer there is no /metrics", func(t *testing.T) {
-		f := newFixture(t, nil)
+		f := newFixture(t, func(d *Deps) { d.Metrics = nil })
 		require.Equal(t, http.StatusNotFound, newClient(t, f.srv).get("/metrics").Code)
 	})
 }

@@ -23,9 +23,9 @@
 //     ExtractIPDirect, so X-Forwarded-For cannot spoof it).
 //   - Responses carry a Content-Security-Policy allowing only the portal's own scripts and
 //     styles (htmx is served from the binary), X-Frame-Options DENY and nosniff.
-//   - /healthz and /metrics are open: a load balancer and a Prometheus scraper cannot log
-//     in, and neither shows an order, a customer or a secret (metrics are counts and
-//     durations only). Put the portal behind a firewall if even that is too much.
+//   - /healthz is open (a load balancer cannot log in; it shows nothing). /metrics needs a
+//     session like every page, or the scrape token (Deps.MetricsToken, from the
+//     environment) as a bearer token, which is how a Prometheus scraper gets in.
 package portal
 
 import (
@@ -205,9 +205,12 @@ type Deps struct {
 	// Ping says whether the database answers, for /healthz; nil asks the ledger for one
 	// entry instead.
 	Ping func(ctx context.Context) error
-	// Metrics is served at /metrics; nil serves nothing there.
+	// Metrics is served at /metrics (to a viewer, or to whoever sends MetricsToken as a
+	// bearer token); nil serves nothing there.
 	Metrics prometheus.Gatherer
-	Logger  *slog.Logger
+	// MetricsToken lets a scraper read /metrics without a session; empty allows none.
+	MetricsToken []byte
+	Logger       *slog.Logger
 	// Clock is the portal's time (session expiry, "5 minutes ago"); nil means time.Now.
 	Clock func() time.Time
 	// Location is the time zone dates are shown and filtered in; nil means UTC.
@@ -310,10 +313,11 @@ func (s *Server) routes() *echo.Echo {
 	e.Use(middleware.BodyLimit(2 << 20))
 	e.Use(s.loadSession)
 
-	// Open: health, metrics, static files, login.
+	// Open: health, static files, login; metrics to a viewer or the scrape token.
 	e.GET("/healthz", s.healthz)
 	if s.d.Metrics != nil {
-		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{})))
+		e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.d.Metrics, promhttp.HandlerOpts{})),
+			s.scrapeToken(s.requireRole(roleViewer)))
 	}
 	e.GET("/static/*", s.static)
 	e.GET("/favicon.ico", func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) })
