@@ -72,27 +72,17 @@ func (s *Store) ExecutionList(ctx context.Context, p erp.ExecutionListParams) ([
 }
 
 func (s *Store) executions(ctx context.Context, st Stmt) ([]erp.Execution, error) {
-	var out []erp.Execution
-	err := s.retry(ctx, "read executions", func(ctx context.Context) error {
-		out = out[:0]
-		rows, err := s.query(ctx, st)
-		if err != nil {
-			return err
+	out, err := queryAll(ctx, s, "read executions", st, func(rows *sql.Rows) (erp.Execution, error) {
+		var e erp.Execution
+		var started, finished sql.NullTime
+		var seen, written, skipped, retry, errs int64
+		if err := rows.Scan(&e.ID, &e.Feed, &e.Shop, &e.Trigger, &started, &finished, &e.Outcome,
+			&seen, &written, &skipped, &retry, &errs, &e.Error); err != nil {
+			return e, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var e erp.Execution
-			var started, finished sql.NullTime
-			var seen, written, skipped, retry, errs int64
-			if err := rows.Scan(&e.ID, &e.Feed, &e.Shop, &e.Trigger, &started, &finished, &e.Outcome,
-				&seen, &written, &skipped, &retry, &errs, &e.Error); err != nil {
-				return err
-			}
-			e.StartedAt, e.FinishedAt = timeOf(started), timeOf(finished)
-			e.Counts = erp.ExecutionCounts{Seen: int(seen), Written: int(written), Skipped: int(skipped), Retry: int(retry), Errors: int(errs)}
-			out = append(out, e)
-		}
-		return rows.Err()
+		e.StartedAt, e.FinishedAt = timeOf(started), timeOf(finished)
+		e.Counts = erp.ExecutionCounts{Seen: int(seen), Written: int(written), Skipped: int(skipped), Retry: int(retry), Errors: int(errs)}
+		return e, nil
 	})
 	return out, err
 }
@@ -116,26 +106,16 @@ func (s *Store) ProblemAdd(ctx context.Context, p erp.Problem) error {
 // ProblemList pages through problems newest first.
 func (s *Store) ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error) {
 	st := s.st.ProblemList(p)
-	var out []erp.Problem
-	err := s.retry(ctx, "list problems", func(ctx context.Context) error {
-		out = out[:0]
-		rows, err := s.query(ctx, st)
-		if err != nil {
-			return err
+	out, err := queryAll(ctx, s, "list problems", st, func(rows *sql.Rows) (erp.Problem, error) {
+		var pr erp.Problem
+		var exec sql.NullInt64
+		var severity string
+		var at sql.NullTime
+		if err := rows.Scan(&pr.ID, &exec, &pr.Feed, &pr.Shop, &pr.RecordKey, &severity, &pr.Message, &at); err != nil {
+			return pr, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var pr erp.Problem
-			var exec sql.NullInt64
-			var severity string
-			var at sql.NullTime
-			if err := rows.Scan(&pr.ID, &exec, &pr.Feed, &pr.Shop, &pr.RecordKey, &severity, &pr.Message, &at); err != nil {
-				return err
-			}
-			pr.ExecutionID, pr.Severity, pr.At = exec.Int64, passthrough.Severity(severity), timeOf(at)
-			out = append(out, pr)
-		}
-		return rows.Err()
+		pr.ExecutionID, pr.Severity, pr.At = exec.Int64, passthrough.Severity(severity), timeOf(at)
+		return pr, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list problems: %w", err)
@@ -179,24 +159,14 @@ func (s *Store) WatermarkSet(ctx context.Context, shop, feed string, at time.Tim
 // InventorySentList reads what Shopify last got.
 func (s *Store) InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error) {
 	st := s.st.InventorySentList(shop)
-	var out []erp.InventorySent
-	err := s.retry(ctx, "list inventory sent", func(ctx context.Context) error {
-		out = out[:0]
-		rows, err := s.query(ctx, st)
-		if err != nil {
-			return err
+	out, err := queryAll(ctx, s, "list inventory sent", st, func(rows *sql.Rows) (erp.InventorySent, error) {
+		var l erp.InventorySent
+		var at sql.NullTime
+		if err := rows.Scan(&l.Shop, &l.SKU, &l.InventoryItemID, &l.LocationID, &l.Available, &at, &l.DryRun); err != nil {
+			return l, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var l erp.InventorySent
-			var at sql.NullTime
-			if err := rows.Scan(&l.Shop, &l.SKU, &l.InventoryItemID, &l.LocationID, &l.Available, &at, &l.DryRun); err != nil {
-				return err
-			}
-			l.SentAt = timeOf(at)
-			out = append(out, l)
-		}
-		return rows.Err()
+		l.SentAt = timeOf(at)
+		return l, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list inventory sent: %w", err)

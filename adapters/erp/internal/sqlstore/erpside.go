@@ -22,29 +22,19 @@ func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsent
 		lineItem = c.Name
 	}
 	st := s.st.ShipmentListUnsent(p, lineItem)
-	var out []erp.Shipment
-	err = s.retry(ctx, "list unsent shipments", func(ctx context.Context) error {
-		out = out[:0]
-		rows, err := s.query(ctx, st)
-		if err != nil {
-			return err
+	out, err := queryAll(ctx, s, "list unsent shipments", st, func(rows *sql.Rows) (erp.Shipment, error) {
+		var sh erp.Shipment
+		var lineNo, qty int64
+		var tracking, carrier, url sql.NullString
+		var shipDate sql.NullTime
+		var lineItem sql.NullInt64
+		if err := rows.Scan(&sh.ShipmentID, &lineNo, &sh.Shop, &sh.WebOrderID, &sh.ItemCode, &qty,
+			&tracking, &carrier, &url, &shipDate, &lineItem); err != nil {
+			return sh, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var sh erp.Shipment
-			var lineNo, qty int64
-			var tracking, carrier, url sql.NullString
-			var shipDate sql.NullTime
-			var lineItem sql.NullInt64
-			if err := rows.Scan(&sh.ShipmentID, &lineNo, &sh.Shop, &sh.WebOrderID, &sh.ItemCode, &qty,
-				&tracking, &carrier, &url, &shipDate, &lineItem); err != nil {
-				return err
-			}
-			sh.LineNo, sh.Quantity, sh.LineItemID = int(lineNo), int(qty), lineItem.Int64
-			sh.TrackingNumber, sh.Carrier, sh.TrackingURL, sh.ShipDate = tracking.String, carrier.String, url.String, timeOf(shipDate)
-			out = append(out, sh)
-		}
-		return rows.Err()
+		sh.LineNo, sh.Quantity, sh.LineItemID = int(lineNo), int(qty), lineItem.Int64
+		sh.TrackingNumber, sh.Carrier, sh.TrackingURL, sh.ShipDate = tracking.String, carrier.String, url.String, timeOf(shipDate)
+		return sh, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list unsent shipments: %w", err)
@@ -145,25 +135,15 @@ func (s *Store) OrderCommittedList(ctx context.Context, p erp.OrderCommittedList
 	if err != nil {
 		return nil, fmt.Errorf("list committed lines: %w", err)
 	}
-	var out []erp.CommittedLine
-	err = s.retry(ctx, "list committed lines", func(ctx context.Context) error {
-		out = out[:0]
-		rows, err := s.query(ctx, st)
-		if err != nil {
-			return err
+	out, err := queryAll(ctx, s, "list committed lines", st, func(rows *sql.Rows) (erp.CommittedLine, error) {
+		var c erp.CommittedLine
+		var sku, wh sql.NullString
+		var qty decimal.NullDecimal
+		if err := rows.Scan(&c.OrderID, &sku, &wh, &qty); err != nil {
+			return c, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c erp.CommittedLine
-			var sku, wh sql.NullString
-			var qty decimal.NullDecimal
-			if err := rows.Scan(&c.OrderID, &sku, &wh, &qty); err != nil {
-				return err
-			}
-			c.SKU, c.Warehouse, c.Quantity = strings.TrimSpace(sku.String), strings.TrimSpace(wh.String), qty.Decimal
-			out = append(out, c)
-		}
-		return rows.Err()
+		c.SKU, c.Warehouse, c.Quantity = strings.TrimSpace(sku.String), strings.TrimSpace(wh.String), qty.Decimal
+		return c, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list committed lines: %w", err)

@@ -156,26 +156,16 @@ func (s *Store) ledgerQuery(ctx context.Context, st Stmt) ([]erp.LedgerEntry, er
 // LedgerEventList reads an order's history.
 func (s *Store) LedgerEventList(ctx context.Context, shop string, orderID int64) ([]erp.LedgerEvent, error) {
 	st := s.st.LedgerEventList(shop, orderID)
-	var out []erp.LedgerEvent
-	err := s.retry(ctx, "list ledger events", func(ctx context.Context) error {
-		out = out[:0]
-		rows, err := s.query(ctx, st)
-		if err != nil {
-			return err
+	out, err := queryAll(ctx, s, "list ledger events", st, func(rows *sql.Rows) (erp.LedgerEvent, error) {
+		var ev erp.LedgerEvent
+		var at sql.NullTime
+		var severity string
+		var runID sql.NullInt64
+		if err := rows.Scan(&ev.Shop, &ev.OrderID, &at, &ev.Status, &severity, &ev.Message, &runID); err != nil {
+			return ev, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var ev erp.LedgerEvent
-			var at sql.NullTime
-			var severity string
-			var runID sql.NullInt64
-			if err := rows.Scan(&ev.Shop, &ev.OrderID, &at, &ev.Status, &severity, &ev.Message, &runID); err != nil {
-				return err
-			}
-			ev.At, ev.Severity, ev.RunID = timeOf(at), passthrough.Severity(severity), runID.Int64
-			out = append(out, ev)
-		}
-		return rows.Err()
+		ev.At, ev.Severity, ev.RunID = timeOf(at), passthrough.Severity(severity), runID.Int64
+		return ev, nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list ledger events of %d: %w", orderID, err)

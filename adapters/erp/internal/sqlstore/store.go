@@ -204,6 +204,29 @@ func (s *Store) query(ctx context.Context, st Stmt) (*sql.Rows, error) {
 	return s.db.QueryContext(ctx, st.SQL, st.Args...)
 }
 
+// queryAll runs a statement answering rows, retrying passing failures, and turns every
+// row into a T with scan.
+func queryAll[T any](ctx context.Context, s *Store, what string, st Stmt, scan func(*sql.Rows) (T, error)) ([]T, error) {
+	var out []T
+	err := s.retry(ctx, what, func(ctx context.Context) error {
+		out = out[:0]
+		rows, err := s.query(ctx, st)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, v)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // prepared returns the statement prepared once for the whole pool, bound to tx when given:
 // parsing a wide INSERT costs more than running it, on SQLite above all. It answers nil when
 // the statement cannot be kept (the cache is full, or preparing failed, in which case running
