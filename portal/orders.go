@@ -308,20 +308,27 @@ type confirmData struct {
 	Error  string
 }
 
+// actedOn is the order an action's path names, with its ledger entry; errNoService when
+// this instance has no orders feed to act with.
+func (s *Server) actedOn(c *echo.Context) (int64, erp.LedgerEntry, error) {
+	if s.d.Orders == nil {
+		return 0, erp.LedgerEntry{}, errNoService
+	}
+	id, err := orderIDParam(c)
+	if err != nil {
+		return 0, erp.LedgerEntry{}, err
+	}
+	e, err := s.entry(c, id)
+	return id, e, err
+}
+
 func (s *Server) retryConfirm(c *echo.Context) error { return s.confirm(c, "retry") }
 func (s *Server) skipConfirm(c *echo.Context) error  { return s.confirm(c, "skip") }
 
 // confirm asks "are you sure" with a plain form, so the confirmation works without
 // JavaScript.
 func (s *Server) confirm(c *echo.Context, action string) error {
-	if s.d.Orders == nil {
-		return errNoService
-	}
-	id, err := orderIDParam(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.entry(c, id)
+	_, e, err := s.actedOn(c)
 	if err != nil {
 		return err
 	}
@@ -329,14 +336,7 @@ func (s *Server) confirm(c *echo.Context, action string) error {
 }
 
 func (s *Server) retry(c *echo.Context) error {
-	if s.d.Orders == nil {
-		return errNoService
-	}
-	id, err := orderIDParam(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.entry(c, id)
+	id, e, err := s.actedOn(c)
 	if err != nil {
 		return err
 	}
@@ -361,14 +361,7 @@ func (s *Server) retry(c *echo.Context) error {
 }
 
 func (s *Server) skip(c *echo.Context) error {
-	if s.d.Orders == nil {
-		return errNoService
-	}
-	id, err := orderIDParam(c)
-	if err != nil {
-		return err
-	}
-	e, err := s.entry(c, id)
+	id, e, err := s.actedOn(c)
 	if err != nil {
 		return err
 	}

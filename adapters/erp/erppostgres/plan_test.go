@@ -7,10 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erppostgres"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
-	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
 )
 
 // fillLedger writes n ledger entries the way erptest.LedgerPages expects, and analyzes.
@@ -30,16 +28,6 @@ FROM generate_series(1, %d) g`, n))
 	require.NoError(t, err)
 	_, err = s.DB().ExecContext(t.Context(), "ANALYZE pt_order_ledger")
 	require.NoError(t, err)
-}
-
-// ledgerPage builds the statement LedgerList sends for p.
-func ledgerPage(t testing.TB, s erptest.Store, p erp.LedgerListParams) sqlstore.Stmt {
-	t.Helper()
-	cols, err := s.TableColumns(t.Context(), "s_orders")
-	require.NoError(t, err)
-	st, err := sqlstore.NewStatements(erppostgres.Dialect{}).LedgerList(sqlstore.NewTable("s_orders", cols), p)
-	require.NoError(t, err)
-	return st
 }
 
 // seqScans lists the relations a plan reads whole.
@@ -62,7 +50,7 @@ func TestEveryLedgerFilterIsServedByAnIndex(t *testing.T) {
 	s := open(t)
 	fillLedger(t, s, 200000)
 	for name, p := range erptest.LedgerPages() {
-		st := ledgerPage(t, s, p)
+		st := erptest.LedgerPageStmt(t, s, erppostgres.Dialect{}, p)
 		var raw []byte
 		require.NoError(t, s.DB().QueryRowContext(t.Context(), "EXPLAIN (FORMAT JSON) "+st.SQL, st.Args...).Scan(&raw), name)
 		var plan []map[string]any
@@ -78,13 +66,5 @@ func TestEveryLedgerFilterIsServedByAnIndex(t *testing.T) {
 func BenchmarkLedgerList(b *testing.B) {
 	s := open(b)
 	fillLedger(b, s, 1000000)
-	for name, p := range erptest.LedgerPages() {
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				page, err := s.LedgerList(b.Context(), p)
-				require.NoError(b, err)
-				require.NotEmpty(b, page)
-			}
-		})
-	}
+	erptest.LedgerListBenchmark(b, s)
 }

@@ -7,10 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
-	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
 )
 
 // fillLedger writes n ledger entries the way erptest.LedgerPages expects, and analyzes.
@@ -33,15 +31,6 @@ FROM g`, n))
 	require.NoError(t, err)
 }
 
-func ledgerPage(t testing.TB, s erptest.Store, p erp.LedgerListParams) sqlstore.Stmt {
-	t.Helper()
-	cols, err := s.TableColumns(t.Context(), "s_orders")
-	require.NoError(t, err)
-	st, err := sqlstore.NewStatements(erpsqlite.Dialect{}).LedgerList(sqlstore.NewTable("s_orders", cols), p)
-	require.NoError(t, err)
-	return st
-}
-
 // TestEveryLedgerFilterIsServedByAnIndex reads SQLite's query plan for each page the
 // portal asks for over 5,000 entries (the shape of the statistics decides the plan, not
 // their size; BenchmarkLedgerList times a million): the ledger is never scanned whole, and
@@ -52,7 +41,7 @@ func TestEveryLedgerFilterIsServedByAnIndex(t *testing.T) {
 	s := open(t)
 	fillLedger(t, s, 5000)
 	for name, p := range erptest.LedgerPages() {
-		st := ledgerPage(t, s, p)
+		st := erptest.LedgerPageStmt(t, s, erpsqlite.Dialect{}, p)
 		rows, err := s.DB().QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+st.SQL, st.Args...)
 		require.NoError(t, err)
 		var plan []string
@@ -83,13 +72,5 @@ func TestEveryLedgerFilterIsServedByAnIndex(t *testing.T) {
 func BenchmarkLedgerList(b *testing.B) {
 	s := open(b)
 	fillLedger(b, s, 1000000)
-	for name, p := range erptest.LedgerPages() {
-		b.Run(name, func(b *testing.B) {
-			for b.Loop() {
-				page, err := s.LedgerList(b.Context(), p)
-				require.NoError(b, err)
-				require.NotEmpty(b, page)
-			}
-		})
-	}
+	erptest.LedgerListBenchmark(b, s)
 }

@@ -1,10 +1,14 @@
 package erptest
 
 import (
+	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
 )
 
 // LedgerPages are the ledger pages the portal asks for, one per filter it offers (and a
@@ -30,4 +34,29 @@ func LedgerPages() map[string]erp.LedgerListParams {
 		out[name+", later page"] = p
 	}
 	return out
+}
+
+// LedgerPageStmt is the statement LedgerList sends for p on s, in dialect d: what the plan
+// tests ask the database to explain.
+func LedgerPageStmt(t testing.TB, s erp.Store, d sqlstore.Dialect, p erp.LedgerListParams) sqlstore.Stmt {
+	t.Helper()
+	cols, err := s.TableColumns(t.Context(), erp.DefaultHeaderTable)
+	require.NoError(t, err)
+	st, err := sqlstore.NewStatements(d).LedgerList(sqlstore.NewTable(erp.DefaultHeaderTable, cols), p)
+	require.NoError(t, err)
+	return st
+}
+
+// LedgerListBenchmark pages through s's ledger (filled as LedgerPages expects) under each
+// filter of LedgerPages.
+func LedgerListBenchmark(b *testing.B, s erp.Store) {
+	for name, p := range LedgerPages() {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				page, err := s.LedgerList(b.Context(), p)
+				require.NoError(b, err)
+				require.NotEmpty(b, page)
+			}
+		})
+	}
 }
