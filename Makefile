@@ -26,8 +26,8 @@ test-unit: ## Run the tests that need no PostgreSQL or Chromium (the others skip
 	$(GO) test -race $(PKGS)
 
 # Every fuzz target, as package:Name; test-reliability gives each FUZZTIME of fuzzing.
-FUZZ_TARGETS = ./mapping:FuzzLoad ./mapping:FuzzEval ./mapping:FuzzDecodeOrder ./config:FuzzParse \
-	./adapters/shopify:FuzzVerifyWebhook ./adapters/shopify:FuzzReadRawOrder
+FUZZ_TARGETS = ./mapping:FuzzLoad ./mapping:FuzzEval ./mapping:FuzzMapOrder ./record:FuzzDecodeOrder ./config:FuzzParse \
+	./adapters/shopify:FuzzVerifyWebhook ./record:FuzzReadOrder
 FUZZTIME  ?= 1m
 # The benchmarks behind the figures of `make bench`, and their packages.
 BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkOrderStage|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory)$$

@@ -100,6 +100,38 @@ func (r *Row) Set(column string, value any) {
 	r.Values = append(r.Values, value)
 }
 
+// OrderRows is what one order gives the staging tables: its header row and its line rows,
+// each line carrying the header's key columns, with the tables they go to. The orders
+// mapping produces it, the ERP store writes it and the portal shows it, as it is.
+type OrderRows struct {
+	Header    Table
+	HeaderRow Row
+	Lines     Table
+	LineRows  []Row
+}
+
+// Tables gives the rows table by table, header first, as a preview shows them.
+func (r *OrderRows) Tables() []TableRows {
+	out := []TableRows{{Block: "header", Table: r.Header, Rows: []Row{r.HeaderRow}}}
+	if r.Lines.Name != "" {
+		out = append(out, TableRows{Block: "lines", Table: r.Lines, Rows: r.LineRows})
+	}
+	return out
+}
+
+// TableRows is the rows one record gives one block of a mapping file: a table's rows, or
+// for blocks that go to Shopify rather than to a table (a shipment's fulfillment, a stock
+// level), the values Shopify gets, named as the block names them.
+type TableRows struct {
+	// Block is the mapping block that produced the rows: header, lines, cancel,
+	// fulfillment, level.
+	Block string
+	// Table is where the rows go; for a block that feeds Shopify, Name says what the rows
+	// become ("fulfillment tracking") and Key is empty.
+	Table Table
+	Rows  []Row
+}
+
 // ColumnKind is the family a database column type belongs to, which is all a mapping needs
 // to know to check that an expression's result fits.
 type ColumnKind string

@@ -172,7 +172,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 	a.Portal, err = portal.New(portal.Deps{
 		Shop: cfg.Shopify.Shop, Ledger: a.Store, Feeds: sched,
-		Orders:     orderActions{a.Orders},
+		Orders:     a.Orders,
 		Mappings:   &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
 		Stock:      stockPage{a.Inventory, sched},
 		ModeSwitch: a.Mode, FeedModes: map[string]string{

@@ -3,8 +3,8 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/passthrough-dev/passthrough"
@@ -12,17 +12,6 @@ import (
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/portal"
 )
-
-// orderActions is the orders feed as the portal's order page uses it.
-type orderActions struct{ *feeds.Orders }
-
-func (o orderActions) Rows(ctx context.Context, orderID int64) (portal.OrderRows, error) {
-	res, err := o.Orders.Rows(ctx, orderID)
-	if err != nil {
-		return portal.OrderRows{}, err
-	}
-	return portal.OrderRows(*res), nil
-}
 
 // mappingFiles is the mapping folder as the portal's mapping pages use it.
 type mappingFiles struct {
@@ -62,7 +51,7 @@ func (m *mappingFiles) Versions(_ context.Context, name string) ([]portal.Mappin
 // Preview maps one record with the saved file, or with src when the person is trying a
 // draft: a Shopify order for orders.yaml, a shipment or a stock row (as JSON) for the
 // others.
-func (m *mappingFiles) Preview(_ context.Context, name string, src, record []byte) (portal.Preview, error) {
+func (m *mappingFiles) Preview(_ context.Context, name string, src, raw []byte) (portal.Preview, error) {
 	set := m.dir.Set()
 	if src != nil {
 		var err error
@@ -70,57 +59,7 @@ func (m *mappingFiles) Preview(_ context.Context, name string, src, record []byt
 			return portal.Preview{}, err
 		}
 	}
-	now := m.now().UTC()
-	var tables []portal.PreviewTable
-	var err error
-	switch name {
-	case mapping.FeedOrders + ".yaml":
-		if set.Orders == nil {
-			return portal.Preview{}, errors.New("orders.yaml does not compile")
-		}
-		o, derr := mapping.DecodeOrder(record)
-		if derr != nil {
-			return portal.Preview{}, derr
-		}
-		var res *mapping.OrderResult
-		if res, err = set.Orders.Map(mapping.OrderInput{Shop: m.shop, Order: o, Now: now}); err == nil {
-			tables = []portal.PreviewTable{
-				{Name: res.Header.Name, Rows: []passthrough.Row{res.HeaderRow}},
-				{Name: res.Lines.Name, Rows: res.LineRows},
-			}
-		}
-	case mapping.FeedShipments + ".yaml":
-		if set.Shipments == nil {
-			return portal.Preview{}, errors.New("shipments.yaml does not compile")
-		}
-		sh, derr := mapping.DecodeShipment(record)
-		if derr != nil {
-			return portal.Preview{}, derr
-		}
-		var res *mapping.ShipmentResult
-		if res, err = set.Shipments.Map(mapping.ShipmentInput{Shop: m.shop, Shipment: *sh, Now: now}); err == nil {
-			tables = []portal.PreviewTable{{Name: "fulfillment tracking", Rows: []passthrough.Row{{
-				Columns: []string{"tracking_number", "company", "tracking_url", "notify_customer"},
-				Values:  []any{res.TrackingNumber, res.Company, res.TrackingURL, res.NotifyCustomer},
-			}}}}
-		}
-	case mapping.FeedInventory + ".yaml":
-		if set.Inventory == nil {
-			return portal.Preview{}, errors.New("inventory.yaml does not compile")
-		}
-		st, derr := mapping.DecodeStock(record)
-		if derr != nil {
-			return portal.Preview{}, derr
-		}
-		var res *mapping.StockResult
-		if res, err = set.Inventory.Map(mapping.StockInput{Shop: m.shop, Stock: *st, Now: now}); err == nil {
-			tables = []portal.PreviewTable{{Name: "inventory level", Rows: []passthrough.Row{{
-				Columns: []string{"location", "quantity"}, Values: []any{res.Location, res.Quantity},
-			}}}}
-		}
-	default:
-		return portal.Preview{}, fmt.Errorf("no preview for %s", name)
-	}
+	tables, err := set.Preview(mapping.PreviewInput{Feed: strings.TrimSuffix(name, ".yaml"), Raw: raw, Shop: m.shop, Now: m.now().UTC()})
 	var re *passthrough.RecordError
 	if errors.As(err, &re) {
 		return portal.Preview{Rejected: re}, nil

@@ -16,6 +16,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // Feed names of the stock feed's runs in executions, and the name of its full-pass task.
@@ -45,7 +46,7 @@ type InventoryShopify interface {
 // InventoryStore is what the inventory feed does with the ERP database.
 type InventoryStore interface {
 	ExecutionStore
-	StockEach(ctx context.Context, p erp.StockEachParams, fn func(erp.StockRow) error) error
+	StockEach(ctx context.Context, p erp.StockEachParams, fn func(record.Stock) error) error
 	OrderCommittedList(ctx context.Context, p erp.OrderCommittedListParams) ([]erp.CommittedLine, error)
 	InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error)
 	InventorySentPut(ctx context.Context, levels []erp.InventorySent) error
@@ -320,9 +321,9 @@ func (f *Inventory) desired(ctx context.Context, set *mapping.Set, cat *shopify.
 	failed := map[string]bool{}           // SKUs with a row the mapping refused: never half-summed
 	badWarehouse := map[string]bool{}
 	leftOut, samples := 0, []string{} // rows a when rule left out with severity info
-	err := f.Store.StockEach(ctx, erp.StockEachParams{}, func(r erp.StockRow) error {
+	err := f.Store.StockEach(ctx, erp.StockEachParams{}, func(r record.Stock) error {
 		sku, wh := strings.TrimSpace(r.ItemCode), strings.TrimSpace(r.WarehouseCode)
-		res, err := inv.Map(mapping.StockInput{Shop: f.Shop, Now: now, Stock: mapping.Stock{ItemCode: sku, WarehouseCode: wh,
+		res, err := inv.Map(mapping.StockInput{Shop: f.Shop, Now: now, Stock: record.Stock{ItemCode: sku, WarehouseCode: wh,
 			QtyOnHand: r.QtyOnHand, QtyCommitted: r.QtyCommitted, QtyAvailable: r.QtyAvailable, UpdatedAt: r.UpdatedAt}})
 		if err != nil {
 			sev, ok := passthrough.SeverityOf(err)
@@ -526,7 +527,7 @@ func components(inv *mapping.Inventory, sku string, units int64, stock map[strin
 // 0 when the SKU has no stock anywhere.
 func (f *Inventory) committedLocation(inv *mapping.Inventory, locs shopify.Locations, sku, warehouse string, fallback int64, stockAt map[int64]int64, now time.Time) int64 {
 	if warehouse != "" {
-		res, err := inv.Map(mapping.StockInput{Shop: f.Shop, Now: now, Stock: mapping.Stock{ItemCode: sku, WarehouseCode: warehouse}})
+		res, err := inv.Map(mapping.StockInput{Shop: f.Shop, Now: now, Stock: record.Stock{ItemCode: sku, WarehouseCode: warehouse}})
 		if err == nil {
 			if l, err := locationOf(locs, res.Location); err == nil {
 				return l.ID

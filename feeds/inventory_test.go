@@ -360,11 +360,12 @@ func TestTheStockCheckReportsDriftAndSendsNothing(t *testing.T) {
 // warehouse (nil: none), and marks it imported by the ERP when imported is set.
 func stageOrder(t *testing.T, store erp.Store, db *sql.DB, id int64, imported bool, lines ...[3]any) {
 	t.Helper()
-	p := erp.OrderStageParams{
+	p := erp.OrderStageParams{OrderRows: passthrough.OrderRows{
 		Header:    passthrough.Table{Name: "s_orders", Key: []string{"shop", "web_order_id"}},
 		HeaderRow: passthrough.Row{Columns: []string{"shop", "web_order_id", "order_number"}, Values: []any{shop, id, "#" + strconv.FormatInt(id, 10)}},
 		Lines:     passthrough.Table{Name: "s_order_details", Key: []string{"shop", "web_order_id", "line_no"}},
-		Ledger:    erp.LedgerEntry{Shop: shop, OrderID: id, OrderName: "#x"},
+	},
+		Ledger: erp.LedgerEntry{Shop: shop, OrderID: id, OrderName: "#x"},
 	}
 	for i, l := range lines {
 		p.LineRows = append(p.LineRows, passthrough.Row{

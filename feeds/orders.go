@@ -22,6 +22,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // FeedOrders is the orders feed's name in executions, watermarks and the scheduler.
@@ -29,8 +30,8 @@ const FeedOrders = "orders"
 
 // OrderSource is where orders come from: Shopify.
 type OrderSource interface {
-	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]shopify.RawOrder) error) error
-	Order(ctx context.Context, id int64) (shopify.RawOrder, error)
+	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]record.RawOrder) error) error
+	Order(ctx context.Context, id int64) (record.RawOrder, error)
 }
 
 // OrderStore is what the orders feed does with the ERP database.
@@ -229,7 +230,7 @@ const (
 // slice handles every order updated within [lo, hi].
 func (f *Orders) slice(ctx context.Context, x *execution, lo, hi time.Time) error {
 	q := shopify.OrderQuery{UpdatedAtMin: lo, UpdatedAtMax: hi}
-	err := f.Source.OrderPages(ctx, q, func(page []shopify.RawOrder) error {
+	err := f.Source.OrderPages(ctx, q, func(page []record.RawOrder) error {
 		for _, o := range page {
 			// Stop between orders, never inside one.
 			if err := ctx.Err(); err != nil {
@@ -276,7 +277,7 @@ const OperatorSkipped = "skipped by "
 
 // handle maps and stages one order. It returns an error only for failures of the run itself
 // (database, context); everything wrong with the order is its outcome.
-func (f *Orders) handle(ctx context.Context, o shopify.RawOrder, runID int64) (outcome, error) {
+func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64) (outcome, error) {
 	out := outcome{key: strconv.FormatInt(o.ID, 10)}
 	prev, err := f.Store.LedgerGet(ctx, f.Shop, o.ID)
 	switch {
@@ -305,12 +306,9 @@ func (f *Orders) handle(ctx context.Context, o shopify.RawOrder, runID int64) (o
 		return out, nil
 	}
 	if o.Err != nil {
-		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+errText(o.Err))
+		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+o.Err.Error())
 	}
-	order, err := mapping.DecodeOrder(o.Raw)
-	if err != nil {
-		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+err.Error())
-	}
+	order := o.Order
 	describe(&e, order)
 
 	m := f.Mappings().Orders
@@ -342,9 +340,7 @@ func (f *Orders) handle(ctx context.Context, o shopify.RawOrder, runID int64) (o
 	}
 	e.Status, e.Severity, e.Problem, e.PayloadHash = erp.StatusStaged, "", "", hash
 	err = f.write(ctx, func(ctx context.Context) error {
-		return f.Store.OrderStage(ctx, erp.OrderStageParams{
-			Header: res.Header, HeaderRow: res.HeaderRow, Lines: res.Lines, LineRows: res.LineRows, Ledger: e,
-		})
+		return f.Store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e})
 	})
 	switch {
 	case errors.Is(err, erp.ErrImported):
@@ -514,7 +510,7 @@ func (f *Orders) Reprocess(ctx context.Context) (int, error) {
 				return n, err
 			}
 			n++
-			if _, err := f.handle(ctx, shopify.RawOrder{ID: e.OrderID, Name: e.OrderName, UpdatedAt: e.ShopifyUpdatedAt, Raw: e.Payload}, 0); err != nil {
+			if _, err := f.handle(ctx, record.ReadOrder(e.Payload), 0); err != nil {
 				return n, err
 			}
 		}
@@ -533,7 +529,7 @@ func (f *Orders) MappingChanged() { f.reprocess.Store(true) }
 // Rows is what a staged order gives the staging tables: its stored payload mapped with the
 // current mapping, which is what was staged unless the mapping changed since.
 // erp.ErrNotFound when the order is not staged.
-func (f *Orders) Rows(ctx context.Context, orderID int64) (*mapping.OrderResult, error) {
+func (f *Orders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
 	f.defaults()
 	e, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
 	if err != nil {
@@ -546,7 +542,7 @@ func (f *Orders) Rows(ctx context.Context, orderID int64) (*mapping.OrderResult,
 	if set == nil || set.Orders == nil {
 		return nil, errors.New("no orders mapping: orders.yaml is missing or does not compile")
 	}
-	o, err := mapping.DecodeOrder(e.Payload)
+	o, err := record.DecodeOrder(e.Payload)
 	if err != nil {
 		return nil, err
 	}
@@ -554,7 +550,7 @@ func (f *Orders) Rows(ctx context.Context, orderID int64) (*mapping.OrderResult,
 }
 
 // describe copies what the portal lists about an order into its ledger entry.
-func describe(e *erp.LedgerEntry, o *mapping.Order) {
+func describe(e *erp.LedgerEntry, o *record.Order) {
 	e.OrderName, e.OrderDate, e.Currency = o.Name, o.CreatedAt.UTC(), o.Currency
 	e.Total = o.TotalPrice
 	e.CustomerEmail = o.Email
@@ -574,7 +570,7 @@ func describe(e *erp.LedgerEntry, o *mapping.Order) {
 
 // rowsHash fingerprints the rows an order produces, so a new version of the order that
 // changes nothing the ERP would see (a fulfillment we posted, a tag) is not staged again.
-func rowsHash(r *mapping.OrderResult) string {
+func rowsHash(r *passthrough.OrderRows) string {
 	h := sha256.New()
 	write := func(t passthrough.Table, row passthrough.Row) {
 		fmt.Fprintf(h, "%s\x00", t.Name)

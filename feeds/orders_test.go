@@ -25,6 +25,7 @@ import (
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/internal/ordertruth"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 const shop = "acme"
@@ -302,8 +303,8 @@ type cancelAfter struct {
 	cancel context.CancelFunc
 }
 
-func (c *cancelAfter) OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]shopify.RawOrder) error) error {
-	return c.OrderSource.OrderPages(ctx, q, func(page []shopify.RawOrder) error {
+func (c *cancelAfter) OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]record.RawOrder) error) error {
+	return c.OrderSource.OrderPages(ctx, q, func(page []record.RawOrder) error {
 		if c.pages.Add(1) > c.after {
 			c.cancel()
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // FeedShipments is the shipments feed's name in executions and the scheduler.
@@ -22,7 +23,7 @@ const FeedShipments = "shipments"
 
 // ShipmentShopify is what the shipments feed asks of Shopify. *shopify.Client satisfies it.
 type ShipmentShopify interface {
-	Order(ctx context.Context, id int64) (shopify.RawOrder, error)
+	Order(ctx context.Context, id int64) (record.RawOrder, error)
 	FulfillmentOrders(ctx context.Context, orderID int64) ([]shopify.FulfillmentOrder, error)
 	Fulfillments(ctx context.Context, orderID int64) ([]shopify.Fulfillment, error)
 	CreateFulfillment(ctx context.Context, req shopify.FulfillmentRequest) (shopify.Fulfillment, error)
@@ -31,7 +32,7 @@ type ShipmentShopify interface {
 // ShipmentStore is what the shipments feed does with the ERP database.
 type ShipmentStore interface {
 	ExecutionStore
-	ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]erp.Shipment, error)
+	ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]record.ShipmentRow, error)
 	ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) error
 	LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error)
 }
@@ -157,8 +158,8 @@ func (f *Shipments) run(ctx context.Context, x *execution) error {
 }
 
 // groupShipments cuts the rows (a shipment's rows together) into shipments.
-func groupShipments(rows []erp.Shipment) [][]erp.Shipment {
-	var out [][]erp.Shipment
+func groupShipments(rows []record.ShipmentRow) [][]record.ShipmentRow {
+	var out [][]record.ShipmentRow
 	for i := 0; i < len(rows); {
 		j := i + 1
 		for j < len(rows) && rows[j].ShipmentID == rows[i].ShipmentID {
@@ -182,12 +183,12 @@ type shipmentOutcome struct {
 // handle sends one shipment. It returns an error only for failures of the run itself (the
 // database, the credentials, the context); everything wrong with the shipment is its
 // outcome, and is written on its rows.
-func (f *Shipments) handle(ctx context.Context, x *execution, m *mapping.Shipments, rows []erp.Shipment, live bool) (shipmentOutcome, error) {
+func (f *Shipments) handle(ctx context.Context, x *execution, m *mapping.Shipments, rows []record.ShipmentRow, live bool) (shipmentOutcome, error) {
 	id := rows[0].ShipmentID
 	out := shipmentOutcome{key: id}
 	log := x.log.With("shipment", id, "order_id", rows[0].WebOrderID)
 
-	sh, err := shipmentOf(rows)
+	sh, err := record.ShipmentOf(rows)
 	if err != nil {
 		return f.mark(ctx, out, erp.ShipmentError, passthrough.SeverityError, err.Error())
 	}
@@ -275,41 +276,6 @@ func (f *Shipments) handle(ctx context.Context, x *execution, m *mapping.Shipmen
 	return f.mark(ctx, out, erp.ShipmentSent, "", "")
 }
 
-// shipmentOf reads one shipment out of its rows: they must name one order and one tracking
-// number (Shopify takes one per fulfillment), and ship something.
-func shipmentOf(rows []erp.Shipment) (mapping.Shipment, error) {
-	first := rows[0]
-	sh := mapping.Shipment{ID: first.ShipmentID, OrderID: first.WebOrderID, ShipDate: first.ShipDate}
-	var numbers []string
-	for _, r := range rows {
-		if r.WebOrderID != first.WebOrderID {
-			return sh, fmt.Errorf("shipment %s names two orders (%d and %d); a shipment ships one order", sh.ID, first.WebOrderID, r.WebOrderID)
-		}
-		if n := strings.TrimSpace(r.TrackingNumber); n != "" && !slices.Contains(numbers, n) {
-			numbers = append(numbers, n)
-			sh.TrackingNumber = r.TrackingNumber
-		}
-		if sh.Carrier == "" {
-			sh.Carrier = r.Carrier
-		}
-		if sh.TrackingURL == "" {
-			sh.TrackingURL = r.TrackingURL
-		}
-		if r.Quantity <= 0 {
-			return sh, fmt.Errorf("line %d of shipment %s ships %d × %s; a quantity must be at least 1", r.LineNo, sh.ID, r.Quantity, r.ItemCode)
-		}
-		sh.Items = append(sh.Items, mapping.ShipmentItem{LineNo: r.LineNo, SKU: strings.TrimSpace(r.ItemCode), Quantity: r.Quantity, LineItemID: r.LineItemID})
-	}
-	if len(numbers) > 1 {
-		return sh, fmt.Errorf("shipment %s has %d tracking numbers (%s); Shopify takes one per fulfillment, so give each parcel a shipment id of its own",
-			sh.ID, len(numbers), strings.Join(numbers, ", "))
-	}
-	if sh.OrderID <= 0 {
-		return sh, fmt.Errorf("shipment %s names no Shopify order (web_order_id %d)", sh.ID, sh.OrderID)
-	}
-	return sh, nil
-}
-
 // orderLine is one line of the Shopify order: what a shipment item is matched to.
 type orderLine struct {
 	id  int64
@@ -325,7 +291,7 @@ type shipmentOrder struct {
 // feed last stored it, which costs no Shopify call. It reports false when the feed has not
 // seen the order, or the stored version lacks an item (an edit added it): then Shopify is
 // asked. The error is the database's.
-func (f *Shipments) ledgerOrder(ctx context.Context, sh mapping.Shipment) (shipmentOrder, bool, error) {
+func (f *Shipments) ledgerOrder(ctx context.Context, sh record.Shipment) (shipmentOrder, bool, error) {
 	e, err := f.Store.LedgerGet(ctx, f.Shop, sh.OrderID)
 	switch {
 	case errors.Is(err, erp.ErrNotFound):
@@ -335,7 +301,7 @@ func (f *Shipments) ledgerOrder(ctx context.Context, sh mapping.Shipment) (shipm
 	case len(e.Payload) == 0:
 		return shipmentOrder{}, false, nil
 	}
-	o, err := mapping.DecodeOrder(e.Payload)
+	o, err := record.DecodeOrder(e.Payload)
 	if err != nil {
 		return shipmentOrder{}, false, nil
 	}
@@ -349,14 +315,13 @@ func (f *Shipments) shopifyOrder(ctx context.Context, id int64) (shipmentOrder, 
 	if err != nil {
 		return shipmentOrder{}, err
 	}
-	o, err := mapping.DecodeOrder(raw.Raw)
-	if err != nil {
-		return shipmentOrder{}, fmt.Errorf("order %d from Shopify cannot be read: %w", id, err)
+	if raw.Err != nil {
+		return shipmentOrder{}, fmt.Errorf("order %d from Shopify cannot be read: %w", id, raw.Err)
 	}
-	return orderOf(o), nil
+	return orderOf(raw.Order), nil
 }
 
-func orderOf(o *mapping.Order) shipmentOrder {
+func orderOf(o *record.Order) shipmentOrder {
 	so := shipmentOrder{name: o.Name}
 	if so.name == "" {
 		so.name = "order " + strconv.FormatInt(o.ID, 10)
@@ -370,7 +335,7 @@ func orderOf(o *mapping.Order) shipmentOrder {
 }
 
 // hasAll reports whether every item names a line the order has.
-func (o shipmentOrder) hasAll(items []mapping.ShipmentItem) bool {
+func (o shipmentOrder) hasAll(items []record.ShipmentItem) bool {
 	for _, it := range items {
 		if len(o.linesFor(it)) == 0 {
 			return false
@@ -381,7 +346,7 @@ func (o shipmentOrder) hasAll(items []mapping.ShipmentItem) bool {
 
 // linesFor returns the order line items an item can be: the one it names by id, or those
 // with its SKU (exactly, or else ignoring case: ERPs often keep item codes in capitals).
-func (o shipmentOrder) linesFor(it mapping.ShipmentItem) []int64 {
+func (o shipmentOrder) linesFor(it record.ShipmentItem) []int64 {
 	var exact, folded []int64
 	for _, l := range o.lines {
 		switch {
@@ -498,7 +463,7 @@ type planNote struct {
 // orders. What fulfillments with the shipment's tracking number already ship is taken off
 // first, so a shipment created before a crash is not shipped twice. A plan without groups
 // means Shopify has the whole shipment already.
-func planShipment(items []mapping.ShipmentItem, order shipmentOrder, fos []shopify.FulfillmentOrder, fuls []shopify.Fulfillment, tracking string) (*shipmentPlan, error) {
+func planShipment(items []record.ShipmentItem, order shipmentOrder, fos []shopify.FulfillmentOrder, fuls []shopify.Fulfillment, tracking string) (*shipmentPlan, error) {
 	need := make([]int, len(items))
 	for i, it := range items {
 		need[i] = it.Quantity

@@ -20,6 +20,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // shipBundle is the shipments feed wired to real parts: the simulator over HTTP through the
@@ -225,7 +226,7 @@ func TestAShipmentOfALineTheERPNamesByLineItemIDShipsThatLine(t *testing.T) {
 	order := b.order(t, "TS-001×1", "TS-001×2")
 	raw, ok := b.sim.Order(order)
 	require.True(t, ok)
-	o, err := mapping.DecodeOrder(raw)
+	o, err := record.DecodeOrder(raw)
 	require.NoError(t, err)
 	second := o.LineItems[1].ID
 	execSQL(t, b.store, b.db, "ALTER TABLE external_order_shipments ADD COLUMN line_item_id BIGINT NULL")
@@ -331,7 +332,7 @@ func TestBadShipmentsAreMarkedErrorWithAReasonAndTheOthersGoOn(t *testing.T) {
 	require.NoError(t, b.sim.HoldFulfillmentOrder(b.sim.FulfillmentOrders(held)[0].ID, "awaiting_payment"))
 	name := func(id int64) string {
 		raw, _ := b.sim.Order(id)
-		o, err := mapping.DecodeOrder(raw)
+		o, err := record.DecodeOrder(raw)
 		require.NoError(t, err)
 		return o.Name
 	}
@@ -456,7 +457,7 @@ func TestShipmentsInTestModeWriteNothingToShopify(t *testing.T) {
 			}
 		}
 		raw, _ := b.sim.Order(order)
-		o, err := mapping.DecodeOrder(raw)
+		o, err := record.DecodeOrder(raw)
 		require.NoError(t, err)
 		want := fmt.Sprintf("test mode, nothing sent to Shopify: would create 2 fulfillments on %s with tracking 1ZTEST (UPS), notifying the customer; "+
 			"fulfillment order %d: 2 × TS-001 (3 open); fulfillment order %d: 1 × MUG-002 (1 open)", o.Name, tsFO, mugFO)
@@ -484,7 +485,7 @@ func TestTheOrderIsReadFromTheLedgerWhenTheOrdersFeedHasIt(t *testing.T) {
 		raw, _ := b.sim.Order(id)
 		if id == edited {
 			// Stored before an edit replaced the line: its line item id is no more.
-			o, err := mapping.DecodeOrder(raw)
+			o, err := record.DecodeOrder(raw)
 			require.NoError(t, err)
 			raw = []byte(strings.ReplaceAll(string(raw), strconv.FormatInt(o.LineItems[0].ID, 10), "42"))
 		}

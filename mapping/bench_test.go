@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // Mapping an order costs microseconds (DESIGN.md §7). Run with
@@ -15,12 +16,12 @@ import (
 //
 // Each benchmark reports, besides ns/op, B/op and allocs/op, how many columns it fills.
 
-func benchOrder(b *testing.B) *Order {
+func benchOrder(b *testing.B) *record.Order {
 	raw, err := os.ReadFile("../mappings/tests/payloads/order-1001-2026-07.json")
 	if err != nil {
 		b.Fatal(err)
 	}
-	o, err := DecodeOrder(raw)
+	o, err := record.DecodeOrder(raw)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -126,7 +127,7 @@ func BenchmarkDecodeOrder(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
-		if _, err := DecodeOrder(raw); err != nil {
+		if _, err := record.DecodeOrder(raw); err != nil {
 			b.Fatal(err)
 		}
 	}

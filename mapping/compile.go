@@ -20,6 +20,7 @@ import (
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+	"github.com/passthrough-dev/passthrough/record"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -64,26 +65,26 @@ var timeMethods = map[string]bool{
 // The environments expressions are compiled against. Names are what expressions see.
 type (
 	headerEnv struct {
-		Shop  string    `expr:"shop"`
-		Order *Order    `expr:"order"`
-		Now   time.Time `expr:"now"`
+		Shop  string        `expr:"shop"`
+		Order *record.Order `expr:"order"`
+		Now   time.Time     `expr:"now"`
 	}
 	lineEnv struct {
-		Shop  string    `expr:"shop"`
-		Order *Order    `expr:"order"`
-		Now   time.Time `expr:"now"`
-		Line  *LineItem `expr:"line"`
-		Index int       `expr:"index"`
+		Shop  string           `expr:"shop"`
+		Order *record.Order    `expr:"order"`
+		Now   time.Time        `expr:"now"`
+		Line  *record.LineItem `expr:"line"`
+		Index int              `expr:"index"`
 	}
 	shipmentEnv struct {
-		Shop     string    `expr:"shop"`
-		Shipment *Shipment `expr:"shipment"`
-		Now      time.Time `expr:"now"`
+		Shop     string           `expr:"shop"`
+		Shipment *record.Shipment `expr:"shipment"`
+		Now      time.Time        `expr:"now"`
 	}
 	stockEnv struct {
-		Shop  string    `expr:"shop"`
-		Stock *Stock    `expr:"stock"`
-		Now   time.Time `expr:"now"`
+		Shop  string        `expr:"shop"`
+		Stock *record.Stock `expr:"stock"`
+		Now   time.Time     `expr:"now"`
 	}
 )
 
@@ -315,7 +316,7 @@ type exprProblem struct {
 	expected string
 }
 
-var goTypeName = regexp.MustCompile(`\*?(\[\])?\*?(mapping\.[A-Za-z]+|decimal\.Decimal|time\.Time|interface \{\})`)
+var goTypeName = regexp.MustCompile(`\*?(\[\])?\*?((?:mapping|record)\.[A-Za-z]+|decimal\.Decimal|time\.Time|interface \{\})`)
 
 // explain turns an expr error into a problem a mapping's author can act on.
 func (c *exprCompiler) explain(err error, src string, env any) exprProblem {
@@ -337,7 +338,7 @@ func (c *exprCompiler) explain(err error, src string, env any) exprProblem {
 			name = "any"
 		default:
 			for t, n := range structNames {
-				if "mapping."+t.Name() == s {
+				if t.String() == s {
 					name = n
 				}
 			}

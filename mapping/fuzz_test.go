@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/passthrough-dev/passthrough/record"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -67,9 +68,9 @@ func FuzzLoad(f *testing.F) {
 				_, _ = set.Orders.Map(OrderInput{Shop: "fuzz", Order: o})
 				_, _ = set.Orders.Cancel(OrderInput{Shop: "fuzz", Order: o})
 			case set.Shipments != nil:
-				_, _ = set.Shipments.Map(ShipmentInput{Shipment: Shipment{ID: "S", TrackingNumber: "1Z", Items: []ShipmentItem{{SKU: "A", Quantity: 1}}}})
+				_, _ = set.Shipments.Map(ShipmentInput{Shipment: record.Shipment{ID: "S", TrackingNumber: "1Z", Items: []record.ShipmentItem{{SKU: "A", Quantity: 1}}}})
 			case set.Inventory != nil:
-				_, _ = set.Inventory.Map(StockInput{Stock: Stock{ItemCode: "A", WarehouseCode: "000"}})
+				_, _ = set.Inventory.Map(StockInput{Stock: record.Stock{ItemCode: "A", WarehouseCode: "000"}})
 			}
 		})
 	})
@@ -137,12 +138,12 @@ func eachScalar(n *yaml.Node, fn func(string)) {
 	}
 }
 
-func fixtureForFuzz(f *testing.F) *Order {
+func fixtureForFuzz(f *testing.F) *record.Order {
 	raw, err := os.ReadFile("../mappings/tests/payloads/order-1001-2026-07.json")
 	if err != nil {
 		f.Fatal(err)
 	}
-	o, err := DecodeOrder(raw)
+	o, err := record.DecodeOrder(raw)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -151,9 +152,9 @@ func fixtureForFuzz(f *testing.F) *Order {
 	return o
 }
 
-// FuzzDecodeOrder: any bytes give an order or an error, never a panic; what decodes can be
-// mapped.
-func FuzzDecodeOrder(f *testing.F) {
+// FuzzMapOrder: whatever bytes come as an order, what decodes can be mapped in bounded time,
+// never with a panic (record's own fuzz targets cover the decoding).
+func FuzzMapOrder(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/shopify/*order*.json")
 	for _, p := range files {
 		b, err := os.ReadFile(p)
@@ -168,15 +169,8 @@ func FuzzDecodeOrder(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		sameAsTolerant(t, "the fuzzed payload", raw)
-		o, err := DecodeOrder(raw)
+		o, err := record.DecodeOrder(raw)
 		if err != nil {
-			if o != nil {
-				t.Fatal("an order with an error")
-			}
-			if !strings.HasPrefix(err.Error(), "decode order: ") {
-				t.Fatalf("an error that does not say what failed: %v", err)
-			}
 			return
 		}
 		withDeadline(t, "mapping a decoded order", func() {

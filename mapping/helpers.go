@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr"
+	"github.com/passthrough-dev/passthrough/record"
 	"github.com/shopspring/decimal"
 )
 
@@ -210,13 +211,13 @@ func helperOptions(lookups map[string]*lookupTable) []expr.Option {
 		expr.Function("attribute", func(p ...any) (any, error) {
 			name, _ := p[1].(string)
 			switch list := p[0].(type) {
-			case []*NoteAttribute:
+			case []*record.NoteAttribute:
 				for _, a := range list {
 					if a.Name == name {
 						return a.Value, nil
 					}
 				}
-			case []*Property:
+			case []*record.Property:
 				for _, a := range list {
 					if a.Name == name {
 						return a.Value, nil
@@ -225,8 +226,8 @@ func helperOptions(lookups map[string]*lookupTable) []expr.Option {
 			}
 			return "", nil
 		},
-			new(func([]*NoteAttribute, string) string),
-			new(func([]*Property, string) string),
+			new(func([]*record.NoteAttribute, string) string),
+			new(func([]*record.Property, string) string),
 		),
 		expr.Function("units", func(p ...any) (any, error) {
 			if p[0] == nil {

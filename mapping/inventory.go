@@ -11,23 +11,13 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/record"
 )
-
-// Stock is one row of the ERP's stock table (product_qty_in_stock), as the inventory feed
-// hands it to the mapping.
-type Stock struct {
-	ItemCode      string          `json:"item_code" expr:"item_code"`
-	WarehouseCode string          `json:"warehouse_code" expr:"warehouse_code"`
-	QtyOnHand     decimal.Decimal `json:"qty_on_hand" expr:"qty_on_hand"`
-	QtyCommitted  decimal.Decimal `json:"qty_committed" expr:"qty_committed"`
-	QtyAvailable  decimal.Decimal `json:"qty_available" expr:"qty_available"`
-	UpdatedAt     time.Time       `json:"updated_at" expr:"updated_at"`
-}
 
 // StockInput is one stock row to map.
 type StockInput struct {
 	Shop  string
-	Stock Stock
+	Stock record.Stock
 	Now   time.Time
 }
 
@@ -37,6 +27,14 @@ type StockInput struct {
 type StockResult struct {
 	Location string
 	Quantity int64
+}
+
+// levelFields are the level block's fields, in the order the program gives them.
+var levelFields = []string{"location", "quantity"}
+
+// row is the result as the level block names its fields.
+func (r *StockResult) row() passthrough.Row {
+	return passthrough.Row{Columns: levelFields, Values: []any{r.Location, r.Quantity}}
 }
 
 // BundleRule says which SKUs are packs of another: with Suffix "-X", TS-001-X3 is a pack of
@@ -153,8 +151,8 @@ func parseInventory(src *source, root *yaml.Node) *Inventory {
 	inv := &Inventory{file: src.name, Kits: map[string][]KitComponent{}}
 	var cols []column
 	if f, ok := top["level"]; ok {
-		b := fields(src, f, "level", []string{"location", "quantity"}, []string{"location", "quantity"})
-		for _, name := range []string{"location", "quantity"} {
+		b := fields(src, f, "level", levelFields, levelFields)
+		for _, name := range levelFields {
 			fl, ok := b[name]
 			if !ok {
 				continue

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 func TestInventoryNamesTheDefaultLocationOfCommittedUnits(t *testing.T) {
@@ -56,11 +57,11 @@ func TestTheShippedInventoryMappingCompilesWithItsCommittedBlock(t *testing.T) {
 
 func TestAShipmentItemCarriesTheLineItemItNames(t *testing.T) {
 	t.Parallel()
-	sh, err := mapping.DecodeShipment([]byte(`{"id":"SH-1","order_id":450789469,"tracking_number":"1Z","items":[
+	sh, err := record.DecodeShipment([]byte(`{"id":"SH-1","order_id":450789469,"tracking_number":"1Z","items":[
 		{"line_no":1,"sku":"IPOD2008GREEN","quantity":1,"line_item_id":466157049},
 		{"line_no":2,"sku":"IPOD2008RED","quantity":2}]}`))
 	require.NoError(t, err)
-	require.Equal(t, []mapping.ShipmentItem{
+	require.Equal(t, []record.ShipmentItem{
 		{LineNo: 1, SKU: "IPOD2008GREEN", Quantity: 1, LineItemID: 466157049},
 		{LineNo: 2, SKU: "IPOD2008RED", Quantity: 2},
 	}, sh.Items)

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // Mapping tests ship with the mappings (mappings/tests/*.yaml): an input record and what the
@@ -135,7 +136,7 @@ func readTest(file string) (*mappingTest, error) {
 			raw, err := os.ReadFile(filepath.Join(t.dir, filepath.FromSlash(s)))
 			if err != nil {
 				src.errorf(p.val, "a JSON file, relative to the test", "cannot read payload: %v", err)
-			} else if t.payload, err = parseJSON(raw); err != nil {
+			} else if t.payload, err = record.ParseJSON(raw); err != nil {
 				src.errorf(p.val, "a JSON file", "payload %s: %v", s, err)
 			}
 		}
@@ -200,60 +201,15 @@ func readTest(file string) (*mappingTest, error) {
 func (t *mappingTest) run(set *Set) []string {
 	var probs []string
 	fail := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
-	var rows map[string][]passthrough.Row // block → rows
-	var err error
-	switch t.feed {
-	case FeedOrders:
-		if set.Orders == nil {
-			return []string{"no orders mapping to test"}
-		}
-		var o Order
-		if err := decodeInto(t.payload, &o); err != nil {
-			return []string{"decode order: " + err.Error()}
-		}
-		in := OrderInput{Shop: t.shop, Order: &o, Now: t.now}
-		var res *OrderResult
-		if res, err = set.Orders.Map(in); err == nil {
-			rows = map[string][]passthrough.Row{"header": {res.HeaderRow}, "lines": res.LineRows}
-			if _, ok := t.expect["cancel"]; ok {
-				row, cerr := set.Orders.Cancel(in)
-				if cerr != nil {
-					fail("cancel: %v", cerr)
-				}
-				rows["cancel"] = []passthrough.Row{row}
-			}
-		}
-	case FeedShipments:
-		if set.Shipments == nil {
-			return []string{"no shipments mapping to test"}
-		}
-		var sh Shipment
-		if err := decodeInto(t.payload, &sh); err != nil {
-			return []string{"decode shipment: " + err.Error()}
-		}
-		var res *ShipmentResult
-		if res, err = set.Shipments.Map(ShipmentInput{Shop: t.shop, Shipment: sh, Now: t.now}); err == nil {
-			rows = map[string][]passthrough.Row{"fulfillment": {{
-				Columns: []string{"tracking_number", "company", "tracking_url", "notify_customer"},
-				Values:  []any{res.TrackingNumber, res.Company, res.TrackingURL, res.NotifyCustomer},
-			}}}
-		}
-	case FeedInventory:
-		if set.Inventory == nil {
-			return []string{"no inventory mapping to test"}
-		}
-		var st Stock
-		if err := decodeInto(t.payload, &st); err != nil {
-			return []string{"decode stock: " + err.Error()}
-		}
-		var res *StockResult
-		if res, err = set.Inventory.Map(StockInput{Shop: t.shop, Stock: st, Now: t.now}); err == nil {
-			rows = map[string][]passthrough.Row{"level": {{
-				Columns: []string{"location", "quantity"}, Values: []any{res.Location, res.Quantity},
-			}}}
-		}
+	raw, err := json.Marshal(t.payload) // json.Number values stay as they were written
+	if err != nil {
+		return []string{"payload: " + err.Error()}
 	}
-
+	tables, err := set.Preview(PreviewInput{Feed: t.feed, Raw: raw, Shop: t.shop, Now: t.now})
+	rows := map[string][]passthrough.Row{} // block → rows
+	for _, tr := range tables {
+		rows[tr.Block] = tr.Rows
+	}
 	_, wantRejected := t.expect["rejected"]
 	if err != nil {
 		var re *passthrough.RecordError
@@ -440,30 +396,4 @@ func setPath(root *any, parts []string, v any) error {
 		return setPath(&node[i], parts[1:], v)
 	}
 	return fmt.Errorf("%s is not an object or a list", parts[0])
-}
-
-// DecodeShipment reads one shipment from JSON: {"id": …, "order_id": …, "items": […]}.
-func DecodeShipment(raw []byte) (*Shipment, error) {
-	v, err := parseJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decode shipment: %w", err)
-	}
-	var sh Shipment
-	if err := decodeInto(v, &sh); err != nil {
-		return nil, fmt.Errorf("decode shipment: %w", err)
-	}
-	return &sh, nil
-}
-
-// DecodeStock reads one stock row from JSON: {"item_code": …, "warehouse_code": …, …}.
-func DecodeStock(raw []byte) (*Stock, error) {
-	v, err := parseJSON(raw)
-	if err != nil {
-		return nil, fmt.Errorf("decode stock: %w", err)
-	}
-	var st Stock
-	if err := decodeInto(v, &st); err != nil {
-		return nil, fmt.Errorf("decode stock: %w", err)
-	}
-	return &st, nil
 }

@@ -9,6 +9,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // Orders is the compiled orders.yaml: Shopify orders into a header table and a lines table.
@@ -37,25 +38,16 @@ type blockInfo struct {
 // OrderInput is one order to map.
 type OrderInput struct {
 	Shop  string
-	Order *Order
+	Order *record.Order
 	// Now is when the feed runs: expressions read it as now, so a mapping run twice on the
 	// same input gives the same rows.
 	Now time.Time
 }
 
-// OrderResult is the rows one order produces: its header and its lines, each line carrying
-// the header's key columns (the mapping says so; Load checks it).
-type OrderResult struct {
-	Header    passthrough.Table
-	HeaderRow passthrough.Row
-	Lines     passthrough.Table
-	LineRows  []passthrough.Row
-}
-
 // Map maps one order. A rejected order gives a *passthrough.RecordError: a when rule's
 // severity and message, severity error with fail()'s message, or severity error naming the
 // column whose expression failed.
-func (m *Orders) Map(in OrderInput) (*OrderResult, error) {
+func (m *Orders) Map(in OrderInput) (*passthrough.OrderRows, error) {
 	if in.Order == nil {
 		return nil, errors.New("map order: no order")
 	}
@@ -73,7 +65,7 @@ func (m *Orders) Map(in OrderInput) (*OrderResult, error) {
 	if out.failed != nil {
 		return nil, reject(out.failed, vmm, henv)
 	}
-	res := &OrderResult{
+	res := &passthrough.OrderRows{
 		Header:    m.header,
 		HeaderRow: passthrough.Row{Columns: m.headerProg.names, Values: out.values},
 		Lines:     m.lines,
@@ -81,11 +73,11 @@ func (m *Orders) Map(in OrderInput) (*OrderResult, error) {
 	if !m.hasLines {
 		return res, nil
 	}
-	if items, ok := out.extra.([]*LineItem); ok {
+	if items, ok := out.extra.([]*record.LineItem); ok {
 		res.LineRows = make([]passthrough.Row, 0, len(items))
 	}
 	n := 0
-	err = eachLine(out.extra, func(i int, li *LineItem) error {
+	err = eachLine(out.extra, func(i int, li *record.LineItem) error {
 		n++
 		lenv.Line, lenv.Index = li, len(res.LineRows)
 		lo, err := m.lineProg.run(vmm, lenv, where{line: i + 1, label: lineLabel(li)})
@@ -132,7 +124,7 @@ func (m *Orders) Header() passthrough.Table { return m.header }
 // Lines is the table line rows go to, with its key; empty when the file has no lines block.
 func (m *Orders) Lines() passthrough.Table { return m.lines }
 
-func lineLabel(li *LineItem) string {
+func lineLabel(li *record.LineItem) string {
 	if li.SKU != "" {
 		return li.SKU
 	}
@@ -141,11 +133,11 @@ func lineLabel(li *LineItem) string {
 
 // eachLine walks the list lines come from: order.line_items, or anything that gives line
 // items (a filter of them, a fulfillment's lines).
-func eachLine(v any, fn func(i int, li *LineItem) error) error {
+func eachLine(v any, fn func(i int, li *record.LineItem) error) error {
 	switch list := v.(type) {
 	case nil:
 		return nil
-	case []*LineItem:
+	case []*record.LineItem:
 		for i, li := range list {
 			if err := fn(i, li); err != nil {
 				return err
@@ -154,11 +146,11 @@ func eachLine(v any, fn func(i int, li *LineItem) error) error {
 		return nil
 	case []any:
 		for i, x := range list {
-			var li *LineItem
+			var li *record.LineItem
 			switch y := x.(type) {
-			case LineItem:
+			case record.LineItem:
 				li = &y
-			case *LineItem:
+			case *record.LineItem:
 				li = y
 			default:
 				return &passthrough.RecordError{Severity: passthrough.SeverityError,

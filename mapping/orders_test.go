@@ -14,6 +14,7 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/mappings"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 var runTime = time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
@@ -27,11 +28,11 @@ func shipped(t testing.TB) *mapping.Set {
 }
 
 // paidOrder is Shopify's documentation order #1001, paid, with all three lines to ship.
-func paidOrder(t testing.TB) *mapping.Order {
+func paidOrder(t testing.TB) *record.Order {
 	t.Helper()
 	raw, err := os.ReadFile("../mappings/tests/payloads/order-1001-2026-07.json")
 	require.NoError(t, err)
-	o, err := mapping.DecodeOrder(raw)
+	o, err := record.DecodeOrder(raw)
 	require.NoError(t, err)
 	o.FinancialStatus = "paid"
 	for _, li := range o.LineItems {
@@ -115,24 +116,24 @@ func TestMapOrderRejectsWithTheRuleSeverity(t *testing.T) {
 	cancelled := time.Date(2026, 6, 30, 9, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name   string
-		change func(o *mapping.Order)
+		change func(o *record.Order)
 		sev    passthrough.Severity
 		msg    string
 	}{
-		{"a cancelled order is info", func(o *mapping.Order) { o.CancelledAt, o.CancelReason = &cancelled, "fraud" },
+		{"a cancelled order is info", func(o *record.Order) { o.CancelledAt, o.CancelReason = &cancelled, "fraud" },
 			passthrough.SeverityInfo, "cancelled before import (fraud)"},
-		{"a test order is info", func(o *mapping.Order) { o.Test = true }, passthrough.SeverityInfo, "test order"},
-		{"an unpaid order is retry", func(o *mapping.Order) { o.FinancialStatus = "pending" },
+		{"a test order is info", func(o *record.Order) { o.Test = true }, passthrough.SeverityInfo, "test order"},
+		{"an unpaid order is retry", func(o *record.Order) { o.FinancialStatus = "pending" },
 			passthrough.SeverityRetry, "not paid yet: financial status is pending"},
-		{"cancelled wins over unpaid: the first failing rule decides", func(o *mapping.Order) {
+		{"cancelled wins over unpaid: the first failing rule decides", func(o *record.Order) {
 			o.CancelledAt, o.CancelReason, o.FinancialStatus = &cancelled, "customer", "voided"
 		}, passthrough.SeverityInfo, "cancelled before import (customer)"},
-		{"an order with nothing to ship is info", func(o *mapping.Order) {
+		{"an order with nothing to ship is info", func(o *record.Order) {
 			for _, li := range o.LineItems {
 				li.RequiresShipping = false
 			}
 		}, passthrough.SeverityInfo, "no line to import: lines.when leaves out all 3 lines"},
-		{"a line without a SKU fails the order with fail()'s message", func(o *mapping.Order) { o.LineItems[2].SKU = "" },
+		{"a line without a SKU fails the order with fail()'s message", func(o *record.Order) { o.LineItems[2].SKU = "" },
 			passthrough.SeverityError, "line 3 (IPod Nano - 8gb): no SKU: the ERP needs an item code on every line"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,7 +246,7 @@ func TestMapOrderIsSafeForConcurrentUse(t *testing.T) {
 	}
 }
 
-func rowsEqual(a, b *mapping.OrderResult) bool {
+func rowsEqual(a, b *passthrough.OrderRows) bool {
 	if len(a.LineRows) != len(b.LineRows) || !rowEqual(a.HeaderRow, b.HeaderRow) {
 		return false
 	}
@@ -290,14 +291,14 @@ func TestShipmentsMapTrackingFromTheLookup(t *testing.T) {
 	}{
 		{"ups", "UPS"}, {" FedEx ", "FedEx"}, {"dhl", "DHL Express"}, {"Canada Post", "Canada Post"}, {"Royal Mail", "Royal Mail"},
 	} {
-		res, err := set.Shipments.Map(mapping.ShipmentInput{Shop: "acme", Shipment: mapping.Shipment{
+		res, err := set.Shipments.Map(mapping.ShipmentInput{Shop: "acme", Shipment: record.Shipment{
 			ID: "SH-1", OrderID: 450789469, TrackingNumber: "1Z001985YW99744790", Carrier: tc.carrier,
-			Items: []mapping.ShipmentItem{{LineNo: 1, SKU: "IPOD2008GREEN", Quantity: 1}},
+			Items: []record.ShipmentItem{{LineNo: 1, SKU: "IPOD2008GREEN", Quantity: 1}},
 		}})
 		require.NoError(t, err)
 		require.Equal(t, &mapping.ShipmentResult{TrackingNumber: "1Z001985YW99744790", Company: tc.company, NotifyCustomer: true}, res)
 	}
-	_, err := set.Shipments.Map(mapping.ShipmentInput{Shipment: mapping.Shipment{ID: "SH-2", TrackingNumber: "1Z"}})
+	_, err := set.Shipments.Map(mapping.ShipmentInput{Shipment: record.Shipment{ID: "SH-2", TrackingNumber: "1Z"}})
 	requireRecordError(t, err, passthrough.SeverityError, "shipment SH-2 has no items")
 }
 
@@ -329,7 +330,7 @@ kits:
 		{"Apple Cupertino", "4.5", "0", "Apple Cupertino", 2},
 		{"000", "3", "5", "Fifth Avenue AppleStore", 0},
 	} {
-		res, err := inv.Map(mapping.StockInput{Shop: "acme", Stock: mapping.Stock{ItemCode: "TS-001",
+		res, err := inv.Map(mapping.StockInput{Shop: "acme", Stock: record.Stock{ItemCode: "TS-001",
 			WarehouseCode: tc.warehouse, QtyOnHand: d(tc.onHand), QtyCommitted: d(tc.held)}})
 		require.NoError(t, err)
 		require.Equal(t, &mapping.StockResult{Location: tc.location, Quantity: tc.quantity}, res)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/passthrough-dev/passthrough/record"
 	"github.com/stretchr/testify/require"
 )
 
@@ -22,12 +23,12 @@ func TestOneProgramPerRowGivesWhatEachColumnGives(t *testing.T) {
 	require.NoError(t, err)
 	m := set.Orders
 
-	var orders []*Order
+	var orders []*record.Order
 	for _, f := range []string{"order-1001-2026-07.json", "order-1001-older-api.json", "order-9999-go-shopify.json", "order-9999-webhook-sample.json"} {
 		raw, err := os.ReadFile(filepath.Join("../mappings/tests/payloads", f))
 		require.NoError(t, err)
 		for _, paid := range []bool{false, true} {
-			o, err := DecodeOrder(raw)
+			o, err := record.DecodeOrder(raw)
 			require.NoError(t, err)
 			if paid {
 				o.FinancialStatus, o.Test, o.CancelledAt = "paid", false, nil

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/passthrough-dev/passthrough/record"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -107,11 +108,11 @@ func (c testCompiler) eval(t *testing.T, src string, env any) (any, error) {
 	return rowValue(out)
 }
 
-func readFixtureOrder(t *testing.T, path string) *Order {
+func readFixtureOrder(t *testing.T, path string) *record.Order {
 	t.Helper()
 	raw, err := os.ReadFile(path)
 	require.NoError(t, err)
-	o, err := DecodeOrder(raw)
+	o, err := record.DecodeOrder(raw)
 	require.NoError(t, err)
 	return o
 }

@@ -7,34 +7,13 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/record"
 )
-
-// Shipment is one shipment the ERP reports (the rows of external_order_shipments that
-// share a shipment id), as the shipments feed hands it to the mapping.
-type Shipment struct {
-	ID             string         `json:"id" expr:"id"`
-	OrderID        int64          `json:"order_id" expr:"order_id"` // the Shopify order id
-	TrackingNumber string         `json:"tracking_number" expr:"tracking_number"`
-	Carrier        string         `json:"carrier" expr:"carrier"`
-	TrackingURL    string         `json:"tracking_url" expr:"tracking_url"`
-	ShipDate       time.Time      `json:"ship_date" expr:"ship_date"`
-	Items          []ShipmentItem `json:"items" expr:"items"`
-}
-
-// ShipmentItem is one shipped item of a shipment.
-type ShipmentItem struct {
-	LineNo   int    `json:"line_no" expr:"line_no"`
-	SKU      string `json:"sku" expr:"sku"`
-	Quantity int    `json:"quantity" expr:"quantity"`
-	// LineItemID is the Shopify order line item, when the ERP's row names it (0 otherwise);
-	// the feed then matches by it instead of by SKU.
-	LineItemID int64 `json:"line_item_id" expr:"line_item_id"`
-}
 
 // ShipmentInput is one shipment to map.
 type ShipmentInput struct {
 	Shop     string
-	Shipment Shipment
+	Shipment record.Shipment
 	Now      time.Time
 }
 
@@ -44,6 +23,11 @@ type ShipmentResult struct {
 	Company        string // the carrier as Shopify names it (UPS, FedEx, USPS, DHL Express …)
 	TrackingURL    string // empty: Shopify builds it from the company and number
 	NotifyCustomer bool
+}
+
+// row is the result as the fulfillment block names its fields.
+func (r *ShipmentResult) row() passthrough.Row {
+	return passthrough.Row{Columns: shipmentFields, Values: []any{r.TrackingNumber, r.Company, r.TrackingURL, r.NotifyCustomer}}
 }
 
 // Shipments is the compiled shipments.yaml. It is safe for concurrent use.

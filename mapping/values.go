@@ -11,9 +11,16 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // valueKind is the family of a column value, as far as it is known before anything runs.
+// The reflect types the engine treats as values of their own rather than structs.
+var (
+	timeType    = reflect.TypeFor[time.Time]()
+	decimalType = reflect.TypeFor[decimal.Decimal]()
+)
+
 type valueKind int
 
 const (
@@ -180,25 +187,25 @@ func typeName(t reflect.Type) string {
 
 // structNames are the environment's types as a mapping's author knows them.
 var structNames = map[reflect.Type]string{
-	reflect.TypeFor[Order]():               "order",
-	reflect.TypeFor[LineItem]():            "line item",
-	reflect.TypeFor[Address]():             "address",
-	reflect.TypeFor[Customer]():            "customer",
-	reflect.TypeFor[Money]():               "money",
-	reflect.TypeFor[MoneySet]():            "money set",
-	reflect.TypeFor[TaxLine]():             "tax line",
-	reflect.TypeFor[DiscountCode]():        "discount code",
-	reflect.TypeFor[DiscountApplication](): "discount application",
-	reflect.TypeFor[DiscountAllocation]():  "discount allocation",
-	reflect.TypeFor[ShippingLine]():        "shipping line",
-	reflect.TypeFor[NoteAttribute]():       "note attribute",
-	reflect.TypeFor[Property]():            "property",
-	reflect.TypeFor[Fulfillment]():         "fulfillment",
-	reflect.TypeFor[Refund]():              "refund",
-	reflect.TypeFor[RefundLineItem]():      "refund line item",
-	reflect.TypeFor[Shipment]():            "shipment",
-	reflect.TypeFor[ShipmentItem]():        "shipment item",
-	reflect.TypeFor[Stock]():               "stock row",
+	reflect.TypeFor[record.Order]():               "order",
+	reflect.TypeFor[record.LineItem]():            "line item",
+	reflect.TypeFor[record.Address]():             "address",
+	reflect.TypeFor[record.Customer]():            "customer",
+	reflect.TypeFor[record.Money]():               "money",
+	reflect.TypeFor[record.MoneySet]():            "money set",
+	reflect.TypeFor[record.TaxLine]():             "tax line",
+	reflect.TypeFor[record.DiscountCode]():        "discount code",
+	reflect.TypeFor[record.DiscountApplication](): "discount application",
+	reflect.TypeFor[record.DiscountAllocation]():  "discount allocation",
+	reflect.TypeFor[record.ShippingLine]():        "shipping line",
+	reflect.TypeFor[record.NoteAttribute]():       "note attribute",
+	reflect.TypeFor[record.Property]():            "property",
+	reflect.TypeFor[record.Fulfillment]():         "fulfillment",
+	reflect.TypeFor[record.Refund]():              "refund",
+	reflect.TypeFor[record.RefundLineItem]():      "refund line item",
+	reflect.TypeFor[record.Shipment]():            "shipment",
+	reflect.TypeFor[record.ShipmentItem]():        "shipment item",
+	reflect.TypeFor[record.Stock]():               "stock row",
 }
 
 // fieldNames lists the expression names of a struct type's fields.

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -33,6 +34,7 @@ import (
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/portal"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 const shop = "acme"
@@ -103,7 +105,7 @@ func (m *engineMappings) Files(context.Context) ([]portal.MappingFile, error) {
 	return out, nil
 }
 
-func (m *engineMappings) Preview(_ context.Context, name string, src, record []byte) (portal.Preview, error) {
+func (m *engineMappings) Preview(_ context.Context, name string, src, raw []byte) (portal.Preview, error) {
 	set := m.Set()
 	if src != nil {
 		var err error
@@ -111,14 +113,7 @@ func (m *engineMappings) Preview(_ context.Context, name string, src, record []b
 			return portal.Preview{}, err
 		}
 	}
-	if name != "orders.yaml" || set.Orders == nil {
-		return portal.Preview{}, fmt.Errorf("preview of %s is not available here", name)
-	}
-	o, err := mapping.DecodeOrder(record)
-	if err != nil {
-		return portal.Preview{}, err
-	}
-	res, err := set.Orders.Map(mapping.OrderInput{Shop: shop, Order: o, Now: m.now()})
+	tables, err := set.Preview(mapping.PreviewInput{Feed: strings.TrimSuffix(name, ".yaml"), Raw: raw, Shop: shop, Now: m.now()})
 	var re *passthrough.RecordError
 	if errors.As(err, &re) {
 		return portal.Preview{Rejected: re}, nil
@@ -126,10 +121,7 @@ func (m *engineMappings) Preview(_ context.Context, name string, src, record []b
 	if err != nil {
 		return portal.Preview{}, err
 	}
-	return portal.Preview{Tables: []portal.PreviewTable{
-		{Name: res.Header.Name, Rows: []passthrough.Row{res.HeaderRow}},
-		{Name: res.Lines.Name, Rows: res.LineRows},
-	}}, nil
+	return portal.Preview{Tables: tables}, nil
 }
 
 func (m *engineMappings) Save(_ context.Context, name string, src []byte, user string) error {
@@ -163,12 +155,12 @@ type stagingOrders struct {
 	now   func() time.Time
 
 	mu   sync.Mutex
-	rows map[int64]portal.OrderRows
+	rows map[int64]*passthrough.OrderRows
 }
 
 // handle maps and stages one order, and says what became of it.
 func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64) (passthrough.Severity, error) {
-	order, err := mapping.DecodeOrder(raw)
+	order, err := record.DecodeOrder(raw)
 	if err != nil {
 		return "", err
 	}
@@ -196,12 +188,11 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64) (pa
 		return "", err
 	}
 	e.Status = erp.StatusStaged
-	if err := o.store.OrderStage(ctx, erp.OrderStageParams{Header: res.Header, HeaderRow: res.HeaderRow,
-		Lines: res.Lines, LineRows: res.LineRows, Ledger: e}); err != nil {
+	if err := o.store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e}); err != nil {
 		return "", err
 	}
 	o.mu.Lock()
-	o.rows[order.ID] = portal.OrderRows{Header: res.Header, HeaderRow: res.HeaderRow, Lines: res.Lines, LineRows: res.LineRows}
+	o.rows[order.ID] = res
 	o.mu.Unlock()
 	return "", nil
 }
@@ -224,12 +215,12 @@ func (o *stagingOrders) Skip(ctx context.Context, orderID int64, user, reason st
 	return o.store.LedgerPut(ctx, e)
 }
 
-func (o *stagingOrders) Rows(_ context.Context, orderID int64) (portal.OrderRows, error) {
+func (o *stagingOrders) Rows(_ context.Context, orderID int64) (*passthrough.OrderRows, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	r, ok := o.rows[orderID]
 	if !ok {
-		return portal.OrderRows{}, erp.ErrNotFound
+		return nil, erp.ErrNotFound
 	}
 	return r, nil
 }
@@ -318,7 +309,7 @@ func compose(t *testing.T) *composed {
 	require.NoError(t, err)
 
 	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now)
-	orders := &stagingOrders{store: st, maps: maps, now: time.Now, rows: map[int64]portal.OrderRows{}}
+	orders := &stagingOrders{store: st, maps: maps, now: time.Now, rows: map[int64]*passthrough.OrderRows{}}
 	c := &composed{store: st, orders: orders, mappings: maps}
 
 	raw, err := os.ReadFile(filepath.Join("..", "testdata", "shopify", "shopify-api-ruby__2026-07__order.json"))

@@ -161,7 +161,7 @@ type fakeOrders struct {
 	t         *testing.T
 	RetryFunc func(ctx context.Context, orderID int64) error
 	SkipFunc  func(ctx context.Context, orderID int64, user, reason string) error
-	RowsFunc  func(ctx context.Context, orderID int64) (OrderRows, error)
+	RowsFunc  func(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
 }
 
 func (f *fakeOrders) Retry(ctx context.Context, orderID int64) error {
@@ -174,9 +174,9 @@ func (f *fakeOrders) Skip(ctx context.Context, orderID int64, user, reason strin
 	return f.SkipFunc(ctx, orderID, user, reason)
 }
 
-func (f *fakeOrders) Rows(ctx context.Context, orderID int64) (OrderRows, error) {
+func (f *fakeOrders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
 	if f.RowsFunc == nil {
-		return OrderRows{}, erp.ErrNotFound
+		return nil, erp.ErrNotFound
 	}
 	return f.RowsFunc(ctx, orderID)
 }

@@ -27,9 +27,9 @@ func brokenDiagnostics(t *testing.T) *mapping.Diagnostics {
 }
 
 func previewOf(order int64) Preview {
-	return Preview{Tables: []PreviewTable{
-		{Name: "s_orders", Rows: []passthrough.Row{{Columns: []string{"web_order_id", "payment_terms"}, Values: []any{order, "NET30"}}}},
-		{Name: "s_order_details", Rows: []passthrough.Row{
+	return Preview{Tables: []passthrough.TableRows{
+		{Block: "header", Table: passthrough.Table{Name: "s_orders"}, Rows: []passthrough.Row{{Columns: []string{"web_order_id", "payment_terms"}, Values: []any{order, "NET30"}}}},
+		{Block: "lines", Table: passthrough.Table{Name: "s_order_details"}, Rows: []passthrough.Row{
 			{Columns: []string{"line_no", "item_code"}, Values: []any{int64(1), "TS-001"}},
 			{Columns: []string{"line_no", "item_code"}, Values: []any{int64(2), "TS-002"}},
 		}},

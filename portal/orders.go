@@ -257,7 +257,7 @@ type orderPageData struct {
 	Entry    erp.LedgerEntry
 	Events   []erp.LedgerEvent
 	Problems []erp.Problem
-	Rows     *OrderRows
+	Rows     *passthrough.OrderRows
 	RowsNote string
 }
 
@@ -291,7 +291,7 @@ func (s *Server) orderPage(c *echo.Context) error {
 		case err != nil:
 			return fmt.Errorf("read staged rows of order %d: %w", id, err)
 		default:
-			data.Rows = &rows
+			data.Rows = rows
 		}
 	}
 	title := e.OrderName

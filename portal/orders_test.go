@@ -219,8 +219,8 @@ func TestUserInputIsEscaped(t *testing.T) {
 		e.Problem = hostile
 		e.Payload = []byte(`{"note":"` + strings.ReplaceAll(hostile, `/`, `\/`) + `"}`)
 	})
-	f.orders.RowsFunc = func(context.Context, int64) (OrderRows, error) {
-		return OrderRows{
+	f.orders.RowsFunc = func(context.Context, int64) (*passthrough.OrderRows, error) {
+		return &passthrough.OrderRows{
 			Header: passthrough.Table{Name: "s_orders"}, HeaderRow: passthrough.Row{Columns: []string{"comment"}, Values: []any{hostile}},
 			Lines: passthrough.Table{Name: "s_order_details"}, LineRows: []passthrough.Row{{Columns: []string{"description"}, Values: []any{hostile}}},
 		}, nil
@@ -249,9 +249,9 @@ func TestOrderPage(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, f.store.ProblemAdd(ctx, erp.Problem{ExecutionID: x.ID, Feed: "orders", Shop: testShop, RecordKey: "1000",
 		Severity: passthrough.SeverityError, Message: "unknown SKU TS-001", At: f.clock.Now()}))
-	f.orders.RowsFunc = func(_ context.Context, id int64) (OrderRows, error) {
+	f.orders.RowsFunc = func(_ context.Context, id int64) (*passthrough.OrderRows, error) {
 		require.Equal(t, int64(1000), id)
-		return OrderRows{
+		return &passthrough.OrderRows{
 			Header:    passthrough.Table{Name: "s_orders"},
 			HeaderRow: passthrough.Row{Columns: []string{"web_order_id", "payment_terms"}, Values: []any{int64(1000), "NET30"}},
 			Lines:     passthrough.Table{Name: "s_order_details"},
@@ -275,7 +275,7 @@ func TestOrderPage(t *testing.T) {
 	}
 
 	t.Run("an order with nothing staged says so", func(t *testing.T) {
-		f.orders.RowsFunc = func(context.Context, int64) (OrderRows, error) { return OrderRows{}, erp.ErrNotFound }
+		f.orders.RowsFunc = func(context.Context, int64) (*passthrough.OrderRows, error) { return nil, erp.ErrNotFound }
 		require.Contains(t, c.get("/orders/1000").Body.String(), "Nothing of this order is in the staging tables.")
 	})
 	t.Run("an unknown order is a 404", func(t *testing.T) {
@@ -284,7 +284,7 @@ func TestOrderPage(t *testing.T) {
 	})
 	t.Run("a panic behind the page is a 500, and the portal goes on", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) {
-			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (OrderRows, error) { panic("nil map") }}
+			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) { panic("nil map") }}
 		})
 		putOrders(t, f.store, 1, nil)
 		c := login(t, f.srv, "viewer")
@@ -295,8 +295,8 @@ func TestOrderPage(t *testing.T) {
 	})
 	t.Run("a ledger failure is a 500 that shows nothing of the error", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) {
-			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (OrderRows, error) {
-				return OrderRows{}, errors.New("dial tcp 10.1.2.3:1433: login failed for user sa")
+			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) {
+				return nil, errors.New("dial tcp 10.1.2.3:1433: login failed for user sa")
 			}}
 		})
 		putOrders(t, f.store, 1, nil)

@@ -87,15 +87,7 @@ type Orders interface {
 	Skip(ctx context.Context, orderID int64, user, reason string) error
 	// Rows returns the rows the order produced in the staging tables; erp.ErrNotFound when
 	// nothing is staged.
-	Rows(ctx context.Context, orderID int64) (OrderRows, error)
-}
-
-// OrderRows are the staged rows of one order.
-type OrderRows struct {
-	Header    passthrough.Table
-	HeaderRow passthrough.Row
-	Lines     passthrough.Table
-	LineRows  []passthrough.Row
+	Rows(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
 }
 
 // Mappings are the mapping files as the feeds use them.
@@ -140,16 +132,10 @@ type MappingVersion struct {
 
 // Preview is what a mapping would write for one record.
 type Preview struct {
-	Tables []PreviewTable
+	Tables []passthrough.TableRows
 	// Rejected is set when the mapping refuses the record (a when rule, fail(), an
 	// expression that failed): its severity and message, as the feed would record them.
 	Rejected *passthrough.RecordError
-}
-
-// PreviewTable is the rows a record would give one table.
-type PreviewTable struct {
-	Name string
-	Rows []passthrough.Row
 }
 
 // ModeSwitch reads and changes the store's mode.

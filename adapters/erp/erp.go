@@ -28,6 +28,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // Sentinel errors every dialect maps its driver's errors onto.
@@ -156,7 +157,7 @@ type Store interface {
 	// NULL): the rows of at most Limit shipments, oldest shipment (earliest ship_date, then
 	// shipment id) first, each shipment's rows together in line order. A shipment is never
 	// split across two calls.
-	ShipmentListUnsent(ctx context.Context, p ShipmentListUnsentParams) ([]Shipment, error)
+	ShipmentListUnsent(ctx context.Context, p ShipmentListUnsentParams) ([]record.ShipmentRow, error)
 	// ShipmentMark writes sync_status, sync_error and synced_at on every row of a shipment.
 	// ErrNotFound when the shipment has no rows.
 	ShipmentMark(ctx context.Context, p ShipmentMarkParams) error
@@ -172,7 +173,7 @@ type Store interface {
 	// memory. An error from fn stops the walk and is returned. fn must not wait on another
 	// call to the store that needs the same connection; on an in-memory SQLite database
 	// (one connection) it must not call the store at all.
-	StockEach(ctx context.Context, p StockEachParams, fn func(StockRow) error) error
+	StockEach(ctx context.Context, p StockEachParams, fn func(record.Stock) error) error
 
 	// LedgerPut records an order that was seen but not staged (waiting, skipped, failed), or
 	// an operator's decision. It replaces the entry (FirstSeenAt and UpdatedAt are the
@@ -230,12 +231,10 @@ type MigrateResult struct {
 	Version int64
 }
 
-// OrderStageParams is one order's rows as the mapping produced them.
+// OrderStageParams is one order's rows, exactly as the mapping produced them, and the
+// ledger entry written with them.
 type OrderStageParams struct {
-	Header    passthrough.Table // e.g. s_orders keyed by shop, web_order_id
-	HeaderRow passthrough.Row
-	Lines     passthrough.Table // e.g. s_order_details keyed by shop, web_order_id, line_no
-	LineRows  []passthrough.Row // each carries the header's key columns (filled in when left out)
+	passthrough.OrderRows // each line carries the header's key columns (filled in when left out)
 	// Ledger is written with the rows; its Status defaults to StatusStaged, and the event
 	// says "staged with N lines" unless Problem says otherwise.
 	Ledger LedgerEntry
@@ -265,23 +264,6 @@ type OrderImportStatus struct {
 
 // Imported reports whether the ERP has taken the order.
 func (s OrderImportStatus) Imported() bool { return s.ImportStatus != "" }
-
-// Shipment is one row of external_order_shipments: one shipped item.
-type Shipment struct {
-	ShipmentID     string
-	LineNo         int
-	Shop           string
-	WebOrderID     int64
-	ItemCode       string
-	Quantity       int
-	TrackingNumber string
-	Carrier        string
-	TrackingURL    string
-	ShipDate       time.Time
-	// LineItemID is the Shopify order line item the row ships, when the ERP's table has a
-	// line_item_id column and the row fills it; 0 otherwise, and the SKU decides.
-	LineItemID int64
-}
 
 type ShipmentListUnsentParams struct {
 	Shop  string // empty for every shop
@@ -329,16 +311,6 @@ type CommittedLine struct {
 	SKU       string
 	Warehouse string // empty when the line names none
 	Quantity  decimal.Decimal
-}
-
-// StockRow is one row of product_qty_in_stock.
-type StockRow struct {
-	ItemCode      string
-	WarehouseCode string
-	QtyOnHand     decimal.Decimal
-	QtyCommitted  decimal.Decimal
-	QtyAvailable  decimal.Decimal
-	UpdatedAt     time.Time
 }
 
 type StockEachParams struct {

@@ -190,7 +190,7 @@ func readProduct(raw json.RawMessage) ([]Variant, error) {
 			ID json.RawMessage `json:"id"`
 		}
 		_ = json.Unmarshal(raw, &head)
-		return nil, fmt.Errorf("product %s cannot be read: %v", truncate(head.ID), err)
+		return nil, fmt.Errorf("product %.40s cannot be read: %v", head.ID, err)
 	}
 	out := make([]Variant, 0, len(p.Variants))
 	for _, v := range p.Variants {

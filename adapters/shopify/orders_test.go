@@ -17,6 +17,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 func TestOrderPagesWalksEveryOrderOnce(t *testing.T) {
@@ -25,7 +26,7 @@ func TestOrderPagesWalksEveryOrderOnce(t *testing.T) {
 
 	var ids []int64
 	var sizes []int
-	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func(page []shopify.RawOrder) error {
+	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func(page []record.RawOrder) error {
 		sizes = append(sizes, len(page))
 		for _, o := range page {
 			require.NoError(t, o.Err)
@@ -72,7 +73,7 @@ func TestOrderPagesSelectsByUpdatedAt(t *testing.T) {
 	require.NotEmpty(t, want)
 
 	var got []int64
-	require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: from, UpdatedAtMax: to}, func(page []shopify.RawOrder) error {
+	require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: from, UpdatedAtMax: to}, func(page []record.RawOrder) error {
 		for _, o := range page {
 			got = append(got, o.ID)
 		}
@@ -94,7 +95,7 @@ func TestOrderPagesSelectsByUpdatedAt(t *testing.T) {
 		b.clock.Advance(time.Hour)
 		require.NoError(t, b.srv.PayOrder(pending))
 		var seen []int64
-		require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: start.Add(time.Minute)}, func(page []shopify.RawOrder) error {
+		require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: start.Add(time.Minute)}, func(page []record.RawOrder) error {
 			for _, o := range page {
 				seen = append(seen, o.ID)
 			}
@@ -108,7 +109,7 @@ func TestOrderPagesStopsWhenTheCallbackFails(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil, shopifytest.WithGenerated(shopifytest.GenOptions{Orders: 260, SKUs: 10, Seed: 13}))
 	stop := errors.New("database gone")
-	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func([]shopify.RawOrder) error { return stop })
+	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func([]record.RawOrder) error { return stop })
 	require.ErrorIs(t, err, stop)
 	require.Equal(t, int64(1), b.srv.RequestCount(), "no further page was fetched")
 }
@@ -131,8 +132,8 @@ func TestOneMalformedOrderDoesNotFailItsPage(t *testing.T) {
 	c, err := shopify.New(shopify.Config{Shop: "acme", BaseURL: srv.URL, APIVersion: "2026-07", AccessToken: "t"})
 	require.NoError(t, err)
 
-	var got []shopify.RawOrder
-	require.NoError(t, c.OrderPages(context.Background(), shopify.OrderQuery{}, func(p []shopify.RawOrder) error {
+	var got []record.RawOrder
+	require.NoError(t, c.OrderPages(context.Background(), shopify.OrderQuery{}, func(p []record.RawOrder) error {
 		got = append(got, p...)
 		return nil
 	}))

@@ -10,6 +10,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // restCalls makes n REST calls and returns when the last one ended, by the virtual clock.
@@ -83,7 +84,7 @@ func TestThirtyPercentServerErrorsAreRecovered(t *testing.T) {
 	ctx := context.Background()
 
 	var orders int
-	require.NoError(t, b.client.OrderPages(ctx, shopify.OrderQuery{}, func(page []shopify.RawOrder) error {
+	require.NoError(t, b.client.OrderPages(ctx, shopify.OrderQuery{}, func(page []record.RawOrder) error {
 		orders += len(page)
 		return nil
 	}))

@@ -20,6 +20,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 const defaultMappingsDir = "mappings"
@@ -141,68 +142,18 @@ func runMappingPreview(ctx context.Context, args []string, stdout, stderr io.Wri
 	if err != nil {
 		return reportDiagnostics(stdout, err)
 	}
-	now := time.Now().UTC()
+	records := []json.RawMessage{raw}
+	if *feed == mapping.FeedOrders {
+		if records, err = record.OrdersOf(raw); err != nil {
+			return err
+		}
+	}
 	var previews []preview
-	switch *feed {
-	case mapping.FeedOrders:
-		if set.Orders == nil {
-			return fmt.Errorf("%s has no orders.yaml", *dir)
-		}
-		orders, err := payloadOrders(raw)
-		if err != nil {
-			return err
-		}
-		for _, o := range orders {
-			res, err := set.Orders.Map(mapping.OrderInput{Shop: *shop, Order: o, Now: now})
-			p := preview{Record: fmt.Sprintf("order %s (%d)", o.Name, o.ID)}
-			if err := p.setError(err); err != nil {
-				return err
-			}
-			if res != nil {
-				p.Tables = []previewTable{
-					{Table: res.Header.Name, Key: res.Header.Key, Rows: []passthrough.Row{res.HeaderRow}},
-					{Table: res.Lines.Name, Key: res.Lines.Key, Rows: res.LineRows},
-				}
-			}
-			previews = append(previews, p)
-		}
-	case mapping.FeedShipments:
-		if set.Shipments == nil {
-			return fmt.Errorf("%s has no shipments.yaml", *dir)
-		}
-		sh, err := mapping.DecodeShipment(raw)
-		if err != nil {
-			return err
-		}
-		res, err := set.Shipments.Map(mapping.ShipmentInput{Shop: *shop, Shipment: *sh, Now: now})
-		p := preview{Record: "shipment " + sh.ID}
+	for _, r := range records {
+		tables, err := set.Preview(mapping.PreviewInput{Feed: *feed, Raw: r, Shop: *shop, Now: time.Now().UTC()})
+		p := preview{Record: recordName(*feed, r), Tables: tables}
 		if err := p.setError(err); err != nil {
 			return err
-		}
-		if res != nil {
-			p.Tables = []previewTable{{Table: "fulfillment", Rows: []passthrough.Row{{
-				Columns: []string{"tracking_number", "company", "tracking_url", "notify_customer"},
-				Values:  []any{res.TrackingNumber, res.Company, res.TrackingURL, res.NotifyCustomer},
-			}}}}
-		}
-		previews = append(previews, p)
-	case mapping.FeedInventory:
-		if set.Inventory == nil {
-			return fmt.Errorf("%s has no inventory.yaml", *dir)
-		}
-		st, err := mapping.DecodeStock(raw)
-		if err != nil {
-			return err
-		}
-		res, err := set.Inventory.Map(mapping.StockInput{Shop: *shop, Stock: *st, Now: now})
-		p := preview{Record: fmt.Sprintf("stock %s @ %s", st.ItemCode, st.WarehouseCode)}
-		if err := p.setError(err); err != nil {
-			return err
-		}
-		if res != nil {
-			p.Tables = []previewTable{{Table: "inventory level", Rows: []passthrough.Row{{
-				Columns: []string{"location", "quantity"}, Values: []any{res.Location, res.Quantity},
-			}}}}
 		}
 		previews = append(previews, p)
 	}
@@ -218,42 +169,30 @@ func runMappingPreview(ctx context.Context, args []string, stdout, stderr io.Wri
 	return nil
 }
 
-// payloadOrders reads the orders of a preview payload: {"orders":[…]}, {"order":…} or a bare
-// order.
-func payloadOrders(raw []byte) ([]*mapping.Order, error) {
-	var list struct {
-		Orders []json.RawMessage `json:"orders"`
+// recordName names the record a preview is of, as the feed's problems name it.
+func recordName(feed string, raw []byte) string {
+	var id struct {
+		ID            json.RawMessage `json:"id"`
+		Name          string          `json:"name"`
+		ItemCode      string          `json:"item_code"`
+		WarehouseCode string          `json:"warehouse_code"`
 	}
-	if err := json.Unmarshal(raw, &list); err == nil && len(list.Orders) > 0 {
-		orders := make([]*mapping.Order, 0, len(list.Orders))
-		for i, r := range list.Orders {
-			o, err := mapping.DecodeOrder(r)
-			if err != nil {
-				return nil, fmt.Errorf("orders[%d]: %w", i, err)
-			}
-			orders = append(orders, o)
-		}
-		return orders, nil
+	_ = json.Unmarshal(raw, &id)
+	switch feed {
+	case mapping.FeedShipments:
+		return "shipment " + strings.Trim(string(id.ID), `"`)
+	case mapping.FeedInventory:
+		return fmt.Sprintf("stock %s @ %s", id.ItemCode, id.WarehouseCode)
 	}
-	o, err := mapping.DecodeOrder(raw)
-	if err != nil {
-		return nil, err
-	}
-	return []*mapping.Order{o}, nil
+	return fmt.Sprintf("order %s (%s)", id.Name, id.ID)
 }
 
 // preview is what one record would become.
 type preview struct {
-	Record   string         `json:"record"`
-	Tables   []previewTable `json:"tables,omitempty"`
-	Severity string         `json:"severity,omitempty"` // set when the record is rejected
-	Message  string         `json:"message,omitempty"`
-}
-
-type previewTable struct {
-	Table string            `json:"table"`
-	Key   []string          `json:"key,omitempty"`
-	Rows  []passthrough.Row `json:"-"`
+	Record   string                  `json:"record"`
+	Tables   []passthrough.TableRows `json:"tables,omitempty"`
+	Severity string                  `json:"severity,omitempty"` // set when the record is rejected
+	Message  string                  `json:"message,omitempty"`
 }
 
 // setError records a rejection; any other error is returned.
@@ -276,9 +215,12 @@ func (p preview) write(w io.Writer) {
 	}
 	fmt.Fprintf(w, "%s\n", p.Record)
 	for _, t := range p.Tables {
-		fmt.Fprintf(w, "\n%s", t.Table)
-		if len(t.Key) > 0 {
-			fmt.Fprintf(w, " (key %s)", strings.Join(t.Key, ", "))
+		if t.Block == "cancel" {
+			fmt.Fprint(w, "\nif cancelled after staging:")
+		}
+		fmt.Fprintf(w, "\n%s", t.Table.Name)
+		if len(t.Table.Key) > 0 {
+			fmt.Fprintf(w, " (key %s)", strings.Join(t.Table.Key, ", "))
 		}
 		if len(t.Rows) != 1 {
 			fmt.Fprintf(w, ": %d rows\n", len(t.Rows))
@@ -330,6 +272,7 @@ func cell(v any) string {
 
 func writePreviewJSON(w io.Writer, previews []preview) error {
 	type jsonTable struct {
+		Block string           `json:"block"`
 		Table string           `json:"table"`
 		Key   []string         `json:"key,omitempty"`
 		Rows  []map[string]any `json:"rows"`
@@ -344,7 +287,7 @@ func writePreviewJSON(w io.Writer, previews []preview) error {
 	for _, p := range previews {
 		jp := jsonPreview{Record: p.Record, Severity: p.Severity, Message: p.Message}
 		for _, t := range p.Tables {
-			jt := jsonTable{Table: t.Table, Key: t.Key, Rows: []map[string]any{}}
+			jt := jsonTable{Block: t.Block, Table: t.Table.Name, Key: t.Table.Key, Rows: []map[string]any{}}
 			for _, r := range t.Rows {
 				row := make(map[string]any, len(r.Columns))
 				for i, c := range r.Columns {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // addShipmentRow inserts a row as the ERP would.
@@ -44,7 +45,7 @@ func runERPSide(t *testing.T, open Opener) {
 			id   string
 			line int
 		}
-		keys := func(rows []erp.Shipment) []key {
+		keys := func(rows []record.ShipmentRow) []key {
 			out := []key{}
 			for _, r := range rows {
 				out = append(out, key{r.ShipmentID, r.LineNo})
@@ -54,7 +55,7 @@ func runERPSide(t *testing.T, open Opener) {
 		got, err := b.store.ShipmentListUnsent(b.ctx, erp.ShipmentListUnsentParams{Shop: "acme", Limit: 2})
 		require.NoError(t, err)
 		require.Equal(t, []key{{"S4", 1}, {"S4", 2}, {"S1", 1}, {"S1", 2}, {"S1", 3}}, keys(got), "undated counts as oldest")
-		require.Equal(t, erp.Shipment{ShipmentID: "S1", LineNo: 2, Shop: "acme", WebOrderID: 450789469, ItemCode: "SKU-S1", Quantity: 2,
+		require.Equal(t, record.ShipmentRow{ShipmentID: "S1", LineNo: 2, Shop: "acme", WebOrderID: 450789469, ItemCode: "SKU-S1", Quantity: 2,
 			TrackingNumber: "1ZS1", Carrier: "UPS", TrackingURL: "https://ups.example/S1", ShipDate: day(10)}, got[3])
 
 		got, err = b.store.ShipmentListUnsent(b.ctx, erp.ShipmentListUnsentParams{Shop: "acme"})
@@ -194,8 +195,8 @@ func runERPSide(t *testing.T, open Opener) {
 		add("AB-9", "MAIN", "0.1", t1)
 		add("TS-001", "EAST", "7.25", t3)
 
-		var all []erp.StockRow
-		require.NoError(t, b.store.StockEach(b.ctx, erp.StockEachParams{}, func(r erp.StockRow) error {
+		var all []record.Stock
+		require.NoError(t, b.store.StockEach(b.ctx, erp.StockEachParams{}, func(r record.Stock) error {
 			all = append(all, r)
 			return nil
 		}))
@@ -207,7 +208,7 @@ func runERPSide(t *testing.T, open Opener) {
 		require.Equal(t, t1, all[0].UpdatedAt)
 
 		var changed []string
-		require.NoError(t, b.store.StockEach(b.ctx, erp.StockEachParams{ChangedSince: t2}, func(r erp.StockRow) error {
+		require.NoError(t, b.store.StockEach(b.ctx, erp.StockEachParams{ChangedSince: t2}, func(r record.Stock) error {
 			changed = append(changed, r.ItemCode+"/"+r.WarehouseCode)
 			return nil
 		}))
@@ -215,7 +216,7 @@ func runERPSide(t *testing.T, open Opener) {
 
 		stop := errors.New("stop here")
 		calls := 0
-		err := b.store.StockEach(b.ctx, erp.StockEachParams{}, func(erp.StockRow) error {
+		err := b.store.StockEach(b.ctx, erp.StockEachParams{}, func(record.Stock) error {
 			calls++
 			return stop
 		})

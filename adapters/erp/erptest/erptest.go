@@ -254,10 +254,11 @@ func Order(shop string, id int64, n int) erp.OrderStageParams {
 	} {
 		h.Set(kv.c, kv.v)
 	}
-	p := erp.OrderStageParams{
+	p := erp.OrderStageParams{OrderRows: passthrough.OrderRows{
 		Header:    passthrough.Table{Name: "s_orders", Key: []string{"shop", "web_order_id"}},
 		HeaderRow: h,
 		Lines:     passthrough.Table{Name: "s_order_details", Key: []string{"shop", "web_order_id", "line_no"}},
+	},
 		Ledger: erp.LedgerEntry{
 			Shop: shop, OrderID: id, OrderName: fmt.Sprintf("#%d", id), OrderDate: date,
 			CustomerName: "Bob Norman", CustomerEmail: fmt.Sprintf("Buyer%d@Example.com", id),

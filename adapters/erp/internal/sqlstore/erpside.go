@@ -9,10 +9,11 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // ShipmentListUnsent returns the rows of the oldest unsent shipments, whole.
-func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]erp.Shipment, error) {
+func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]record.ShipmentRow, error) {
 	t, err := s.table(ctx, "external_order_shipments")
 	if err != nil {
 		return nil, fmt.Errorf("list unsent shipments: %w", err)
@@ -22,8 +23,8 @@ func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsent
 		lineItem = c.Name
 	}
 	st := s.st.ShipmentListUnsent(p, lineItem)
-	out, err := queryAll(ctx, s, "list unsent shipments", st, func(rows *sql.Rows) (erp.Shipment, error) {
-		var sh erp.Shipment
+	out, err := queryAll(ctx, s, "list unsent shipments", st, func(rows *sql.Rows) (record.ShipmentRow, error) {
+		var sh record.ShipmentRow
 		var lineNo, qty int64
 		var tracking, carrier, url sql.NullString
 		var shipDate sql.NullTime
@@ -68,7 +69,7 @@ func (s *Store) ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) erro
 }
 
 // StockEach streams stock rows to fn. It is not retried: fn may have acted on rows already.
-func (s *Store) StockEach(ctx context.Context, p erp.StockEachParams, fn func(erp.StockRow) error) error {
+func (s *Store) StockEach(ctx context.Context, p erp.StockEachParams, fn func(record.Stock) error) error {
 	st := s.st.StockList(p)
 	rows, err := s.query(ctx, st)
 	if err != nil {
@@ -76,7 +77,7 @@ func (s *Store) StockEach(ctx context.Context, p erp.StockEachParams, fn func(er
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r erp.StockRow
+		var r record.Stock
 		var onHand, committed, available decimal.NullDecimal
 		var updated sql.NullTime
 		if err := rows.Scan(&r.ItemCode, &r.WarehouseCode, &onHand, &committed, &available, &updated); err != nil {

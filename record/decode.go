@@ -1,4 +1,4 @@
-package mapping
+package record
 
 import (
 	"bytes"
@@ -32,7 +32,7 @@ func DecodeOrder(raw []byte) (*Order, error) {
 // decodeOrderTolerant is DecodeOrder's thorough path: JSON into a tree, then the tree into
 // the types by the rules above.
 func decodeOrderTolerant(raw []byte) (*Order, error) {
-	v, err := parseJSON(raw)
+	v, err := ParseJSON(raw)
 	if err != nil {
 		return nil, fmt.Errorf("decode order: %w", err)
 	}
@@ -186,7 +186,7 @@ func checkQuantities(o *Order) error {
 }
 
 // parseJSON reads any JSON value, keeping numbers as json.Number so ids stay exact.
-func parseJSON(raw []byte) (any, error) {
+func ParseJSON(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var v any
@@ -199,11 +199,21 @@ func parseJSON(raw []byte) (any, error) {
 	return v, nil
 }
 
-// decodeInto fills dst (a pointer) from a tree of JSON-like values: map[string]any, []any,
-// string, json.Number, bool and nil. YAML test files are turned into the same tree, so
-// inline payloads follow the same rules as Shopify's JSON.
-func decodeInto(v any, dst any) error {
+// DecodeTree fills dst (a pointer to one of this package's types) from a tree of JSON-like
+// values: map[string]any, []any, string, json.Number, bool and nil, by the same tolerant rules
+// as DecodeOrder. Mapping tests turn their YAML into such a tree, so an inline payload reads
+// exactly as Shopify's JSON would.
+func DecodeTree(v any, dst any) error {
 	return decodeValue("", v, reflect.ValueOf(dst).Elem())
+}
+
+// decodeJSON reads one JSON value into dst by DecodeTree's rules.
+func decodeJSON(raw []byte, dst any) error {
+	v, err := ParseJSON(raw)
+	if err != nil {
+		return err
+	}
+	return DecodeTree(v, dst)
 }
 
 var (

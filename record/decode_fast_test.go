@@ -1,25 +1,27 @@
-package mapping
+package record_test
 
 import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // sameAsTolerant checks that when the fast path accepts a payload it reads it exactly as
 // the tolerant path does.
 func sameAsTolerant(t *testing.T, name string, raw []byte) (fast bool) {
 	t.Helper()
-	f, ok := decodeOrderFast(raw)
+	f, ok := record.DecodeOrderFast(raw)
 	if !ok {
 		return false
 	}
-	slow, err := decodeOrderTolerant(raw)
+	slow, err := record.DecodeOrderTolerant(raw)
 	require.NoError(t, err, "%s: the fast path read what the tolerant one refuses", name)
 	require.Equal(t, slow, f, name)
 	return true
@@ -57,7 +59,7 @@ func TestTheFastDecoderReadsOrdersExactlyAsTheTolerantOne(t *testing.T) {
 		{"a negative quantity", `{"id": 1, "line_items": [{"id": 2, "quantity": -1, "current_quantity": -1}]}`},
 		{"a quantity as text", `{"id": 1, "line_items": [{"id": 2, "quantity": "2", "current_quantity": 2}]}`},
 	} {
-		_, ok := decodeOrderFast([]byte(tc.raw))
+		_, ok := record.DecodeOrderFast([]byte(tc.raw))
 		require.False(t, ok, "%s is left to the tolerant path", tc.name)
 	}
 	for _, tc := range []struct {
@@ -69,7 +71,7 @@ func TestTheFastDecoderReadsOrdersExactlyAsTheTolerantOne(t *testing.T) {
 		{"a null current_quantity", `{"id": 1, "line_items": [{"id": 2, "quantity": 3, "current_quantity": null}]}`, 0},
 	} {
 		require.True(t, sameAsTolerant(t, tc.name, []byte(tc.raw)), tc.name)
-		o, err := DecodeOrder([]byte(tc.raw))
+		o, err := record.DecodeOrder([]byte(tc.raw))
 		require.NoError(t, err)
 		require.Equal(t, tc.current, o.LineItems[0].CurrentQuantity, tc.name)
 	}
@@ -81,7 +83,7 @@ func TestTheFastDecoderReadsOrdersExactlyAsTheTolerantOne(t *testing.T) {
 // body itself.
 func ordersOf(t *testing.T, raw []byte) [][]byte {
 	t.Helper()
-	v, err := parseJSON(raw)
+	v, err := record.ParseJSON(raw)
 	require.NoError(t, err)
 	obj, _ := v.(map[string]any)
 	var list []any
@@ -120,4 +122,30 @@ func TestTheFastDecoderTakesGeneratedOrders(t *testing.T) {
 		}
 	}
 	require.Greater(t, fast, 280, "most orders Shopify sends take the fast path")
+}
+
+// FuzzDecodeOrder: any bytes give an order or an error, never a panic; an error says it is
+// about decoding an order, and the fast path reads whatever it accepts as the tolerant one.
+func FuzzDecodeOrder(f *testing.F) {
+	files, _ := filepath.Glob("../testdata/shopify/*order*.json")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"line_items": [null, {"properties": {"a": [1]}}], "billing_address": {"latitude": "x"}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		sameAsTolerant(t, "the fuzzed payload", raw)
+		o, err := record.DecodeOrder(raw)
+		if err != nil {
+			if o != nil {
+				t.Fatal("an order with an error")
+			}
+			if !strings.HasPrefix(err.Error(), "decode order: ") {
+				t.Fatalf("an error that does not say what failed: %v", err)
+			}
+		}
+	})
 }

@@ -1,4 +1,4 @@
-package shopify
+package record
 
 import (
 	"encoding/json"
@@ -8,13 +8,13 @@ import (
 	"testing"
 )
 
-// FuzzReadRawOrder: whatever one element of an orders page holds, reading its id, name and
-// updated_at never panics, keeps the bytes as they came, and either gives a positive id read
-// exactly (never through float64) or says why not. `go test` runs the seeds (the real
+// FuzzReadOrder: whatever one element of an orders page holds, reading it never panics,
+// keeps the bytes as they came, and either gives a positive id read exactly (never through
+// float64) or says why not; an order without an error is decoded whole. `go test` runs the seeds (the real
 // payloads of testdata/shopify and the bad orders of reliability/testdata/orders); `go test
-// -fuzz FuzzReadRawOrder` explores.
-func FuzzReadRawOrder(f *testing.F) {
-	for _, pattern := range []string{"../../testdata/shopify/*order*.json", "../../reliability/testdata/orders/*.json"} {
+// -fuzz FuzzReadOrder` explores.
+func FuzzReadOrder(f *testing.F) {
+	for _, pattern := range []string{"../testdata/shopify/*order*.json", "../reliability/testdata/orders/*.json"} {
 		files, _ := filepath.Glob(pattern)
 		for _, p := range files {
 			b, err := os.ReadFile(p)
@@ -27,7 +27,7 @@ func FuzzReadRawOrder(f *testing.F) {
 	f.Add([]byte(`{"id":"9007199254740993","name":"#1","updated_at":"2026-11-01T10:00:00-04:00"}`))
 	f.Add([]byte(`{"id":9007199254740993.0}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		o := readRawOrder(raw)
+		o := ReadOrder(raw)
 		if string(o.Raw) != string(raw) {
 			t.Fatal("the raw bytes changed")
 		}
@@ -55,6 +55,12 @@ func FuzzReadRawOrder(f *testing.F) {
 		}
 		if o.Err == nil && o.UpdatedAt.IsZero() {
 			t.Fatal("no error, but no updated_at")
+		}
+		if (o.Err == nil) != (o.Order != nil) {
+			t.Fatalf("error %v with order %v: one or the other", o.Err, o.Order != nil)
+		}
+		if o.Order != nil && o.Order.ID != o.ID {
+			t.Fatalf("decoded id %d, read id %d", o.Order.ID, o.ID)
 		}
 	})
 }

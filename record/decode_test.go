@@ -1,4 +1,4 @@
-package mapping_test
+package record_test
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
-	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 func readFile(t *testing.T, path string) []byte {
@@ -46,7 +46,7 @@ func TestDecodeOrderReadsEveryOrderFixture(t *testing.T) {
 				payloads = []json.RawMessage{raw}
 			}
 			for _, p := range payloads {
-				o, err := mapping.DecodeOrder(p)
+				o, err := record.DecodeOrder(p)
 				require.NoError(t, err)
 				require.NotZero(t, o.ID)
 				require.NotEmpty(t, o.Name)
@@ -57,7 +57,7 @@ func TestDecodeOrderReadsEveryOrderFixture(t *testing.T) {
 
 func TestDecodeOrderKeepsShopifyValuesExact(t *testing.T) {
 	t.Parallel()
-	o, err := mapping.DecodeOrder(readFile(t, "../testdata/shopify/shopify-api-ruby__2026-07__order.json"))
+	o, err := record.DecodeOrder(readFile(t, "../testdata/shopify/shopify-api-ruby__2026-07__order.json"))
 	require.NoError(t, err)
 
 	t.Run("the {\"order\": …} wrapper is unwrapped", func(t *testing.T) {
@@ -93,35 +93,35 @@ func TestDecodeOrderKeepsShopifyValuesExact(t *testing.T) {
 func TestDecodeOrderIsTolerantWhereRealPayloadsVary(t *testing.T) {
 	t.Parallel()
 	t.Run("ids above 2^53 stay exact", func(t *testing.T) {
-		o, err := mapping.DecodeOrder(readFile(t, "../testdata/shopify/statamic-rad-pack-shopify__webhook_orders_create_sample.json"))
+		o, err := record.DecodeOrder(readFile(t, "../testdata/shopify/statamic-rad-pack-shopify__webhook_orders_create_sample.json"))
 		require.NoError(t, err)
 		require.Equal(t, int64(820982911946154508), o.ID)
 		require.Equal(t, int64(487817672276298554), o.LineItems[0].ID)
 	})
 	t.Run("an older payload with coordinates as strings decodes", func(t *testing.T) {
-		o, err := mapping.DecodeOrder(readFile(t, "../testdata/shopify/shopify_python_api__order.json"))
+		o, err := record.DecodeOrder(readFile(t, "../testdata/shopify/shopify_python_api__order.json"))
 		require.NoError(t, err)
 		require.NotNil(t, o.BillingAddress.Latitude)
 		require.InDelta(t, 45.41634, *o.BillingAddress.Latitude, 1e-9)
 	})
 	t.Run("a payload older than current_quantity counts the quantity", func(t *testing.T) {
-		o, err := mapping.DecodeOrder(readFile(t, "../testdata/shopify/go-shopify__order.json"))
+		o, err := record.DecodeOrder(readFile(t, "../testdata/shopify/go-shopify__order.json"))
 		require.NoError(t, err)
 		require.Equal(t, 1, o.LineItems[0].Quantity)
 		require.Equal(t, 1, o.LineItems[0].CurrentQuantity)
 	})
 	for _, tc := range []struct {
 		file  string
-		props []mapping.Property
+		props []record.Property
 	}{
 		{"go-shopify__orderlineitems__properties_empty_object.json", nil},
-		{"go-shopify__orderlineitems__properties_object.json", []mapping.Property{{Name: "property 1", Value: "3"}}},
+		{"go-shopify__orderlineitems__properties_object.json", []record.Property{{Name: "property 1", Value: "3"}}},
 		{"go-shopify__orderlineitems__properties_ommited.json", nil},
 		{"go-shopify__orderlineitems__valid.json", nil},
 	} {
 		t.Run("line properties from "+tc.file, func(t *testing.T) {
 			raw := readFile(t, "../testdata/shopify/"+tc.file)
-			o, err := mapping.DecodeOrder([]byte(`{"id": 1, "line_items": [` + string(raw) + `]}`))
+			o, err := record.DecodeOrder([]byte(`{"id": 1, "line_items": [` + string(raw) + `]}`))
 			require.NoError(t, err)
 			got := o.LineItems[0].Properties
 			if tc.props == nil {
@@ -137,7 +137,7 @@ func TestDecodeOrderIsTolerantWhereRealPayloadsVary(t *testing.T) {
 		})
 	}
 	t.Run("numbers as text and text as numbers", func(t *testing.T) {
-		o, err := mapping.DecodeOrder([]byte(`{"id": "1001", "order_number": 1001.0, "total_price": 12.5,
+		o, err := record.DecodeOrder([]byte(`{"id": "1001", "order_number": 1001.0, "total_price": 12.5,
 			"billing_address": {"zip": 40202, "latitude": "", "longitude": null},
 			"line_items": [null, {"quantity": "2", "requires_shipping": "true"}],
 			"created_at": "2016-05-17T04:14:36-00:00", "processed_at": ""}`))
@@ -173,7 +173,7 @@ func TestDecodeOrderNamesTheFieldItCannotRead(t *testing.T) {
 		{"two values", `{} {}`, "decode order: invalid JSON: more than one value"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := mapping.DecodeOrder([]byte(tc.json))
+			o, err := record.DecodeOrder([]byte(tc.json))
 			require.Nil(t, o)
 			require.EqualError(t, err, tc.want)
 		})
@@ -182,16 +182,16 @@ func TestDecodeOrderNamesTheFieldItCannotRead(t *testing.T) {
 
 func TestDecodeShipmentAndStock(t *testing.T) {
 	t.Parallel()
-	sh, err := mapping.DecodeShipment([]byte(`{"id": "SH-1", "order_id": 820982911946154508, "tracking_number": "1Z",
+	sh, err := record.DecodeShipment([]byte(`{"id": "SH-1", "order_id": 820982911946154508, "tracking_number": "1Z",
 		"ship_date": "2026-07-02T10:00:00Z", "items": [{"line_no": 1, "sku": "A", "quantity": 2}]}`))
 	require.NoError(t, err)
 	require.Equal(t, int64(820982911946154508), sh.OrderID)
-	require.Equal(t, mapping.ShipmentItem{LineNo: 1, SKU: "A", Quantity: 2}, sh.Items[0])
+	require.Equal(t, record.ShipmentItem{LineNo: 1, SKU: "A", Quantity: 2}, sh.Items[0])
 
-	st, err := mapping.DecodeStock([]byte(`{"item_code": "A", "warehouse_code": "000", "qty_available": "12.500"}`))
+	st, err := record.DecodeStock([]byte(`{"item_code": "A", "warehouse_code": "000", "qty_available": "12.500"}`))
 	require.NoError(t, err)
 	require.Equal(t, "12.500", st.QtyAvailable.StringFixed(3))
 
-	_, err = mapping.DecodeStock([]byte(`{"qty_available": "lots"}`))
+	_, err = record.DecodeStock([]byte(`{"qty_available": "lots"}`))
 	require.EqualError(t, err, `decode stock: qty_available: "lots" is not a decimal number`)
 }

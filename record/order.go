@@ -1,4 +1,4 @@
-package mapping
+package record
 
 import (
 	"time"
@@ -6,17 +6,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// The types below are one Shopify order as the REST Admin API sends it (2026-07 and older
-// shapes), reduced to what an ERP mapping plausibly reads. Every field carries Shopify's own
-// snake_case name twice: in its json tag, which DecodeOrder reads, and in its expr tag, the
-// name a mapping expression uses (order.financial_status, line.requires_shipping).
-//
-// They are plain data on purpose: expressions can reach everything reachable from the
-// environment, so these types have no methods. Ids are int64 (Shopify ids exceed 2^53, so a
-// float64 would corrupt them), money is decimal.Decimal (exact), timestamps that Shopify may
-// send as null are *time.Time so that `order.cancelled_at ?? …` works.
-
-// Order is one Shopify order.
+// Order is one Shopify order as the REST Admin API sends it (2026-07 and older shapes),
+// reduced to what an ERP mapping plausibly reads.
 type Order struct {
 	ID                 int64  `json:"id" expr:"id"`
 	AdminGraphQLAPIID  string `json:"admin_graphql_api_id" expr:"admin_graphql_api_id"`
