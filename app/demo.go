@@ -19,13 +19,12 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/mappings"
+	"github.com/passthrough-dev/passthrough/portal"
 )
 
 // DemoOptions shape `passthrough demo`.
@@ -90,7 +89,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	say("mapping files: %s", mapDir)
 
 	password := randomPassword()
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	hash, err := portal.HashPassword(password)
 	if err != nil {
 		return fmt.Errorf("hash the demo password: %w", err)
 	}

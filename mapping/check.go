@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 )
 
 // ColumnSource reports the real columns of a table; the ERP store implements it
@@ -33,7 +34,7 @@ func CheckColumns(ctx context.Context, set *Set, src ColumnSource) error {
 		cols, err := src.TableColumns(ctx, table)
 		if err != nil {
 			tables[table] = nil
-			diags.add(b.src.diagNode(b.tableNode, "a table of the ERP database", "table %s: %v", table, err))
+			diags.Add(b.src.DiagNode(b.tableNode, "a table of the ERP database", "table %s: %v", table, err))
 			return nil
 		}
 		byName := make(map[string]passthrough.Column, len(cols))
@@ -52,20 +53,20 @@ func CheckColumns(ctx context.Context, set *Set, src ColumnSource) error {
 			return
 		}
 		for _, c := range cols {
-			diags.add(checkColumn(b.src, c, table, real)...)
+			diags.Add(checkColumn(b.src, c, table, real)...)
 		}
 	}
 	check(m.headerBlock, m.headerBlock.cols, m.header.Name)
 	check(m.lineBlock, m.lineBlock.cols, m.lines.Name)
 	check(m.headerBlock, m.cancelCols, m.header.Name)
-	if diags.empty() {
+	if diags.Empty() {
 		return nil
 	}
-	diags.sort()
+	diags.Sort()
 	return diags
 }
 
-func checkColumn(src *source, c column, table string, real map[string]passthrough.Column) []Diagnostic {
+func checkColumn(src *yamlfile.Source, c column, table string, real map[string]passthrough.Column) []Diagnostic {
 	rc, ok := real[strings.ToLower(c.name)]
 	if !ok {
 		names := make([]string, 0, len(real))
@@ -73,17 +74,17 @@ func checkColumn(src *source, c column, table string, real map[string]passthroug
 			names = append(names, r.Name)
 		}
 		exp := "a column of " + table
-		if m := didYouMean(c.name, names); m != "" {
+		if m := yamlfile.DidYouMean(c.name, names); m != "" {
 			exp = "did you mean " + m + "?"
 		}
-		return []Diagnostic{src.diagNode(c.key, exp, "table %s has no column %s", table, c.name)}
+		return []Diagnostic{src.DiagNode(c.key, exp, "table %s has no column %s", table, c.name)}
 	}
 	if !kindFits(rc.Kind, c.x.kind) {
-		return []Diagnostic{src.diagNode(c.x.node, fmt.Sprintf("%s, which %s (%s) holds", kindForColumn(rc.Kind), rc.Name, rc.DataType),
+		return []Diagnostic{src.DiagNode(c.x.node, fmt.Sprintf("%s, which %s (%s) holds", kindForColumn(rc.Kind), rc.Name, rc.DataType),
 			"column %s is %s but the expression gives %s", rc.Name, rc.DataType, c.x.kind)}
 	}
 	if rc.Kind == passthrough.KindText && rc.MaxLength > 0 && c.x.width > rc.MaxLength {
-		return []Diagnostic{src.diagNode(c.x.node, fmt.Sprintf("at most %d characters, e.g. cut(…, %d)", rc.MaxLength, rc.MaxLength),
+		return []Diagnostic{src.DiagNode(c.x.node, fmt.Sprintf("at most %d characters, e.g. cut(…, %d)", rc.MaxLength, rc.MaxLength),
 			"column %s holds %d characters but this gives up to %d", rc.Name, rc.MaxLength, c.x.width)}
 	}
 	return nil

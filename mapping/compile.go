@@ -20,6 +20,7 @@ import (
 	"github.com/expr-lang/expr/optimizer"
 	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 	"github.com/passthrough-dev/passthrough/record"
 	"go.yaml.in/yaml/v3"
 )
@@ -103,7 +104,7 @@ const (
 // combined program fails.
 type compiled struct {
 	src   string
-	file  *source
+	file  *yamlfile.Source
 	node  *yaml.Node // where it is in the file
 	base  int        // where src starts in node's value, in runes
 	env   any
@@ -119,7 +120,7 @@ type compiled struct {
 // exprCompiler compiles the expressions of one mapping file, which share its defaults and
 // lookup tables.
 type exprCompiler struct {
-	src      *source
+	src      *yamlfile.Source
 	defaults map[string]any
 	lookups  map[string]*lookupTable
 	bases    map[reflect.Type]*conf.Config // see config
@@ -201,7 +202,7 @@ func (c *exprCompiler) tree(src string, env any) (*parser.Tree, *conf.Config, []
 // file's diagnostics, and nil returned.
 func (c *exprCompiler) compile(n *yaml.Node, env any, w want) *compiled {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		c.src.errorf(n, "an expression, e.g. order.name", "this must be an expression, not %s", nodeKind(n))
+		c.src.Errorf(n, "an expression, e.g. order.name", "this must be an expression, not %s", yamlfile.NodeKind(n))
 		return nil
 	}
 	return c.compileAt(n, n.Value, 0, env, w)
@@ -211,30 +212,30 @@ func (c *exprCompiler) compile(n *yaml.Node, env any, w want) *compiled {
 // ${…} piece, or all of it.
 func (c *exprCompiler) compileAt(n *yaml.Node, src string, base int, env any, w want) *compiled {
 	if strings.TrimSpace(src) == "" {
-		c.src.exprError(n, base, `an expression; write "" for empty text or nil for no value`, "empty expression")
+		exprError(c.src, n, base, `an expression; write "" for empty text or nil for no value`, "empty expression")
 		return nil
 	}
 	tree, cfg, probs := c.tree(src, env)
 	if len(probs) > 0 {
 		for _, p := range probs {
-			c.src.exprError(n, base+p.offset, p.expected, "%s", p.msg)
+			exprError(c.src, n, base+p.offset, p.expected, "%s", p.msg)
 		}
 		return nil
 	}
 	typ := tree.Node.Type()
 	kind, width := c.analyze(tree.Node)
 	if msg, exp := checkWant(w, typ, kind); msg != "" {
-		c.src.exprError(n, base, exp, "%s", msg)
+		exprError(c.src, n, base, exp, "%s", msg)
 		return nil
 	}
 	if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
 		p := c.explain(err, src, env)
-		c.src.exprError(n, base+p.offset, p.expected, "%s", p.msg)
+		exprError(c.src, n, base+p.offset, p.expected, "%s", p.msg)
 		return nil
 	}
 	prog, err := compiler.Compile(tree, cfg)
 	if err != nil {
-		c.src.exprError(n, base, "", "%s", err)
+		exprError(c.src, n, base, "", "%s", err)
 		return nil
 	}
 	x := &compiled{src: src, file: c.src, node: n, base: base, env: env, prog: prog, typ: typ, kind: kind, width: width}
@@ -358,8 +359,8 @@ func (c *exprCompiler) explain(err error, src string, env any) exprProblem {
 				break
 			}
 			p.msg = "unknown helper " + name
-			p.expected = "a helper: " + quoteList(helperNames())
-			if m := didYouMean(name, helperNames()); m != "" {
+			p.expected = "a helper: " + yamlfile.QuoteList(helperNames())
+			if m := yamlfile.DidYouMean(name, helperNames()); m != "" {
 				p.expected = "did you mean " + m + "? " + helperDoc[m]
 			}
 			if name == "now" {
@@ -368,8 +369,8 @@ func (c *exprCompiler) explain(err error, src string, env any) exprProblem {
 			break
 		}
 		names := envNames(env)
-		p.expected = "a name the expression can use: " + quoteList(names)
-		m := didYouMean(name, names)
+		p.expected = "a name the expression can use: " + yamlfile.QuoteList(names)
+		m := yamlfile.DidYouMean(name, names)
 		switch {
 		case name == "defaults":
 			p.msg = "defaults must be read one at a time"
@@ -382,10 +383,10 @@ func (c *exprCompiler) explain(err error, src string, env any) exprProblem {
 	case strings.Contains(p.msg, " has no field "):
 		field := p.msg[strings.LastIndex(p.msg, " ")+1:]
 		if fields := fieldsOfMessage(p.msg); len(fields) > 0 {
-			if m := didYouMean(field, fields); m != "" {
+			if m := yamlfile.DidYouMean(field, fields); m != "" {
 				p.expected = "did you mean " + m + "?"
 			} else {
-				p.expected = "one of " + quoteList(fields)
+				p.expected = "one of " + yamlfile.QuoteList(fields)
 			}
 		}
 	case strings.Contains(p.msg, "to call "):
@@ -482,11 +483,11 @@ func (p *defaultsPatcher) Visit(node *ast.Node) {
 			names = append(names, k)
 		}
 		sort.Strings(names)
-		exp := "one of the defaults block's names: " + quoteList(names)
+		exp := "one of the defaults block's names: " + yamlfile.QuoteList(names)
 		if len(names) == 0 {
 			exp = "a name declared in the defaults block"
 		}
-		if m := didYouMean(prop.Value, names); m != "" {
+		if m := yamlfile.DidYouMean(prop.Value, names); m != "" {
 			exp = "did you mean defaults." + m + "?"
 		}
 		p.problems = append(p.problems, exprProblem{offset: prop.Location().From,
@@ -610,11 +611,11 @@ func (c *exprCompiler) lintCall(x *ast.CallNode, add func(ast.Node, string, stri
 				names = append(names, k)
 			}
 			sort.Strings(names)
-			exp := "a table of the lookups block: " + quoteList(names)
+			exp := "a table of the lookups block: " + yamlfile.QuoteList(names)
 			if len(names) == 0 {
 				exp = "a table declared in the lookups block"
 			}
-			if m := didYouMean(name, names); m != "" {
+			if m := yamlfile.DidYouMean(name, names); m != "" {
 				exp = fmt.Sprintf("did you mean %q?", m)
 			}
 			add(x.Arguments[0], fmt.Sprintf("unknown lookup table %q", name), exp)

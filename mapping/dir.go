@@ -83,7 +83,7 @@ func (d *Dir) Problems() error {
 			all.List = append(all.List, f.Problems.List...)
 		}
 	}
-	if all.empty() {
+	if all.Empty() {
 		return nil
 	}
 	return &all

@@ -4,7 +4,9 @@
 //
 // Nothing outside this package knows that expr exists. Callers load a Set (LoadDir, Load,
 // LoadFiles, Parse), map records with Set.Orders.Map, Set.Shipments.Map and
-// Set.Inventory.Map, and check target columns against the database with CheckColumns.
+// Set.Inventory.Map (or, to show one record's rows, Set.Preview, which the portal, the CLI
+// and the mapping tests of mapping/mappingtest call), and check target columns against the
+// database with CheckColumns.
 // A broken file is reported as *Diagnostics: every problem with file:line:col, the line, a
 // caret, and what was expected. A record that cannot be mapped gives a
 // *passthrough.RecordError with a severity and a message an operator can read.

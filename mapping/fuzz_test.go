@@ -9,6 +9,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 	"github.com/passthrough-dev/passthrough/record"
 	"go.yaml.in/yaml/v3"
 )
@@ -108,12 +109,12 @@ func FuzzEval(f *testing.F) {
 		withDeadline(t, "compiling and running "+src, func() {
 			diags := &Diagnostics{}
 			own := *c
-			own.src = newSource("fuzz", []byte(src), diags)
+			own.src = yamlfile.NewSource("fuzz", []byte(src), diags)
 			n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: src, Line: 1, Column: 1}
 			env := &lineEnv{Shop: "fuzz", Order: o, Line: o.LineItems[0], Now: time.Now()}
 			x := own.compile(n, env, wantValue)
 			if x == nil {
-				if diags.empty() {
+				if diags.Empty() {
 					t.Fatal("an expression that did not compile reported no problem")
 				}
 				_ = diags.Error()

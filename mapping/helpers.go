@@ -285,7 +285,7 @@ func helperOptions(lookups map[string]*lookupTable) []expr.Option {
 					b.WriteString(sep)
 				}
 				if v != nil {
-					b.WriteString(display(v))
+					b.WriteString(Display(v))
 				}
 				if b.Len() > maxText {
 					return errTextTooLong
@@ -367,7 +367,7 @@ func keyString(v any) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	}
-	return display(v)
+	return Display(v)
 }
 
 // isEmpty is what coalesce skips: nil, "", a nil pointer, a zero time.

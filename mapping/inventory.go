@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 	"github.com/passthrough-dev/passthrough/record"
 )
 
@@ -23,7 +24,7 @@ type StockInput struct {
 
 // StockResult is the level one stock row gives: a quantity at a Shopify location, named as
 // Shopify names it. When several warehouses map to one location, the feed adds up their
-// quantities (JOOR's "several warehouses, one location").
+// quantities: a store sells from one location what the ERP keeps in several warehouses.
 type StockResult struct {
 	Location string
 	Quantity int64
@@ -38,7 +39,8 @@ func (r *StockResult) row() passthrough.Row {
 }
 
 // BundleRule says which SKUs are packs of another: with Suffix "-X", TS-001-X3 is a pack of
-// 3 × TS-001, so its stock is floor(stock of TS-001 / 3) (Pimento's bundles).
+// 3 × TS-001, so its stock is floor(stock of TS-001 / 3): a pack can only be sold as
+// whole packs of what is on the shelf.
 type BundleRule struct {
 	Suffix string // empty: no bundles
 }
@@ -140,57 +142,57 @@ func (m *Inventory) Derive(sku string, qty func(sku string) int64) (int64, bool)
 }
 
 // parseInventory reads inventory.yaml.
-func parseInventory(src *source, root *yaml.Node) *Inventory {
-	top := fields(src, field{val: root}, "inventory.yaml", []string{"defaults", "lookups", "when", "level", "bundles", "kits", "committed"}, []string{"level"})
+func parseInventory(src *yamlfile.Source, root *yaml.Node) *Inventory {
+	top := src.Fields(yamlfile.Field{Val: root}, "inventory.yaml", []string{"defaults", "lookups", "when", "level", "bundles", "kits", "committed"}, []string{"level"})
 	if top == nil {
 		return nil
 	}
-	c := &exprCompiler{src: src, defaults: parseDefaults(src, top["defaults"].val), lookups: parseLookups(src, top["lookups"].val)}
+	c := &exprCompiler{src: src, defaults: parseDefaults(src, top["defaults"].Val), lookups: parseLookups(src, top["lookups"].Val)}
 	env := &stockEnv{}
-	rules := parseRules(src, c, top["when"].val, env)
-	inv := &Inventory{file: src.name, Kits: map[string][]KitComponent{}}
+	rules := parseRules(src, c, top["when"].Val, env)
+	inv := &Inventory{file: src.Name, Kits: map[string][]KitComponent{}}
 	var cols []column
 	if f, ok := top["level"]; ok {
-		b := fields(src, f, "level", levelFields, levelFields)
+		b := src.Fields(f, "level", levelFields, levelFields)
 		for _, name := range levelFields {
 			fl, ok := b[name]
 			if !ok {
 				continue
 			}
-			x := c.compile(fl.val, env, wantValue)
+			x := c.compile(fl.Val, env, wantValue)
 			if x == nil {
 				continue
 			}
 			switch {
 			case name == "location" && x.kind != kindText && x.kind != kindUnknown:
-				src.errorf(fl.val, `a location name, e.g. lookup("locations", stock.warehouse_code)`, "location must give text; this gives %s", x.kind)
+				src.Errorf(fl.Val, `a location name, e.g. lookup("locations", stock.warehouse_code)`, "location must give text; this gives %s", x.kind)
 			case name == "quantity" && x.kind != kindInteger && x.kind != kindUnknown:
-				src.errorf(fl.val, "units(stock.qty_available - defaults.safety_stock)", "quantity must give a whole number; this gives %s", x.kind)
+				src.Errorf(fl.Val, "units(stock.qty_available - defaults.safety_stock)", "quantity must give a whole number; this gives %s", x.kind)
 			}
-			cols = append(cols, column{name: name, key: fl.key, x: x})
+			cols = append(cols, column{name: name, key: fl.Key, x: x})
 		}
 	}
 	if f, ok := top["bundles"]; ok {
-		b := fields(src, f, "bundles", []string{"suffix"}, []string{"suffix"})
+		b := src.Fields(f, "bundles", []string{"suffix"}, []string{"suffix"})
 		if fl, ok := b["suffix"]; ok {
-			inv.Bundles.Suffix, _ = scalar(src, fl.val, "suffix")
+			inv.Bundles.Suffix, _ = src.Scalar(fl.Val, "suffix")
 		}
 	}
 	if f, ok := top["kits"]; ok {
-		parseKits(src, f.val, inv.Kits)
+		parseKits(src, f.Val, inv.Kits)
 	}
 	if f, ok := top["committed"]; ok {
-		b := fields(src, f, "committed", []string{"default_location"}, nil)
+		b := src.Fields(f, "committed", []string{"default_location"}, nil)
 		if fl, ok := b["default_location"]; ok {
-			inv.DefaultLocation, _ = scalar(src, fl.val, "default_location")
+			inv.DefaultLocation, _ = src.Scalar(fl.Val, "default_location")
 		}
 	}
-	if !src.diags.empty() {
+	if !src.Diags.Empty() {
 		return nil
 	}
 	prog, err := newRowProgram(c, env, rules, nil, cols, nil)
 	if err != nil {
-		src.errorf(top["level"].key, "", "%v", err)
+		src.Errorf(top["level"].Key, "", "%v", err)
 		return nil
 	}
 	inv.prog = prog
@@ -198,16 +200,16 @@ func parseInventory(src *source, root *yaml.Node) *Inventory {
 }
 
 // parseKits reads kit SKU: {component SKU: quantity, …}.
-func parseKits(src *source, n *yaml.Node, kits map[string][]KitComponent) {
+func parseKits(src *yamlfile.Source, n *yaml.Node, kits map[string][]KitComponent) {
 	const exp = "KIT-SKU: {COMPONENT-SKU: quantity, …}"
 	if n.Kind != yaml.MappingNode {
-		src.errorf(n, exp, "kits must be a block of kit SKUs, not %s", nodeKind(n))
+		src.Errorf(n, exp, "kits must be a block of kit SKUs, not %s", yamlfile.NodeKind(n))
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if v.Kind != yaml.MappingNode || len(v.Content) == 0 {
-			src.errorf(v, exp, "kit %s must list its components and their quantities", k.Value)
+			src.Errorf(v, exp, "kit %s must list its components and their quantities", k.Value)
 			continue
 		}
 		var comps []KitComponent
@@ -215,7 +217,7 @@ func parseKits(src *source, n *yaml.Node, kits map[string][]KitComponent) {
 			ck, cv := v.Content[j], v.Content[j+1]
 			q, err := strconv.Atoi(cv.Value)
 			if err != nil || q < 1 || cv.Kind != yaml.ScalarNode {
-				src.errorf(cv, "a whole number of at least 1", "quantity of %s in kit %s must be a whole number of at least 1", ck.Value, k.Value)
+				src.Errorf(cv, "a whole number of at least 1", "quantity of %s in kit %s must be a whole number of at least 1", ck.Value, k.Value)
 				continue
 			}
 			comps = append(comps, KitComponent{SKU: ck.Value, Quantity: q})

@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 	"github.com/passthrough-dev/passthrough/record"
 )
 
@@ -30,7 +32,7 @@ type Orders struct {
 
 // blockInfo keeps what CheckColumns needs to know about a block of columns.
 type blockInfo struct {
-	src       *source
+	src       *yamlfile.Source
 	tableNode *yaml.Node
 	cols      []column
 }
@@ -169,14 +171,14 @@ func eachLine(v any, fn func(i int, li *record.LineItem) error) error {
 var orderBlocks = []string{"defaults", "lookups", "when", "header", "lines", "cancel"}
 
 // parseOrders reads orders.yaml.
-func parseOrders(src *source, root *yaml.Node) *Orders {
-	top := fields(src, field{val: root}, "orders.yaml", orderBlocks, []string{"header"})
+func parseOrders(src *yamlfile.Source, root *yaml.Node) *Orders {
+	top := src.Fields(yamlfile.Field{Val: root}, "orders.yaml", orderBlocks, []string{"header"})
 	if top == nil {
 		return nil
 	}
-	c := &exprCompiler{src: src, defaults: parseDefaults(src, top["defaults"].val), lookups: parseLookups(src, top["lookups"].val)}
-	m := &Orders{file: src.name}
-	rules := parseRules(src, c, top["when"].val, &headerEnv{})
+	c := &exprCompiler{src: src, defaults: parseDefaults(src, top["defaults"].Val), lookups: parseLookups(src, top["lookups"].Val)}
+	m := &Orders{file: src.Name}
+	rules := parseRules(src, c, top["when"].Val, &headerEnv{})
 
 	var header, lines struct {
 		cols  []column
@@ -186,30 +188,30 @@ func parseOrders(src *source, root *yaml.Node) *Orders {
 		node  *yaml.Node
 	}
 	if f, ok := top["header"]; ok {
-		b := fields(src, f, "header", []string{"table", "key", "columns"}, []string{"table", "key", "columns"})
+		b := src.Fields(f, "header", []string{"table", "key", "columns"}, []string{"table", "key", "columns"})
 		header.table, header.node = parseTable(src, b)
 		header.cols = parseColumns(src, c, b, &headerEnv{})
 		checkKey(src, b, "header")
 	}
 	if f, ok := top["lines"]; ok {
 		m.hasLines = true
-		b := fields(src, f, "lines", []string{"table", "key", "from", "when", "columns"}, []string{"table", "key", "from", "columns"})
+		b := src.Fields(f, "lines", []string{"table", "key", "from", "when", "columns"}, []string{"table", "key", "from", "columns"})
 		lines.table, lines.node = parseTable(src, b)
 		if fl, ok := b["from"]; ok {
-			lines.from = c.compile(fl.val, &headerEnv{}, wantList)
+			lines.from = c.compile(fl.Val, &headerEnv{}, wantList)
 		}
 		if fl, ok := b["when"]; ok {
-			lines.when = c.compile(fl.val, &lineEnv{}, wantBool)
+			lines.when = c.compile(fl.Val, &lineEnv{}, wantBool)
 		}
 		lines.cols = parseColumns(src, c, b, &lineEnv{})
 		checkKey(src, b, "lines")
 	}
 	var cancel []column
 	if f, ok := top["cancel"]; ok {
-		b := fields(src, f, "cancel", []string{"columns"}, []string{"columns"})
+		b := src.Fields(f, "cancel", []string{"columns"}, []string{"columns"})
 		cancel = parseColumns(src, c, b, &headerEnv{})
 	}
-	if !src.diags.empty() {
+	if !src.Diags.Empty() {
 		return nil
 	}
 
@@ -219,16 +221,16 @@ func parseOrders(src *source, root *yaml.Node) *Orders {
 	m.cancelCols = cancel
 	var err error
 	if m.headerProg, err = newRowProgram(c, &headerEnv{}, rules, nil, header.cols, lines.from); err != nil {
-		src.errorf(header.node, "", "%v", err)
+		src.Errorf(header.node, "", "%v", err)
 		return nil
 	}
 	if m.hasLines {
 		if m.lineProg, err = newRowProgram(c, &lineEnv{}, nil, lines.when, lines.cols, nil); err != nil {
-			src.errorf(lines.node, "", "%v", err)
+			src.Errorf(lines.node, "", "%v", err)
 			return nil
 		}
 	}
-	if top["cancel"].val != nil {
+	if top["cancel"].Val != nil {
 		var cols []column
 		for _, k := range m.header.Key {
 			for _, hc := range header.cols {
@@ -238,12 +240,12 @@ func parseOrders(src *source, root *yaml.Node) *Orders {
 			}
 		}
 		for _, cc := range cancel {
-			if !contains(m.header.Key, cc.name) {
+			if !slices.Contains(m.header.Key, cc.name) {
 				cols = append(cols, cc)
 			}
 		}
 		if m.cancelProg, err = newRowProgram(c, &headerEnv{}, nil, nil, cols, nil); err != nil {
-			src.errorf(top["cancel"].key, "", "%v", err)
+			src.Errorf(top["cancel"].Key, "", "%v", err)
 			return nil
 		}
 	}
@@ -251,41 +253,41 @@ func parseOrders(src *source, root *yaml.Node) *Orders {
 }
 
 // parseTable reads a block's table and key.
-func parseTable(src *source, b map[string]field) (passthrough.Table, *yaml.Node) {
+func parseTable(src *yamlfile.Source, b map[string]yamlfile.Field) (passthrough.Table, *yaml.Node) {
 	var t passthrough.Table
 	f, ok := b["table"]
 	if !ok {
 		return t, nil
 	}
-	if s, ok := scalar(src, f.val, "table"); ok {
+	if s, ok := src.Scalar(f.Val, "table"); ok {
 		if tableName.MatchString(s) {
 			t.Name = s
 		} else {
-			src.errorf(f.val, "letters, digits and _ (optionally schema.table)", "%q is not a table name", s)
+			src.Errorf(f.Val, "letters, digits and _ (optionally schema.table)", "%q is not a table name", s)
 		}
 	}
 	if k, ok := b["key"]; ok {
-		t.Key = nameList(src, k.val, "key")
+		t.Key = nameList(src, k.Val, "key")
 	}
-	return t, f.val
+	return t, f.Val
 }
 
 // parseColumns reads a block's columns: column name → expression, in the file's order.
-func parseColumns(src *source, c *exprCompiler, b map[string]field, env any) []column {
+func parseColumns(src *yamlfile.Source, c *exprCompiler, b map[string]yamlfile.Field, env any) []column {
 	f, ok := b["columns"]
 	if !ok {
 		return nil
 	}
-	n := f.val
+	n := f.Val
 	if n.Kind != yaml.MappingNode || len(n.Content) == 0 {
-		src.errorf(n, "column: expression pairs", "columns must be a block of column: expression pairs")
+		src.Errorf(n, "column: expression pairs", "columns must be a block of column: expression pairs")
 		return nil
 	}
 	var cols []column
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if !identifier.MatchString(k.Value) {
-			src.errorf(k, "letters, digits and _", "%q is not a column name", k.Value)
+			src.Errorf(k, "letters, digits and _", "%q is not a column name", k.Value)
 			continue
 		}
 		x := c.compile(v, env, wantValue)
@@ -298,20 +300,20 @@ func parseColumns(src *source, c *exprCompiler, b map[string]field, env any) []c
 }
 
 // checkKey reports key columns the block does not fill.
-func checkKey(src *source, b map[string]field, where string) {
+func checkKey(src *yamlfile.Source, b map[string]yamlfile.Field, where string) {
 	k, ok := b["key"]
 	cols, ok2 := b["columns"]
-	if !ok || !ok2 || cols.val.Kind != yaml.MappingNode || k.val.Kind != yaml.SequenceNode {
+	if !ok || !ok2 || cols.Val.Kind != yaml.MappingNode || k.Val.Kind != yaml.SequenceNode {
 		return
 	}
-	for _, item := range k.val.Content {
+	for _, item := range k.Val.Content {
 		name := item.Value
 		found := false
-		for j := 0; j+1 < len(cols.val.Content); j += 2 {
-			found = found || cols.val.Content[j].Value == name
+		for j := 0; j+1 < len(cols.Val.Content); j += 2 {
+			found = found || cols.Val.Content[j].Value == name
 		}
 		if !found {
-			src.errorf(item, "a column of "+where+".columns", "key column %s is not among the %s columns", name, where)
+			src.Errorf(item, "a column of "+where+".columns", "key column %s is not among the %s columns", name, where)
 		}
 	}
 }

@@ -182,9 +182,9 @@ func runtimeError(what where, label string, x *compiled, err error) error {
 			msg = fe.Prev.Error()
 		}
 	}
-	line, col := x.file.valuePos(x.node, x.base+offset)
+	line, col := valuePos(x.file, x.node, x.base+offset)
 	return &passthrough.RecordError{Severity: passthrough.SeverityError,
-		Message: fmt.Sprintf("%s%s (%s:%d:%d): %s", what, label, x.file.name, line, col, msg)}
+		Message: fmt.Sprintf("%s%s (%s:%d:%d): %s", what, label, x.file.Name, line, col, msg)}
 }
 
 // reject is the record's problem when a when rule says no.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 	"github.com/passthrough-dev/passthrough/record"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
@@ -74,7 +75,7 @@ func shippedCompiler(t *testing.T) testCompiler {
 	var doc yaml.Node
 	require.NoError(t, yaml.Unmarshal(text, &doc))
 	diags := &Diagnostics{}
-	src := newSource("orders.yaml", text, diags)
+	src := yamlfile.NewSource("orders.yaml", text, diags)
 	var defaults, lookups *yaml.Node
 	root := doc.Content[0]
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -86,7 +87,7 @@ func shippedCompiler(t *testing.T) testCompiler {
 		}
 	}
 	c := &exprCompiler{src: src, defaults: parseDefaults(src, defaults), lookups: parseLookups(src, lookups)}
-	require.True(t, diags.empty(), diags.Error())
+	require.True(t, diags.Empty(), diags.Error())
 	return testCompiler{c}
 }
 
@@ -95,9 +96,9 @@ func (c testCompiler) eval(t *testing.T, src string, env any) (any, error) {
 	t.Helper()
 	diags := &Diagnostics{}
 	own := *c.exprCompiler
-	own.src = newSource("example", []byte(src), diags)
+	own.src = yamlfile.NewSource("example", []byte(src), diags)
 	x := own.compile(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: src, Line: 1, Column: 1}, env, wantValue)
-	require.True(t, diags.empty(), "%s", diags.Error())
+	require.True(t, diags.Empty(), "%s", diags.Error())
 	if x.isConst {
 		return x.constVal, nil
 	}

@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 	"github.com/passthrough-dev/passthrough/record"
 )
 
@@ -81,29 +82,29 @@ func (m *Shipments) Map(in ShipmentInput) (*ShipmentResult, error) {
 
 func typeError(col column, v any, want string) error {
 	return &passthrough.RecordError{Severity: passthrough.SeverityError,
-		Message: fmt.Sprintf("%s (%s:%d:%d): gave %s, want %s", col.name, col.x.file.name, col.x.node.Line, col.x.node.Column, display(v), want)}
+		Message: fmt.Sprintf("%s (%s:%d:%d): gave %s, want %s", col.name, col.x.file.Name, col.x.node.Line, col.x.node.Column, Display(v), want)}
 }
 
 // parseShipments reads shipments.yaml.
-func parseShipments(src *source, root *yaml.Node) *Shipments {
-	top := fields(src, field{val: root}, "shipments.yaml", []string{"defaults", "lookups", "when", "fulfillment"}, []string{"fulfillment"})
+func parseShipments(src *yamlfile.Source, root *yaml.Node) *Shipments {
+	top := src.Fields(yamlfile.Field{Val: root}, "shipments.yaml", []string{"defaults", "lookups", "when", "fulfillment"}, []string{"fulfillment"})
 	if top == nil {
 		return nil
 	}
-	c := &exprCompiler{src: src, defaults: parseDefaults(src, top["defaults"].val), lookups: parseLookups(src, top["lookups"].val)}
+	c := &exprCompiler{src: src, defaults: parseDefaults(src, top["defaults"].Val), lookups: parseLookups(src, top["lookups"].Val)}
 	env := &shipmentEnv{}
-	rules := parseRules(src, c, top["when"].val, env)
+	rules := parseRules(src, c, top["when"].Val, env)
 	f, ok := top["fulfillment"]
 	if !ok {
 		return nil
 	}
-	b := fields(src, f, "fulfillment", shipmentFields, []string{"tracking_number"})
+	b := src.Fields(f, "fulfillment", shipmentFields, []string{"tracking_number"})
 	var cols []column
 	for _, name := range shipmentFields {
 		fl, ok := b[name]
 		var x *compiled
 		if ok {
-			x = c.compile(fl.val, env, wantValue)
+			x = c.compile(fl.Val, env, wantValue)
 			if x == nil {
 				continue
 			}
@@ -115,7 +116,7 @@ func parseShipments(src *source, root *yaml.Node) *Shipments {
 				wantKind, hint = kindBool, "true or false, e.g. defaults.notify_customer"
 			}
 			if x.kind != wantKind && x.kind != kindUnknown && x.kind != kindNull {
-				src.errorf(fl.val, hint, "%s must give %s; this gives %s", name, wantKind, x.kind)
+				src.Errorf(fl.Val, hint, "%s must give %s; this gives %s", name, wantKind, x.kind)
 				continue
 			}
 		} else {
@@ -124,17 +125,17 @@ func parseShipments(src *source, root *yaml.Node) *Shipments {
 				x = constCompiled(c, env, false)
 			}
 		}
-		cols = append(cols, column{name: name, key: fl.key, x: x})
+		cols = append(cols, column{name: name, key: fl.Key, x: x})
 	}
-	if !src.diags.empty() {
+	if !src.Diags.Empty() {
 		return nil
 	}
 	prog, err := newRowProgram(c, env, rules, nil, cols, nil)
 	if err != nil {
-		src.errorf(f.key, "", "%v", err)
+		src.Errorf(f.Key, "", "%v", err)
 		return nil
 	}
-	return &Shipments{file: src.name, prog: prog}
+	return &Shipments{file: src.Name, prog: prog}
 }
 
 // constCompiled stands for a field the file leaves out: a constant that never runs.

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/vm"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -21,8 +22,8 @@ type tmplPart struct {
 
 // parseTemplate reads a message. Each ${…} piece is compiled, its errors placed inside the
 // message where the piece is.
-func parseTemplate(src *source, c *exprCompiler, n *yaml.Node, env any) *template {
-	s, ok := scalar(src, n, "message")
+func parseTemplate(src *yamlfile.Source, c *exprCompiler, n *yaml.Node, env any) *template {
+	s, ok := src.Scalar(n, "message")
 	if !ok {
 		return nil
 	}
@@ -37,7 +38,7 @@ func parseTemplate(src *source, c *exprCompiler, n *yaml.Node, env any) *templat
 		}
 		end := closingBrace(runes, i+2)
 		if end < 0 {
-			src.exprError(n, i, "${expression} with its closing }", "unclosed ${ in message")
+			exprError(src, n, i, "${expression} with its closing }", "unclosed ${ in message")
 			return nil
 		}
 		if text.Len() > 0 {
@@ -101,7 +102,7 @@ func (t *template) render(m *vm.VM, env any) string {
 			b.WriteString("?")
 			continue
 		}
-		b.WriteString(display(v))
+		b.WriteString(Display(v))
 	}
 	return b.String()
 }

@@ -5,7 +5,6 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -112,9 +111,9 @@ func rowValue(v any) (any, error) {
 		typeName(reflect.TypeOf(v)))
 }
 
-// display formats a value for people: previews, test failures, messages. Decimals keep
+// Display formats a value for people: previews, test failures, messages. Decimals keep
 // their scale (199.00 stays 199.00), times are RFC 3339.
-func display(v any) string {
+func Display(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -244,15 +243,4 @@ func kindFits(col passthrough.ColumnKind, k valueKind) bool {
 		return k == kindBool
 	}
 	return true // KindOther: the database decides
-}
-
-// quoteList renders names for a hint: a, b or c.
-func quoteList(names []string) string {
-	switch len(names) {
-	case 0:
-		return ""
-	case 1:
-		return names[0]
-	}
-	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -337,6 +337,14 @@ var (
 	dummyHash     []byte
 )
 
+// HashPassword gives what a portal user's password_hash holds for password (bcrypt), so
+// the password itself is never written down: passthrough hash-password prints it, the demo
+// makes its admin with it.
+func HashPassword(password string) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	return string(h), err
+}
+
 // checkPassword compares in bcrypt's time whether or not the user exists, so the answer's
 // speed does not tell which names are real.
 func checkPassword(u config.User, known bool, password string) bool {

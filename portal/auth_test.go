@@ -342,3 +342,16 @@ func TestNewChecksItsDeps(t *testing.T) {
 		require.Equal(t, http.StatusOK, c.get("/orders").Code)
 	})
 }
+
+func TestAHashedPasswordLogsInAndNothingElseDoes(t *testing.T) {
+	t.Parallel()
+	h, err := HashPassword("correct horse")
+	require.NoError(t, err)
+	require.NotContains(t, h, "correct horse")
+	u := config.User{Name: "ann", Role: "admin", PasswordHash: config.Secret(h)}
+	cfg := config.Default()
+	cfg.Shopify.Shop, cfg.ERP.DSN, cfg.Portal.Users = "acme", "file:erp.db", []config.User{u}
+	require.NoError(t, cfg.Validate(), "the config takes it as a password_hash")
+	require.True(t, checkPassword(u, true, "correct horse"))
+	require.False(t, checkPassword(u, true, "correct horse "))
+}

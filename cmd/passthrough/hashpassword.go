@@ -9,10 +9,10 @@ import (
 	"os"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
+	"github.com/passthrough-dev/passthrough/portal"
 )
 
-// runHashPassword reads a password from stdin and prints its bcrypt hash for the
+// runHashPassword reads a password from stdin and prints its hash for the
 // portal.users[].password_hash field of the config, so no password is ever written down.
 func runHashPassword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 {
@@ -26,10 +26,10 @@ func runHashPassword(ctx context.Context, args []string, stdout, stderr io.Write
 	if pw == "" {
 		return usagef("empty password")
 	}
-	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.DefaultCost)
+	h, err := portal.HashPassword(pw)
 	if err != nil {
 		return fmt.Errorf("hash password: %w", err)
 	}
-	fmt.Fprintln(stdout, string(h))
+	fmt.Fprintln(stdout, h)
 	return nil
 }

@@ -1,17 +1,23 @@
 // Command passthrough moves orders from Shopify into an ERP's staging tables and shipments
 // and stock levels back, through mapping files, with a worker portal on top.
 //
-// Each subcommand lives in a file of its own; this file only picks one.
+// Each subcommand lives in a file of its own, which parses its flags, calls one function
+// (of app, mappingtest, shopifytest …) and says which errors are the caller's; this file
+// picks the subcommand and turns its error into the exit code.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/passthrough-dev/passthrough/config"
 )
 
 // Exit codes, as documented for `passthrough run`.
@@ -103,4 +109,32 @@ func printUsage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-14s %s\n", c.name, c.summary)
 	}
+}
+
+// parseWithConfig parses flags, which must include --config, takes no arguments, and
+// loads the configuration.
+func parseWithConfig(flags *flag.FlagSet, args []string, path *string) (config.Config, error) {
+	if err := flags.Parse(args); err != nil {
+		return config.Config{}, usageError{err}
+	}
+	if flags.NArg() > 0 {
+		return config.Config{}, usagef("%s takes no arguments, got %q", flags.Name(), flags.Args())
+	}
+	if *path == "" {
+		return config.Config{}, usagef("%s needs --config FILE", flags.Name())
+	}
+	cfg, err := config.Load(*path)
+	if err != nil {
+		return config.Config{}, usageError{err}
+	}
+	return cfg, nil
+}
+
+// newLogger writes text lines to w; the configuration's secrets are never handed to it.
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }

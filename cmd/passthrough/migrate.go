@@ -4,14 +4,15 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 
-	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
+	"github.com/passthrough-dev/passthrough/app"
 )
 
 // runMigrate creates or updates the staging and pt_ tables of the configured ERP database
-// and says what it did. Running it again on a current database changes nothing.
+// and says what it did:
+//
+//	passthrough migrate --config FILE
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -23,22 +24,5 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return err
 	}
-	store, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal())
-	if err != nil {
-		return fmt.Errorf("open the %s database: %w", cfg.ERP.Driver, err)
-	}
-	defer store.Close()
-	res, err := store.Migrate(ctx)
-	for _, name := range res.Applied {
-		fmt.Fprintf(stdout, "applied %s\n", name)
-	}
-	if err != nil {
-		return err
-	}
-	if len(res.Applied) == 0 {
-		fmt.Fprintf(stdout, "the %s database is up to date (schema version %d)\n", cfg.ERP.Driver, res.Version)
-		return nil
-	}
-	fmt.Fprintf(stdout, "the %s database is now at schema version %d\n", cfg.ERP.Driver, res.Version)
-	return nil
+	return app.Migrate(ctx, stdout, cfg.ERP)
 }

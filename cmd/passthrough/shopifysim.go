@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"strings"
 
@@ -17,8 +16,9 @@ type seedFiles []string
 func (s *seedFiles) String() string     { return strings.Join(*s, ",") }
 func (s *seedFiles) Set(v string) error { *s = append(*s, v); return nil }
 
-// runShopifySim serves the Shopify simulator on its own until the context ends, for trying
-// passthrough (or anything else) against a store that plays by Shopify's rules.
+// runShopifySim serves the Shopify simulator on its own until the context ends:
+//
+//	passthrough shopify-sim --addr ADDR [--seed FILE…] [--orders N] [--skus M] [--token T]
 func runShopifySim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shopify-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -68,17 +68,5 @@ func runShopifySim(ctx context.Context, args []string, stdout, stderr io.Writer)
 		opts = append(opts, shopifytest.WithGenerated(shopifytest.GenOptions{Orders: n, SKUs: *skus, Locations: *locations, Seed: *randomSeed}))
 	}
 
-	srv, err := shopifytest.Start(*addr, opts...)
-	if err != nil {
-		return fmt.Errorf("start the simulator: %w", err)
-	}
-	defer srv.Close()
-	fmt.Fprintf(stdout, "Shopify simulator for %s: %d orders, %d variants, %d locations\n",
-		srv.Domain(), len(srv.OrderIDs()), len(srv.Variants()), len(srv.Locations()))
-	fmt.Fprintf(stdout, "url:   %s\n", srv.URL)
-	fmt.Fprintf(stdout, "token: %s\n", srv.Token)
-	fmt.Fprintf(stdout, "config: shopify: {shop: %s, base_url: %s, access_token: <the token>}\n", srv.Shop, srv.URL)
-	<-ctx.Done()
-	fmt.Fprintln(stdout, "stopping")
-	return nil
+	return shopifytest.Serve(ctx, stdout, *addr, opts...)
 }

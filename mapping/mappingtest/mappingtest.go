@@ -1,26 +1,8 @@
-package mapping
-
-import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
-	"time"
-
-	"github.com/shopspring/decimal"
-	"go.yaml.in/yaml/v3"
-
-	"github.com/passthrough-dev/passthrough"
-	"github.com/passthrough-dev/passthrough/record"
-)
-
-// Mapping tests ship with the mappings (mappings/tests/*.yaml): an input record and what the
-// mapping must make of it. Pro services run them with `passthrough mapping test`, make test
-// runs them too. mappings/README.md describes the format; in short:
+// Package mappingtest runs the mapping tests that ship with the mappings
+// (mappings/tests/*.yaml): an input record and what the mapping must make of it. Pro
+// services run them with `passthrough mapping test`, make test runs them too. Each record
+// goes through mapping.Set.Preview, the entry point the portal and the CLI use, so a test
+// checks what the feed does. mappings/README.md describes the format; in short:
 //
 //	name: an unpaid order waits
 //	feed: orders                      # orders (the default), shipments or inventory
@@ -29,9 +11,34 @@ import (
 //	  financial_status: pending
 //	expect:
 //	  rejected: {severity: retry, message: "not paid yet: financial status is pending"}
+package mappingtest
 
-// TestResult is the outcome of one mapping test file.
-type TestResult struct {
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/mapping/internal/yamlfile"
+	"github.com/passthrough-dev/passthrough/record"
+)
+
+// Result is the outcome of one mapping test file.
+type Result struct {
 	File     string   // the test file's path
 	Name     string   // its name: field, or the file name
 	Feed     string   // orders, shipments or inventory
@@ -39,10 +46,46 @@ type TestResult struct {
 }
 
 // Passed reports whether the mapping did what the test expects.
-func (r TestResult) Passed() bool { return len(r.Problems) == 0 }
+func (r Result) Passed() bool { return len(r.Problems) == 0 }
 
-// RunTests runs every *.yaml test in dir against set, in file name order.
-func RunTests(set *Set, dir string) ([]TestResult, error) {
+// RunDir is `passthrough mapping test DIR`: it loads the mappings of dir, runs the tests of
+// dir/tests and writes a pass/fail table to w, with each failing test's problems under it.
+// It fails when a mapping does not load (writing its problems) or a test fails.
+func RunDir(w io.Writer, dir string) error {
+	set, err := mapping.LoadDir(dir)
+	if err != nil {
+		return mapping.Report(w, err)
+	}
+	results, err := Run(set, filepath.Join(dir, "tests"))
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "RESULT\tFEED\tTEST\tNAME")
+	failed := 0
+	for _, r := range results {
+		status := "pass"
+		if !r.Passed() {
+			status = "FAIL"
+			failed++
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", status, r.Feed, filepath.Base(r.File), r.Name)
+		for _, p := range r.Problems {
+			for _, line := range strings.Split(p, "\n") {
+				fmt.Fprintf(tw, "\t\t\t  %s\n", line)
+			}
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d passed, %d failed\n", len(results)-failed, failed)
+	if failed > 0 {
+		return fmt.Errorf("%d of %d mapping tests failed", failed, len(results))
+	}
+	return nil
+}
+
+// Run runs every *.yaml test in dir against set, in file name order.
+func Run(set *mapping.Set, dir string) ([]Result, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, fmt.Errorf("list mapping tests: %w", err)
@@ -51,9 +94,9 @@ func RunTests(set *Set, dir string) ([]TestResult, error) {
 		return nil, fmt.Errorf("no mapping tests (*.yaml) in %s", dir)
 	}
 	sort.Strings(names)
-	results := make([]TestResult, 0, len(names))
+	results := make([]Result, 0, len(names))
 	for _, n := range names {
-		results = append(results, runTestFile(set, n))
+		results = append(results, runFile(set, n))
 	}
 	return results, nil
 }
@@ -62,19 +105,19 @@ func RunTests(set *Set, dir string) ([]TestResult, error) {
 type mappingTest struct {
 	file    string
 	dir     string
-	src     *source
+	src     *yamlfile.Source
 	name    string
 	feed    string
 	shop    string
 	now     time.Time
 	payload any // the record, as a JSON-like tree
-	expect  map[string]field
+	expect  map[string]yamlfile.Field
 	// rejected: the severity and (when given) the message the record must be rejected with
 	rejSeverity, rejMessage string
 }
 
-func runTestFile(set *Set, file string) TestResult {
-	res := TestResult{File: file, Name: strings.TrimSuffix(filepath.Base(file), ".yaml"), Feed: FeedOrders}
+func runFile(set *mapping.Set, file string) Result {
+	res := Result{File: file, Name: strings.TrimSuffix(filepath.Base(file), ".yaml"), Feed: mapping.FeedOrders}
 	t, err := readTest(file)
 	if t != nil {
 		res.Feed = t.feed
@@ -95,117 +138,117 @@ func readTest(file string) (*mappingTest, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read test: %w", err)
 	}
-	diags := &Diagnostics{}
-	src := newSource(file, text, diags)
-	t := &mappingTest{file: file, dir: filepath.Dir(file), src: src, feed: FeedOrders, shop: "test-shop",
+	diags := &yamlfile.Diagnostics{}
+	src := yamlfile.NewSource(file, text, diags)
+	t := &mappingTest{file: file, dir: filepath.Dir(file), src: src, feed: mapping.FeedOrders, shop: "test-shop",
 		now: time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)}
-	root := parseYAML(src, text)
+	root := src.Parse()
 	if root == nil {
 		return t, diags
 	}
-	f := fields(src, field{val: root}, "a mapping test",
+	f := src.Fields(yamlfile.Field{Val: root}, "a mapping test",
 		[]string{"name", "feed", "shop", "now", "payload", "order", "shipment", "stock", "set", "expect"}, []string{"expect"})
 	if f == nil {
 		return t, diags
 	}
 	if v, ok := f["name"]; ok {
-		t.name, _ = scalar(src, v.val, "name")
+		t.name, _ = src.Scalar(v.Val, "name")
 	}
 	if v, ok := f["feed"]; ok {
-		t.feed, _ = scalar(src, v.val, "feed")
-		if t.feed != FeedOrders && t.feed != FeedShipments && t.feed != FeedInventory {
-			src.errorf(v.val, "orders, shipments or inventory", "unknown feed %q", t.feed)
+		t.feed, _ = src.Scalar(v.Val, "feed")
+		if t.feed != mapping.FeedOrders && t.feed != mapping.FeedShipments && t.feed != mapping.FeedInventory {
+			src.Errorf(v.Val, "orders, shipments or inventory", "unknown feed %q", t.feed)
 		}
 	}
 	if v, ok := f["shop"]; ok {
-		t.shop, _ = scalar(src, v.val, "shop")
+		t.shop, _ = src.Scalar(v.Val, "shop")
 	}
 	if v, ok := f["now"]; ok {
-		if s, ok := scalar(src, v.val, "now"); ok {
+		if s, ok := src.Scalar(v.Val, "now"); ok {
 			if t.now, err = time.Parse(time.RFC3339, s); err != nil {
-				src.errorf(v.val, "a time like 2026-07-01T12:00:00Z", "%q is not a time", s)
+				src.Errorf(v.Val, "a time like 2026-07-01T12:00:00Z", "%q is not a time", s)
 			}
 		}
 	}
-	inline := map[string]string{FeedOrders: "order", FeedShipments: "shipment", FeedInventory: "stock"}[t.feed]
+	inline := map[string]string{mapping.FeedOrders: "order", mapping.FeedShipments: "shipment", mapping.FeedInventory: "stock"}[t.feed]
 	switch p, inl := f["payload"], f[inline]; {
-	case p.val != nil && inl.val != nil:
-		src.errorf(inl.key, "payload: FILE or "+inline+": {…}, not both", "the test has both payload and %s", inline)
-	case p.val != nil:
-		if s, ok := scalar(src, p.val, "payload"); ok {
+	case p.Val != nil && inl.Val != nil:
+		src.Errorf(inl.Key, "payload: FILE or "+inline+": {…}, not both", "the test has both payload and %s", inline)
+	case p.Val != nil:
+		if s, ok := src.Scalar(p.Val, "payload"); ok {
 			raw, err := os.ReadFile(filepath.Join(t.dir, filepath.FromSlash(s)))
 			if err != nil {
-				src.errorf(p.val, "a JSON file, relative to the test", "cannot read payload: %v", err)
+				src.Errorf(p.Val, "a JSON file, relative to the test", "cannot read payload: %v", err)
 			} else if t.payload, err = record.ParseJSON(raw); err != nil {
-				src.errorf(p.val, "a JSON file", "payload %s: %v", s, err)
+				src.Errorf(p.Val, "a JSON file", "payload %s: %v", s, err)
 			}
 		}
-	case inl.val != nil:
-		t.payload = yamlTree(inl.val)
+	case inl.Val != nil:
+		t.payload = yamlTree(inl.Val)
 	default:
-		src.errorf(root, "payload: FILE or "+inline+": {…}", "the test has no input")
+		src.Errorf(root, "payload: FILE or "+inline+": {…}", "the test has no input")
 	}
-	if obj, ok := t.payload.(map[string]any); ok && t.feed == FeedOrders {
+	if obj, ok := t.payload.(map[string]any); ok && t.feed == mapping.FeedOrders {
 		if inner, ok := obj["order"].(map[string]any); ok && len(obj) == 1 {
 			t.payload = inner
 		}
 	}
 	if v, ok := f["set"]; ok && t.payload != nil {
-		if v.val.Kind != yaml.MappingNode {
-			src.errorf(v.val, "path: value pairs, e.g. line_items.0.gift_card: true", "set must be a block")
+		if v.Val.Kind != yaml.MappingNode {
+			src.Errorf(v.Val, "path: value pairs, e.g. line_items.0.gift_card: true", "set must be a block")
 		} else {
-			for i := 0; i+1 < len(v.val.Content); i += 2 {
-				k, val := v.val.Content[i], v.val.Content[i+1]
+			for i := 0; i+1 < len(v.Val.Content); i += 2 {
+				k, val := v.Val.Content[i], v.Val.Content[i+1]
 				if err := setPath(&t.payload, strings.Split(k.Value, "."), yamlTree(val)); err != nil {
-					src.errorf(k, "a path into the payload, e.g. line_items.0.gift_card", "set %s: %v", k.Value, err)
+					src.Errorf(k, "a path into the payload, e.g. line_items.0.gift_card", "set %s: %v", k.Value, err)
 				}
 			}
 		}
 	}
 	if v, ok := f["expect"]; ok {
 		allowed, ok := map[string][]string{
-			FeedOrders:    {"header", "lines", "cancel", "rejected"},
-			FeedShipments: {"fulfillment", "rejected"},
-			FeedInventory: {"level", "rejected"},
+			mapping.FeedOrders:    {"header", "lines", "cancel", "rejected"},
+			mapping.FeedShipments: {"fulfillment", "rejected"},
+			mapping.FeedInventory: {"level", "rejected"},
 		}[t.feed]
 		if !ok {
 			allowed = []string{"header", "lines", "cancel", "fulfillment", "level", "rejected"}
 		}
-		t.expect = fields(src, v, "expect", allowed, nil)
-		if len(t.expect) == 0 && diags.empty() {
-			src.errorf(v.val, quoteList(allowed), "expect says nothing")
+		t.expect = src.Fields(v, "expect", allowed, nil)
+		if len(t.expect) == 0 && diags.Empty() {
+			src.Errorf(v.Val, yamlfile.QuoteList(allowed), "expect says nothing")
 		}
 		if r, ok := t.expect["rejected"]; ok {
-			rf := fields(src, r, "rejected", []string{"severity", "message"}, []string{"severity"})
+			rf := src.Fields(r, "rejected", []string{"severity", "message"}, []string{"severity"})
 			if sv, ok := rf["severity"]; ok {
-				t.rejSeverity, _ = scalar(src, sv.val, "severity")
+				t.rejSeverity, _ = src.Scalar(sv.Val, "severity")
 				if !passthrough.Severity(t.rejSeverity).Valid() {
-					src.errorf(sv.val, "info, retry or error", "unknown severity %q", t.rejSeverity)
+					src.Errorf(sv.Val, "info, retry or error", "unknown severity %q", t.rejSeverity)
 				}
 			}
 			if m, ok := rf["message"]; ok {
-				t.rejMessage, _ = scalar(src, m.val, "message")
+				t.rejMessage, _ = src.Scalar(m.Val, "message")
 			}
 			if len(t.expect) > 1 {
-				src.errorf(r.key, "either rows or rejected", "a test expects rows or a rejection, not both")
+				src.Errorf(r.Key, "either rows or rejected", "a test expects rows or a rejection, not both")
 			}
 		}
 	}
-	if !diags.empty() {
+	if !diags.Empty() {
 		return t, diags
 	}
 	return t, nil
 }
 
 // run maps the test's record and compares with what it expects.
-func (t *mappingTest) run(set *Set) []string {
+func (t *mappingTest) run(set *mapping.Set) []string {
 	var probs []string
 	fail := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
 	raw, err := json.Marshal(t.payload) // json.Number values stay as they were written
 	if err != nil {
 		return []string{"payload: " + err.Error()}
 	}
-	tables, err := set.Preview(PreviewInput{Feed: t.feed, Raw: raw, Shop: t.shop, Now: t.now})
+	tables, err := set.Preview(mapping.PreviewInput{Feed: t.feed, Raw: raw, Shop: t.shop, Now: t.now})
 	rows := map[string][]passthrough.Row{} // block → rows
 	for _, tr := range tables {
 		rows[tr.Block] = tr.Rows
@@ -230,8 +273,8 @@ func (t *mappingTest) run(set *Set) []string {
 	if wantRejected {
 		return append(probs, "mapped, want rejected with severity "+t.rejSeverity)
 	}
-	for _, block := range sortedKeys(t.expect) {
-		exp := t.expect[block].val
+	for _, block := range slices.Sorted(maps.Keys(t.expect)) {
+		exp := t.expect[block].Val
 		got := rows[block]
 		if exp.Kind == yaml.SequenceNode {
 			if len(got) != len(exp.Content) {
@@ -309,7 +352,7 @@ func quoteValue(v any) string {
 	case string:
 		return strconv.Quote(x)
 	}
-	return display(v)
+	return mapping.Display(v)
 }
 
 func nodeText(n *yaml.Node) string {

@@ -1,6 +1,8 @@
-package mapping_test
+package mappingtest_test
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -8,13 +10,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/mapping/mappingtest"
 )
+
+// mappingsDir is the shipped mappings folder, seen from this package.
+const mappingsDir = "../../mappings"
+
+func shipped(t *testing.T) *mapping.Set {
+	t.Helper()
+	set, err := mapping.LoadDir(mappingsDir)
+	require.NoError(t, err)
+	return set
+}
 
 // TestShippedMappingTestsPass runs mappings/tests, as `passthrough mapping test` and make
 // test do.
 func TestShippedMappingTestsPass(t *testing.T) {
 	t.Parallel()
-	results, err := mapping.RunTests(shipped(t), "../mappings/tests")
+	results, err := mappingtest.Run(shipped(t), filepath.Join(mappingsDir, "tests"))
 	require.NoError(t, err)
 	feeds := map[string]int{}
 	for _, r := range results {
@@ -29,7 +42,7 @@ func TestShippedMappingTestsPass(t *testing.T) {
 // TestMappingTestsSayWhatIsWrong runs tests that must fail, and checks what they report.
 func TestMappingTestsSayWhatIsWrong(t *testing.T) {
 	t.Parallel()
-	results, err := mapping.RunTests(shipped(t), "testdata/failing-tests")
+	results, err := mappingtest.Run(shipped(t), "testdata/failing-tests")
 	require.NoError(t, err)
 	got := map[string][]string{}
 	for _, r := range results {
@@ -64,4 +77,51 @@ testdata/failing-tests/d_broken.yaml:4:3: unknown field "headr" in expect
    = expected: did you mean header?`},
 		"e_rows_but_rejected.yaml": {`rejected (error): warehouse "" maps to no location`},
 	}, got)
+}
+
+func TestRunDirPrintsATableOfTheShippedTests(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	require.NoError(t, mappingtest.RunDir(&out, mappingsDir))
+	require.True(t, strings.HasPrefix(out.String(), "RESULT  FEED"), out.String())
+	require.Contains(t, out.String(), "pass    orders     orders_paid.yaml")
+	require.NotContains(t, out.String(), "FAIL")
+	require.Contains(t, out.String(), " passed, 0 failed\n")
+}
+
+func TestRunDirListsTheProblemsOfAFailingTestAndFails(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, f := range []string{"orders.yaml", "shipments.yaml", "inventory.yaml"} {
+		b, err := os.ReadFile(filepath.Join(mappingsDir, f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), b, 0o644))
+	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tests"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tests", "wrong.yaml"), []byte(`name: a wrong expectation
+feed: shipments
+shipment: {id: S1, tracking_number: 1Z, carrier: ups, items: [{sku: A, quantity: 1}]}
+expect:
+  fulfillment: {company: FedEx}
+`), 0o644))
+	var out bytes.Buffer
+	err := mappingtest.RunDir(&out, dir)
+	require.EqualError(t, err, "1 of 1 mapping tests failed")
+	require.Equal(t, `RESULT  FEED       TEST        NAME
+FAIL    shipments  wrong.yaml  a wrong expectation
+                                 fulfillment.company: got "UPS", want "FedEx"
+
+0 passed, 1 failed
+`, out.String())
+}
+
+func TestRunDirReportsAMappingThatDoesNotLoad(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "orders.yaml"), []byte("header: [\n"), 0o644))
+	var out bytes.Buffer
+	err := mappingtest.RunDir(&out, dir)
+	require.EqualError(t, err, "1 problem in the mapping files")
+	require.True(t, strings.HasPrefix(out.String(), filepath.Join(dir, "orders.yaml")+":"), out.String())
+	require.True(t, strings.HasSuffix(out.String(), "\n\n"), "a blank line after the problems")
 }
