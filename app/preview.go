@@ -78,20 +78,20 @@ func PreviewMapping(w io.Writer, p MappingPreview) error {
 
 // recordName names the record a preview is of, as the feed's problems name it.
 func recordName(feed string, raw []byte) string {
-	var id struct {
-		ID            json.RawMessage `json:"id"`
-		Name          string          `json:"name"`
-		ItemCode      string          `json:"item_code"`
-		WarehouseCode string          `json:"warehouse_code"`
-	}
-	_ = json.Unmarshal(raw, &id)
 	switch feed {
 	case mapping.FeedShipments:
-		return "shipment " + strings.Trim(string(id.ID), `"`)
+		if sh, err := record.DecodeShipment(raw); err == nil {
+			return "shipment " + sh.ID
+		}
+		return "shipment"
 	case mapping.FeedInventory:
-		return fmt.Sprintf("stock %s @ %s", id.ItemCode, id.WarehouseCode)
+		if st, err := record.DecodeStock(raw); err == nil {
+			return fmt.Sprintf("stock %s @ %s", st.ItemCode, st.WarehouseCode)
+		}
+		return "stock row"
 	}
-	return fmt.Sprintf("order %s (%s)", id.Name, id.ID)
+	o := record.ReadOrder(raw)
+	return fmt.Sprintf("order %s (%d)", o.Name, o.ID)
 }
 
 // preview is what one record would become: its rows, or the rejection.

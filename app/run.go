@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -77,6 +78,9 @@ func RunOnce(ctx context.Context, cfg config.Config, r OneRun) error {
 		return nil
 	case erp.OutcomeFinishedPartially:
 		return &PartialError{Errors: x.Counts.Errors}
+	}
+	if err == nil {
+		err = errors.New(x.Error)
 	}
 	return fmt.Errorf("the run failed: %w", err)
 }
