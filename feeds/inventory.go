@@ -458,6 +458,17 @@ func (f *Inventory) isUnstocked(k levelKey) bool {
 	return f.unstocked[k]
 }
 
+// markUnstocked remembers a level Shopify said it does not stock, until a full pass looks
+// again.
+func (f *Inventory) markUnstocked(k levelKey) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.unstocked == nil {
+		f.unstocked = map[levelKey]bool{}
+	}
+	f.unstocked[k] = true
+}
+
 // send sets the levels in Shopify and records those it took. A level Shopify refuses is a
 // problem of that level, returned; the others go on. The error is for the run.
 func (f *Inventory) send(ctx context.Context, x *execution, levels []sendLevel, locs shopify.Locations) ([]recordProblem, error) {
@@ -475,38 +486,19 @@ func (f *Inventory) send(ctx context.Context, x *execution, levels []sendLevel, 
 	results, err := f.Shopify.SetInventory(ctx, qs)
 	var ok []erp.InventorySent
 	var probs []recordProblem
-	type failure struct {
-		sev  passthrough.Severity
-		msg  string
-		keys []string
-	}
-	var failures []*failure
-	byMsg := map[string]*failure{}
+	var refused refusals
 	for i, r := range results {
 		l := levels[i]
 		var ue *shopify.UserError
 		switch {
 		case r.Err == nil:
 			ok = append(ok, l.sent(f.Shop, false))
-			continue
 		case errors.As(r.Err, &ue) && ue.Code == "ITEM_NOT_STOCKED_AT_LOCATION":
-			f.mu.Lock()
-			if f.unstocked == nil {
-				f.unstocked = map[levelKey]bool{}
-			}
-			f.unstocked[l.key()] = true
-			f.mu.Unlock()
+			f.markUnstocked(l.key())
 			probs = append(probs, notStocked(l.stockLevel, locs))
-			continue
+		default:
+			refused.add(r.Err, l.sku+"@"+locationName(locs, l.loc))
 		}
-		sev, msg := levelProblem(r.Err)
-		fl := byMsg[string(sev)+msg]
-		if fl == nil {
-			fl = &failure{sev: sev, msg: msg}
-			byMsg[string(sev)+msg] = fl
-			failures = append(failures, fl)
-		}
-		fl.keys = append(fl.keys, l.sku+"@"+locationName(locs, l.loc))
 	}
 	// What Shopify took is recorded even when the run stops here.
 	if rerr := f.record(context.WithoutCancel(ctx), ok); rerr != nil {
@@ -516,7 +508,41 @@ func (f *Inventory) send(ctx context.Context, x *execution, levels []sendLevel, 
 	if err != nil {
 		return probs, fmt.Errorf("set inventory levels (%d of %d set): %w", len(ok), len(levels), err)
 	}
-	for _, fl := range failures {
+	return append(probs, refused.problems()...), nil
+}
+
+// refusals groups the levels Shopify refused by what the refusal means, so that many levels
+// refused for one reason make one problem, not one each.
+type refusals struct {
+	list  []*refusal
+	byMsg map[string]*refusal
+}
+
+type refusal struct {
+	sev  passthrough.Severity
+	msg  string
+	keys []string // SKU@location
+}
+
+func (r *refusals) add(err error, key string) {
+	sev, msg := levelProblem(err)
+	fl := r.byMsg[string(sev)+msg]
+	if fl == nil {
+		if r.byMsg == nil {
+			r.byMsg = map[string]*refusal{}
+		}
+		fl = &refusal{sev: sev, msg: msg}
+		r.byMsg[string(sev)+msg] = fl
+		r.list = append(r.list, fl)
+	}
+	fl.keys = append(fl.keys, key)
+}
+
+// problems lists up to three levels refused for one reason each on their own, and more as
+// one problem that names the first three.
+func (r *refusals) problems() []recordProblem {
+	var probs []recordProblem
+	for _, fl := range r.list {
 		if len(fl.keys) <= 3 {
 			for _, k := range fl.keys {
 				probs = append(probs, recordProblem{key: k, sev: fl.sev, msg: fl.msg})
@@ -526,7 +552,7 @@ func (f *Inventory) send(ctx context.Context, x *execution, levels []sendLevel, 
 		probs = append(probs, recordProblem{key: "levels", sev: fl.sev,
 			msg: fmt.Sprintf("%d levels were not set (%s, …): %s", len(fl.keys), strings.Join(fl.keys[:3], ", "), fl.msg)})
 	}
-	return probs, nil
+	return probs
 }
 
 // levelProblem says what Shopify refusing one level means.
