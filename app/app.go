@@ -189,56 +189,6 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	return a, nil
 }
 
-// schedule adds a task per feed and schedule.
-func (a *App) schedule() error {
-	f := a.Config.Feeds
-	var tasks []feeds.Task
-	if !f.Orders.Disabled {
-		tasks = append(tasks, feeds.Task{
-			Name: feeds.FeedOrders, Every: f.Orders.Every.Std(),
-			Run: func(ctx context.Context) error {
-				_, err := a.Orders.Run(ctx, feeds.OrdersRun{})
-				return err
-			},
-		})
-		if f.Orders.DailyAt != "" && f.Orders.DailyDays > 0 {
-			tasks = append(tasks, feeds.Task{
-				Name: feeds.FeedOrders + "-daily", Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
-				Run: func(ctx context.Context) error {
-					_, err := a.Orders.Run(ctx, a.refetch())
-					return err
-				},
-			})
-		}
-	}
-	if !f.Shipments.Disabled {
-		tasks = append(tasks, feeds.Task{
-			Name: feeds.FeedShipments, Every: f.Shipments.Every.Std(),
-			Run: func(ctx context.Context) error {
-				_, err := a.Shipments.Run(ctx)
-				return err
-			},
-		})
-	}
-	stock, err := a.Inventory.Tasks(f.Inventory.Mode, f.Inventory.Every.Std(), f.Inventory.DailyAt)
-	if err != nil {
-		return err
-	}
-	tasks = append(tasks, stock...)
-	for _, t := range tasks {
-		if err := a.Scheduler.Add(t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// refetch is the daily run's window: the last daily_days days (PULPO's "timeframe to
-// receive data"), leaving the watermark alone.
-func (a *App) refetch() feeds.OrdersRun {
-	return feeds.OrdersRun{Since: a.clock.Now().Add(-time.Duration(a.Config.Feeds.Orders.DailyDays) * 24 * time.Hour)}
-}
-
 func (a *App) registerMetrics() error {
 	reg := a.registry
 	if err := reg.Register(collectors.NewGoCollector()); err != nil {

@@ -282,3 +282,28 @@ func TestEveryFeedRunsThroughTheWiredApp(t *testing.T) {
 	require.Equal(t, []string{"inventory", "inventory-full", "orders", "shipments"}, names,
 		"the default schedule: orders, shipments, live stock with its nightly full pass")
 }
+
+func TestEveryScheduledTaskRunsItsFeed(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopifytest.GenOptions{Orders: 10, SKUs: 4, Seed: 67})
+	finished := func(feed string) int {
+		xs, err := a.Store.ExecutionList(t.Context(), erp.ExecutionListParams{Feed: feed, Limit: 100})
+		require.NoError(t, err)
+		n := 0
+		for _, x := range xs {
+			if !x.FinishedAt.IsZero() {
+				require.Equal(t, "manual", x.Trigger)
+				n++
+			}
+		}
+		return n
+	}
+	tasks := a.Scheduler.Status()
+	require.NotEmpty(t, tasks)
+	for _, st := range tasks {
+		before := finished(st.Feed)
+		require.NoError(t, a.Scheduler.RunNow(st.Name))
+		require.Eventually(t, func() bool { return finished(st.Feed) == before+1 }, 20*time.Second, 20*time.Millisecond,
+			"task %s runs feed %s", st.Name, st.Feed)
+	}
+}

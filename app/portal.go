@@ -77,4 +77,4 @@ type stockPage struct {
 	sched *feeds.Scheduler
 }
 
-func (p stockPage) SyncNow() error { return p.sched.RunNow(feeds.TaskInventoryFull) }
+func (p stockPage) SyncNow() error { return p.sched.RunNow(TaskInventoryFull) }

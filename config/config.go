@@ -65,7 +65,8 @@ type OrdersFeed struct {
 	// falls between two runs.
 	Overlap Duration `yaml:"overlap"`
 	// DailyAt ("HH:MM", empty for never) starts a second run that re-fetches the last
-	// DailyDays days (PULPO's "timeframe to receive data").
+	// DailyDays days without moving the watermark: a net for any order the regular runs
+	// missed.
 	DailyAt   string `yaml:"daily_at"`
 	DailyDays int    `yaml:"daily_days"`
 	Disabled  bool   `yaml:"disabled"`
@@ -77,10 +78,17 @@ type ShipmentsFeed struct {
 	Disabled bool     `yaml:"disabled"`
 }
 
+// Stock sync modes (feeds.inventory.mode).
+const (
+	InventoryOff   = "off"   // no stock sync
+	InventoryDaily = "daily" // a full pass once a night, at daily_at
+	InventoryLive  = "live"  // a delta run every `every`, and the nightly full pass
+)
+
 // InventoryFeed configures the ERP → Shopify stock push.
 type InventoryFeed struct {
 	Every Duration `yaml:"every"`
-	// Mode is off, daily (once a night at DailyAt) or live (every run plus the nightly pass).
+	// Mode is InventoryOff, InventoryDaily or InventoryLive.
 	Mode    string `yaml:"mode"`
 	DailyAt string `yaml:"daily_at"`
 	// CatalogEvery is how often the SKU → inventory item catalog is refreshed from Shopify.
@@ -116,7 +124,7 @@ func Default() Config {
 		Feeds: Feeds{
 			Orders:    OrdersFeed{Every: Duration(5 * time.Minute), Overlap: Duration(2 * time.Minute), DailyDays: 7},
 			Shipments: ShipmentsFeed{Every: Duration(5 * time.Minute)},
-			Inventory: InventoryFeed{Every: Duration(5 * time.Minute), Mode: "live", DailyAt: "02:00", CatalogEvery: Duration(time.Hour)},
+			Inventory: InventoryFeed{Every: Duration(5 * time.Minute), Mode: InventoryLive, DailyAt: "02:00", CatalogEvery: Duration(time.Hour)},
 		},
 		Portal: Portal{Addr: "127.0.0.1:8080"},
 	}
@@ -299,7 +307,7 @@ func (c Config) Validate() error {
 		bad("feeds.inventory.every", "must be at least 1s")
 	}
 	switch c.Feeds.Inventory.Mode {
-	case "off", "daily", "live":
+	case InventoryOff, InventoryDaily, InventoryLive:
 	default:
 		bad("feeds.inventory.mode", "%q is not one of off, daily, live", c.Feeds.Inventory.Mode)
 	}

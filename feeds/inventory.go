@@ -6,8 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,20 +19,10 @@ import (
 	"github.com/passthrough-dev/passthrough/record"
 )
 
-// Feed names of the stock feed's runs in executions, and the name of its full-pass task.
+// Feed names of the stock feed's runs in executions: the sync and the stock check.
 const (
 	FeedInventory  = "inventory"
 	FeedStockCheck = "stock-check"
-	// TaskInventoryFull is the scheduler task of the nightly full pass; "sync now" runs it.
-	TaskInventoryFull = "inventory-full"
-)
-
-// Stock sync modes (Pimento's): no sync, a full pass once a night, or a delta run on every
-// tick plus the nightly full pass.
-const (
-	InventoryOff   = "off"
-	InventoryDaily = "daily"
-	InventoryLive  = "live"
 )
 
 // InventoryShopify is what the inventory feed asks of Shopify. *shopify.Client satisfies it.
@@ -103,10 +93,9 @@ type Inventory struct {
 	// (default 30 days; the ERP imports orders long before); negative turns it off.
 	CommittedWithin time.Duration
 
+	catalog catalogCache
+
 	mu        sync.Mutex
-	catalog   *shopify.Catalog
-	catAt     time.Time
-	locs      shopify.Locations
 	reported  map[string]string // problems listed since: key → message
 	unstocked map[levelKey]bool // levels Shopify does not stock, as last found
 }
@@ -127,18 +116,6 @@ func (f *Inventory) Run(ctx context.Context, r InventoryRun) (erp.Execution, err
 		return erp.Execution{}, err
 	}
 	return x.finish(ctx, f.run(ctx, x, r))
-}
-
-// Check is the stock check (BoostMyShop's): it reads Shopify's levels, compares them with
-// what the ERP says they should be, and records the drift report the portal shows. It sends
-// nothing and records nothing as sent.
-func (f *Inventory) Check(ctx context.Context) (erp.Execution, error) {
-	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedStockCheck, f.Shop, TriggerFrom(ctx))
-	if err != nil {
-		return erp.Execution{}, err
-	}
-	return x.finish(ctx, f.check(ctx, x))
 }
 
 func (f *Inventory) defaults() {
@@ -182,29 +159,16 @@ func (f *Inventory) run(ctx context.Context, x *execution, r InventoryRun) error
 	var send []sendLevel
 	var known []erp.InventorySent
 	if full {
-		cur, err := f.shopifyLevels(ctx, want, cat, locs)
+		var missing []recordProblem
+		send, known, missing, err = f.fullPass(ctx, x, want, sent, cat, locs)
 		if err != nil {
 			return err
 		}
-		var check erp.InventoryCheck
-		var missing []recordProblem
-		check, send, known, missing = f.compare(want, cur, sent, locs)
 		probs = append(probs, missing...)
-		if err := f.Store.InventoryCheckPut(ctx, check); err != nil {
-			return fmt.Errorf("record the drift report: %w", err)
-		}
-		x.log.Info("full pass compared the ERP with Shopify", "levels", check.Levels, "drifted", len(check.Drift))
 	} else {
-		for _, w := range want {
-			if f.isUnstocked(w.key()) {
-				probs = append(probs, notStocked(w, locs)) // until a full pass finds it stocked
-				continue
-			}
-			s, ok := sent[w.key()]
-			if !ok || s.Available != w.qty || (live && s.DryRun) {
-				send = append(send, sendLevel{stockLevel: w})
-			}
-		}
+		var unstocked []recordProblem
+		send, unstocked = f.changed(want, sent, locs, live)
+		probs = append(probs, unstocked...)
 	}
 	if err := f.record(ctx, known); err != nil {
 		return err
@@ -228,37 +192,39 @@ func (f *Inventory) run(ctx context.Context, x *execution, r InventoryRun) error
 	return err
 }
 
-func (f *Inventory) check(ctx context.Context, x *execution) error {
-	set := f.Mappings()
-	if set == nil || set.Inventory == nil {
-		return errors.New("no inventory mapping: inventory.yaml is missing or does not compile")
-	}
-	cat, locs, err := f.ensureCatalog(ctx, false)
-	if err != nil {
-		return err
-	}
-	want, probs, err := f.desired(ctx, set, cat, locs)
-	if err != nil {
-		return err
-	}
-	x.exec.Counts.Seen = len(want)
-	sent, err := f.lastSent(ctx)
-	if err != nil {
-		return err
-	}
+// fullPass reads what Shopify holds and records the drift report. It returns the levels that
+// differ, to send, those Shopify holds right already, to record as known, and a problem for
+// each level Shopify does not stock.
+func (f *Inventory) fullPass(ctx context.Context, x *execution, want []stockLevel, sent map[levelKey]erp.InventorySent, cat *shopify.Catalog, locs shopify.Locations) ([]sendLevel, []erp.InventorySent, []recordProblem, error) {
 	cur, err := f.shopifyLevels(ctx, want, cat, locs)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	check, _, _, missing := f.compare(want, cur, sent, locs)
-	if err := f.report(ctx, x, append(probs, missing...), true); err != nil {
-		return err
-	}
+	check, send, known, missing := f.compare(want, cur, sent, locs)
 	if err := f.Store.InventoryCheckPut(ctx, check); err != nil {
-		return fmt.Errorf("record the drift report: %w", err)
+		return nil, nil, nil, fmt.Errorf("record the drift report: %w", err)
 	}
-	x.log.Info("stock check done", "levels", check.Levels, "drifted", len(check.Drift))
-	return nil
+	x.log.Info("full pass compared the ERP with Shopify", "levels", check.Levels, "drifted", len(check.Drift))
+	return send, known, missing, nil
+}
+
+// changed is what a delta run sends: the levels that differ from what Shopify last got, and
+// when live, those only recorded as would-send in test mode. A level Shopify did not stock
+// when last tried is a problem until a full pass finds it stocked.
+func (f *Inventory) changed(want []stockLevel, sent map[levelKey]erp.InventorySent, locs shopify.Locations, live bool) ([]sendLevel, []recordProblem) {
+	var send []sendLevel
+	var probs []recordProblem
+	for _, w := range want {
+		if f.isUnstocked(w.key()) {
+			probs = append(probs, notStocked(w, locs))
+			continue
+		}
+		s, ok := sent[w.key()]
+		if !ok || s.Available != w.qty || (live && s.DryRun) {
+			send = append(send, sendLevel{stockLevel: w})
+		}
+	}
+	return send, probs
 }
 
 // lastSent is what Shopify last got (or would have, in test mode), by level.
@@ -306,155 +272,106 @@ type recordProblem struct {
 
 // --- what Shopify should hold ------------------------------------------------------------
 
-// desired works out every level Shopify should hold from the ERP's stock, the committed
-// units, bundles and kits, and the catalog. Problems with single SKUs or warehouses come
-// back as problems; the error is for the run.
+// desired works out every level Shopify should hold: it reads the ERP's stock and the units
+// of staged orders, leaves the arithmetic to wantedStock, and finds each SKU's inventory item
+// in the catalog. Problems with single SKUs or warehouses come back as problems; the error
+// is for the run.
 func (f *Inventory) desired(ctx context.Context, set *mapping.Set, cat *shopify.Catalog, locs shopify.Locations) ([]stockLevel, []recordProblem, error) {
 	inv := set.Inventory
 	now := f.Now().UTC()
-	var probs []recordProblem
-	problem := func(key string, sev passthrough.Severity, format string, args ...any) {
-		probs = append(probs, recordProblem{key: key, sev: sev, msg: fmt.Sprintf(format, args...)})
+	onHand, refused, probs, err := f.readStock(ctx, inv, locs, now)
+	if err != nil {
+		return nil, nil, err
 	}
+	lines, defaultLoc, cprobs, err := f.committed(ctx, set, locs, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	probs = append(probs, cprobs...)
+	variants := cat.Variants()
+	skus := make([]string, len(variants))
+	for i, v := range variants {
+		skus[i] = v.SKU
+	}
+	want, emptyKits := wantedStock(stockInput{
+		rules: inv, onHand: onHand, refused: refused,
+		committed: lines, locate: f.locator(inv, locs, now), defaultLocation: defaultLoc,
+		variants: skus,
+	})
+	for _, kit := range emptyKits {
+		comps := make([]string, len(inv.Kits[kit]))
+		for i, c := range inv.Kits[kit] {
+			comps[i] = c.SKU
+		}
+		probs = append(probs, recordProblem{key: kit, sev: passthrough.SeverityError,
+			msg: fmt.Sprintf("none of the components of kit %s (%s) is in the ERP's stock", kit, strings.Join(comps, ", "))})
+	}
+	levels, lprobs := catalogLevels(cat, inv, want)
+	return levels, append(probs, lprobs...), nil
+}
 
-	stock := map[string]map[int64]int64{} // SKU → location → units
-	failed := map[string]bool{}           // SKUs with a row the mapping refused: never half-summed
+// readStock reads the ERP's stock rows and maps each to a location and a quantity, adding up
+// warehouses that map to one location. A row the mapping refuses is a problem and marks its
+// SKU refused; a warehouse that maps to no location is one problem, however many rows it
+// has; the rows a rule leaves out with severity info (a quarantine warehouse) are listed in
+// one info problem, and the SKU's other rows still count.
+func (f *Inventory) readStock(ctx context.Context, inv *mapping.Inventory, locs shopify.Locations, now time.Time) (stockUnits, map[string]bool, []recordProblem, error) {
+	onHand, refused := stockUnits{}, map[string]bool{}
+	var probs []recordProblem
 	badWarehouse := map[string]bool{}
-	leftOut, samples := 0, []string{} // rows a when rule left out with severity info
+	leftOut, samples := 0, []string{}
 	err := f.Store.StockEach(ctx, erp.StockEachParams{}, func(r record.Stock) error {
 		sku, wh := strings.TrimSpace(r.ItemCode), strings.TrimSpace(r.WarehouseCode)
-		res, err := inv.Map(mapping.StockInput{Shop: f.Shop, Now: now, Stock: record.Stock{ItemCode: sku, WarehouseCode: wh,
-			QtyOnHand: r.QtyOnHand, QtyCommitted: r.QtyCommitted, QtyAvailable: r.QtyAvailable, UpdatedAt: r.UpdatedAt}})
+		r.ItemCode, r.WarehouseCode = sku, wh
+		res, err := inv.Map(mapping.StockInput{Shop: f.Shop, Now: now, Stock: r})
 		if err != nil {
 			sev, ok := passthrough.SeverityOf(err)
 			switch {
 			case !ok:
 				sev = passthrough.SeverityError
 			case sev == passthrough.SeverityInfo:
-				// A business rule keeps the row from Shopify (a quarantine warehouse): the
-				// SKU's other rows still count.
 				if leftOut++; len(samples) < 3 {
 					samples = append(samples, fmt.Sprintf("%s@%s: %v", sku, wh, err))
 				}
 				return nil
 			}
-			failed[sku] = true
-			problem(sku+"@"+wh, sev, "stock of %s in warehouse %s: %v", sku, wh, err)
+			refused[sku] = true
+			probs = append(probs, recordProblem{key: sku + "@" + wh, sev: sev, msg: fmt.Sprintf("stock of %s in warehouse %s: %v", sku, wh, err)})
 			return nil
 		}
 		loc, err := locationOf(locs, res.Location)
 		if err != nil {
 			if !badWarehouse[wh] {
 				badWarehouse[wh] = true
-				problem("warehouse "+wh, passthrough.SeverityError, "warehouse %s maps to %v; its stock goes nowhere until inventory.yaml maps it to a Shopify location", wh, err)
+				probs = append(probs, recordProblem{key: "warehouse " + wh, sev: passthrough.SeverityError,
+					msg: fmt.Sprintf("warehouse %s maps to %v; its stock goes nowhere until inventory.yaml maps it to a Shopify location", wh, err)})
 			}
 			return nil
 		}
-		m := stock[sku]
-		if m == nil {
-			m = map[int64]int64{}
-			stock[sku] = m
-		}
-		m[loc.ID] += res.Quantity
+		onHand.add(sku, loc.ID, res.Quantity)
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read the ERP's stock: %w", err)
+		return nil, nil, nil, fmt.Errorf("read the ERP's stock: %w", err)
 	}
 	if leftOut > 0 {
 		rows := fmt.Sprintf("%d stock rows are", leftOut)
 		if leftOut == 1 {
 			rows = "1 stock row is"
 		}
-		problem("stock rows", passthrough.SeverityInfo, "%s left out by inventory.yaml's rules (%s)", rows, strings.Join(samples, "; "))
+		probs = append(probs, recordProblem{key: "stock rows", sev: passthrough.SeverityInfo,
+			msg: fmt.Sprintf("%s left out by inventory.yaml's rules (%s)", rows, strings.Join(samples, "; "))})
 	}
-
-	committed, cprobs, err := f.committed(ctx, set, locs, stock, now)
-	if err != nil {
-		return nil, nil, err
-	}
-	probs = append(probs, cprobs...)
-	final := make(map[string]map[int64]int64, len(stock))
-	for sku, m := range stock {
-		out := make(map[int64]int64, len(m))
-		for loc, q := range m {
-			out[loc] = max(q-committed[sku][loc], 0)
-		}
-		final[sku] = out
-	}
-
-	var levels []stockLevel
-	add := func(sku string, qty map[int64]int64, unknown string) {
-		v, err := cat.Lookup(sku)
-		switch {
-		case errors.Is(err, shopify.ErrUnknownSKU):
-			problem(sku, passthrough.SeverityError, unknown, sku)
-			return
-		case err != nil:
-			problem(sku, passthrough.SeverityError, "%v; passthrough updates none of them until the SKU is on one variant only", err)
-			return
-		case !v.Tracked():
-			problem(sku, passthrough.SeverityInfo, "Shopify does not track the stock of %s (%s); turn on its inventory tracking to sync it", sku, v)
-			return
-		}
-		for loc, q := range qty {
-			levels = append(levels, stockLevel{sku: sku, item: v.InventoryItemID, loc: loc, qty: q})
-		}
-	}
-	for _, sku := range sortedKeys(final) {
-		if _, kit := inv.Kits[sku]; kit || failed[sku] {
-			continue // a kit's level comes from its components
-		}
-		add(sku, final[sku], "SKU %s is in the ERP's stock but on no Shopify variant")
-	}
-
-	// Bundles and kits, from their components' levels at each location.
-	derived := map[string][]string{} // SKU → components
-	for sku, comps := range inv.Kits {
-		for _, c := range comps {
-			derived[sku] = append(derived[sku], c.SKU)
-		}
-	}
-	for _, v := range cat.Variants() {
-		_, own := stock[v.SKU]
-		if _, kit := inv.Kits[v.SKU]; own || kit {
-			continue
-		}
-		if base, _, ok := inv.Bundles.Split(v.SKU); ok && stock[base] != nil {
-			derived[v.SKU] = []string{base}
-		}
-	}
-	for _, sku := range sortedKeys(derived) {
-		comps := derived[sku]
-		if slices.ContainsFunc(comps, func(c string) bool { return failed[c] }) {
-			continue
-		}
-		qty := map[int64]int64{}
-		for _, c := range comps {
-			for loc := range final[c] {
-				qty[loc] = 0
-			}
-		}
-		if len(qty) == 0 {
-			problem(sku, passthrough.SeverityError, "none of the components of kit %s (%s) is in the ERP's stock", sku, strings.Join(comps, ", "))
-			continue
-		}
-		for loc := range qty {
-			qty[loc], _ = inv.Derive(sku, func(c string) int64 { return final[c][loc] })
-		}
-		add(sku, qty, "kit %s is declared in inventory.yaml but on no Shopify variant")
-	}
-	slices.SortFunc(levels, func(a, b stockLevel) int {
-		return cmp.Or(strings.Compare(a.sku, b.sku), cmp.Compare(a.loc, b.loc))
-	})
-	return levels, probs, nil
+	return onHand, refused, probs, nil
 }
 
-// committed adds up, per SKU and location, the units of orders staged but not imported.
-func (f *Inventory) committed(ctx context.Context, set *mapping.Set, locs shopify.Locations, stock map[string]map[int64]int64, now time.Time) (map[string]map[int64]int64, []recordProblem, error) {
-	out := map[string]map[int64]int64{}
+// committed reads the lines of orders staged but not yet imported by the ERP (within
+// CommittedWithin), and the location named by inventory.yaml's
+// committed.default_location (0 for none). When the staging tables cannot say which orders
+// are not imported, no units are taken off and that is a problem.
+func (f *Inventory) committed(ctx context.Context, set *mapping.Set, locs shopify.Locations, now time.Time) ([]erp.CommittedLine, int64, []recordProblem, error) {
 	if f.CommittedWithin < 0 {
-		return out, nil, nil
+		return nil, 0, nil, nil
 	}
 	p := erp.OrderCommittedListParams{Shop: f.Shop, Since: now.Add(-f.CommittedWithin)}
 	if set.Orders != nil {
@@ -463,249 +380,70 @@ func (f *Inventory) committed(ctx context.Context, set *mapping.Set, locs shopif
 	lines, err := f.Store.OrderCommittedList(ctx, p)
 	switch {
 	case errors.Is(err, erp.ErrUnknownColumn) || errors.Is(err, erp.ErrNotFound):
-		return out, []recordProblem{{key: "committed", sev: passthrough.SeverityError,
+		return nil, 0, []recordProblem{{key: "committed", sev: passthrough.SeverityError,
 			msg: "units of staged orders cannot be taken off the stock sent to Shopify: " + err.Error()}}, nil
 	case err != nil:
-		return nil, nil, fmt.Errorf("read staged orders not yet imported: %w", err)
+		return nil, 0, nil, fmt.Errorf("read staged orders not yet imported: %w", err)
 	}
-	inv := set.Inventory
-	var probs []recordProblem
-	var fallback int64
-	if inv.DefaultLocation != "" {
-		l, err := locationOf(locs, inv.DefaultLocation)
-		if err != nil {
-			probs = append(probs, recordProblem{key: "committed", sev: passthrough.SeverityError,
-				msg: fmt.Sprintf("committed.default_location in inventory.yaml names %v", err)})
-		}
-		fallback = l.ID
+	name := set.Inventory.DefaultLocation
+	if name == "" {
+		return lines, 0, nil, nil
 	}
-	for _, line := range lines {
-		units := line.Quantity.Ceil().IntPart()
-		if units <= 0 {
-			continue
-		}
-		for _, part := range components(inv, line.SKU, units, stock) {
-			loc := f.committedLocation(inv, locs, part.sku, line.Warehouse, fallback, stock[part.sku], now)
-			if loc == 0 {
-				continue // the ERP has no stock of it: nothing to take off
-			}
-			m := out[part.sku]
-			if m == nil {
-				m = map[int64]int64{}
-				out[part.sku] = m
-			}
-			m[loc] += part.units
-		}
+	l, err := locationOf(locs, name)
+	if err != nil {
+		return lines, 0, []recordProblem{{key: "committed", sev: passthrough.SeverityError,
+			msg: fmt.Sprintf("committed.default_location in inventory.yaml names %v", err)}}, nil
 	}
-	return out, probs, nil
+	return lines, l.ID, nil, nil
 }
 
-type part struct {
-	sku   string
-	units int64
-}
-
-// components is what a sold SKU takes from the ERP's stock: a kit's components, a bundle's
-// base SKU, or the SKU itself.
-func components(inv *mapping.Inventory, sku string, units int64, stock map[string]map[int64]int64) []part {
-	if comps, ok := inv.Kits[sku]; ok {
-		out := make([]part, 0, len(comps))
-		for _, c := range comps {
-			out = append(out, part{c.SKU, units * int64(c.Quantity)})
-		}
-		return out
-	}
-	if _, own := stock[sku]; !own {
-		if base, n, ok := inv.Bundles.Split(sku); ok {
-			return []part{{base, units * int64(n)}}
-		}
-	}
-	return []part{{sku, units}}
-}
-
-// committedLocation is the location a staged line takes its units from (see Inventory), or
-// 0 when the SKU has no stock anywhere.
-func (f *Inventory) committedLocation(inv *mapping.Inventory, locs shopify.Locations, sku, warehouse string, fallback int64, stockAt map[int64]int64, now time.Time) int64 {
-	if warehouse != "" {
+// locator finds a warehouse's location as inventory.yaml maps a stock row of it.
+func (f *Inventory) locator(inv *mapping.Inventory, locs shopify.Locations, now time.Time) locateFunc {
+	return func(sku, warehouse string) (int64, bool) {
 		res, err := inv.Map(mapping.StockInput{Shop: f.Shop, Now: now, Stock: record.Stock{ItemCode: sku, WarehouseCode: warehouse}})
-		if err == nil {
-			if l, err := locationOf(locs, res.Location); err == nil {
-				return l.ID
-			}
+		if err != nil {
+			return 0, false
 		}
+		l, err := locationOf(locs, res.Location)
+		return l.ID, err == nil
 	}
-	if fallback != 0 {
-		return fallback
-	}
-	var best, most int64
-	for loc, q := range stockAt {
-		if best == 0 || q > most || (q == most && loc < best) {
-			best, most = loc, q
-		}
-	}
-	return best
 }
 
-// locationOf finds the location a mapping names: by name (Shopify's, ignoring case), or by
-// id, which survives a rename.
-func locationOf(locs shopify.Locations, name string) (shopify.Location, error) {
-	l, err := locs.ByName(name)
-	if errors.Is(err, shopify.ErrUnknownLocation) {
-		if id, perr := strconv.ParseInt(strings.TrimSpace(name), 10, 64); perr == nil {
-			for _, l := range locs {
-				if l.ID == id {
-					return l, nil
-				}
-			}
-		}
-		names := make([]string, 0, len(locs))
-		for _, l := range locs {
-			names = append(names, strconv.Quote(l.Name))
-		}
-		return shopify.Location{}, fmt.Errorf("%q, which is no Shopify location (they are %s)", name, strings.Join(names, ", "))
-	}
-	return l, err
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-// --- Shopify's side ----------------------------------------------------------------------
-
-// ensureCatalog returns the catalog and locations, read again when force is set or they are
-// older than CatalogEvery.
-func (f *Inventory) ensureCatalog(ctx context.Context, force bool) (*shopify.Catalog, shopify.Locations, error) {
-	f.mu.Lock()
-	cat, locs, at := f.catalog, f.locs, f.catAt
-	f.mu.Unlock()
-	if !force && cat != nil && f.Now().Sub(at) < f.CatalogEvery {
-		return cat, locs, nil
-	}
-	if err := f.RefreshCatalog(ctx); err != nil {
-		return nil, nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.catalog, f.locs, nil
-}
-
-// RefreshCatalog reads the store's variants (SKU → inventory item) and locations again. Runs
-// do it themselves when the catalog is older than CatalogEvery; a scheduler may call it on
-// its own schedule too.
-func (f *Inventory) RefreshCatalog(ctx context.Context) error {
-	f.defaults()
-	cat, err := f.Shopify.Catalog(ctx)
-	if err != nil {
-		return fmt.Errorf("read the catalog of variants: %w", err)
-	}
-	locs, err := f.Shopify.Locations(ctx)
-	if err != nil {
-		return fmt.Errorf("read the locations: %w", err)
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.catalog, f.locs, f.catAt = cat, locs, f.Now()
-	f.Log.Info("catalog read", "feed", FeedInventory, "shop", f.Shop, "skus", cat.Len(), "without_sku", cat.NoSKU,
-		"duplicates", len(cat.Duplicates()), "locations", len(locs))
-	return nil
-}
-
-// shopifyLevels reads what Shopify holds of the wanted levels, in whichever of the two ways
-// takes fewer calls: by inventory item (50 ids a call, every location at once) or by
-// location alone (250 levels a page, the store's other items included).
-func (f *Inventory) shopifyLevels(ctx context.Context, want []stockLevel, cat *shopify.Catalog, locs shopify.Locations) (map[levelKey]int64, error) {
-	var items, locIDs []int64
-	seenItem, seenLoc := map[int64]bool{}, map[int64]bool{}
-	for _, w := range want {
-		if !seenItem[w.item] {
-			seenItem[w.item] = true
-			items = append(items, w.item)
-		}
-		if !seenLoc[w.loc] {
-			seenLoc[w.loc] = true
-			locIDs = append(locIDs, w.loc)
-		}
-	}
-	out := make(map[levelKey]int64, len(want))
-	if len(items) == 0 {
-		return out, nil
-	}
-	slices.Sort(items)
-	slices.Sort(locIDs)
-	tracked := 0
-	for _, v := range cat.Variants() {
-		if v.Tracked() {
-			tracked++
-		}
-	}
-	locChunks := ceilDiv(len(locIDs), 50)
-	perItemChunk := min(len(items), 50) * min(len(locIDs), 50)
-	byItem := ceilDiv(len(items), 50) * locChunks * ceilDiv(perItemChunk, 250)
-	byLocation := locChunks * max(1, ceilDiv(tracked*min(len(locIDs), 50), 250))
-	var got []shopify.InventoryLevel
-	var err error
-	if byLocation < byItem {
-		got, err = f.Shopify.InventoryLevels(ctx, nil, locIDs)
-	} else {
-		got, err = f.Shopify.InventoryLevels(ctx, items, locIDs)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read Shopify's inventory levels: %w", err)
-	}
-	for _, l := range got {
-		if l.Available != nil {
-			out[levelKey{l.InventoryItemID, l.LocationID}] = int64(*l.Available)
-		}
-	}
-	return out, nil
-}
-
-func ceilDiv(a, b int) int { return (a + b - 1) / b }
-
-// compare sets what Shopify holds against what it should: the drift report, the levels to
-// send (each with the quantity read), the levels Shopify holds right already (to be
-// recorded as known), and a problem for each level Shopify does not stock.
-func (f *Inventory) compare(want []stockLevel, cur map[levelKey]int64, sent map[levelKey]erp.InventorySent, locs shopify.Locations) (erp.InventoryCheck, []sendLevel, []erp.InventorySent, []recordProblem) {
-	check := erp.InventoryCheck{Shop: f.Shop, CheckedAt: f.Now().UTC()}
-	var send []sendLevel
-	var known []erp.InventorySent
+// catalogLevels turns quantities per SKU into levels of inventory items, sorted by SKU and
+// location. A SKU on no variant, on several (never guessed), or whose stock Shopify does not
+// track is a problem and gets no level.
+func catalogLevels(cat *shopify.Catalog, inv *mapping.Inventory, want stockUnits) ([]stockLevel, []recordProblem) {
+	var levels []stockLevel
 	var probs []recordProblem
-	unstocked := map[levelKey]bool{}
-	defer func() {
-		f.mu.Lock()
-		f.unstocked = unstocked
-		f.mu.Unlock()
-	}()
-	for _, w := range want {
-		c, ok := cur[w.key()]
-		if !ok {
-			unstocked[w.key()] = true
-			probs = append(probs, notStocked(w, locs))
+	for _, sku := range slices.Sorted(maps.Keys(want)) {
+		v, err := cat.Lookup(sku)
+		var msg string
+		sev := passthrough.SeverityError
+		switch _, kit := inv.Kits[sku]; {
+		case errors.Is(err, shopify.ErrUnknownSKU) && kit:
+			msg = fmt.Sprintf("kit %s is declared in inventory.yaml but on no Shopify variant", sku)
+		case errors.Is(err, shopify.ErrUnknownSKU):
+			msg = fmt.Sprintf("SKU %s is in the ERP's stock but on no Shopify variant", sku)
+		case err != nil:
+			msg = fmt.Sprintf("%v; passthrough updates none of them until the SKU is on one variant only", err)
+		case !v.Tracked():
+			sev, msg = passthrough.SeverityInfo, fmt.Sprintf("Shopify does not track the stock of %s (%s); turn on its inventory tracking to sync it", sku, v)
+		}
+		if msg != "" {
+			probs = append(probs, recordProblem{key: sku, sev: sev, msg: msg})
 			continue
 		}
-		check.Levels++
-		s, wasSent := sent[w.key()]
-		if c != w.qty {
-			d := erp.InventoryDrift{SKU: w.sku, InventoryItemID: w.item, LocationID: w.loc, ERP: w.qty, Shopify: c}
-			if wasSent && !s.DryRun {
-				d.LastSent = &s.Available
-			}
-			check.Drift = append(check.Drift, d)
-			send = append(send, sendLevel{stockLevel: w, from: &c})
-			continue
-		}
-		if !wasSent || s.DryRun || s.Available != c {
-			known = append(known, sendLevel{stockLevel: w}.sent(f.Shop, false))
+		for loc, q := range want[sku] {
+			levels = append(levels, stockLevel{sku: sku, item: v.InventoryItemID, loc: loc, qty: q})
 		}
 	}
-	return check, send, known, probs
+	slices.SortFunc(levels, func(a, b stockLevel) int {
+		return cmp.Or(strings.Compare(a.sku, b.sku), cmp.Compare(a.loc, b.loc))
+	})
+	return levels, probs
 }
+
+// --- sending -----------------------------------------------------------------------------
 
 // notStocked is the problem of a level Shopify does not stock: setting it would fail.
 func notStocked(w stockLevel, locs shopify.Locations) recordProblem {
@@ -720,13 +458,15 @@ func (f *Inventory) isUnstocked(k levelKey) bool {
 	return f.unstocked[k]
 }
 
-func locationName(locs shopify.Locations, id int64) string {
-	for _, l := range locs {
-		if l.ID == id {
-			return l.Name
-		}
+// markUnstocked remembers a level Shopify said it does not stock, until a full pass looks
+// again.
+func (f *Inventory) markUnstocked(k levelKey) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.unstocked == nil {
+		f.unstocked = map[levelKey]bool{}
 	}
-	return "location " + strconv.FormatInt(id, 10)
+	f.unstocked[k] = true
 }
 
 // send sets the levels in Shopify and records those it took. A level Shopify refuses is a
@@ -746,38 +486,19 @@ func (f *Inventory) send(ctx context.Context, x *execution, levels []sendLevel, 
 	results, err := f.Shopify.SetInventory(ctx, qs)
 	var ok []erp.InventorySent
 	var probs []recordProblem
-	type failure struct {
-		sev  passthrough.Severity
-		msg  string
-		keys []string
-	}
-	var failures []*failure
-	byMsg := map[string]*failure{}
+	var refused refusals
 	for i, r := range results {
 		l := levels[i]
 		var ue *shopify.UserError
 		switch {
 		case r.Err == nil:
 			ok = append(ok, l.sent(f.Shop, false))
-			continue
 		case errors.As(r.Err, &ue) && ue.Code == "ITEM_NOT_STOCKED_AT_LOCATION":
-			f.mu.Lock()
-			if f.unstocked == nil {
-				f.unstocked = map[levelKey]bool{}
-			}
-			f.unstocked[l.key()] = true
-			f.mu.Unlock()
+			f.markUnstocked(l.key())
 			probs = append(probs, notStocked(l.stockLevel, locs))
-			continue
+		default:
+			refused.add(r.Err, l.sku+"@"+locationName(locs, l.loc))
 		}
-		sev, msg := levelProblem(r.Err)
-		fl := byMsg[string(sev)+msg]
-		if fl == nil {
-			fl = &failure{sev: sev, msg: msg}
-			byMsg[string(sev)+msg] = fl
-			failures = append(failures, fl)
-		}
-		fl.keys = append(fl.keys, l.sku+"@"+locationName(locs, l.loc))
 	}
 	// What Shopify took is recorded even when the run stops here.
 	if rerr := f.record(context.WithoutCancel(ctx), ok); rerr != nil {
@@ -787,7 +508,41 @@ func (f *Inventory) send(ctx context.Context, x *execution, levels []sendLevel, 
 	if err != nil {
 		return probs, fmt.Errorf("set inventory levels (%d of %d set): %w", len(ok), len(levels), err)
 	}
-	for _, fl := range failures {
+	return append(probs, refused.problems()...), nil
+}
+
+// refusals groups the levels Shopify refused by what the refusal means, so that many levels
+// refused for one reason make one problem, not one each.
+type refusals struct {
+	list  []*refusal
+	byMsg map[string]*refusal
+}
+
+type refusal struct {
+	sev  passthrough.Severity
+	msg  string
+	keys []string // SKU@location
+}
+
+func (r *refusals) add(err error, key string) {
+	sev, msg := levelProblem(err)
+	fl := r.byMsg[string(sev)+msg]
+	if fl == nil {
+		if r.byMsg == nil {
+			r.byMsg = map[string]*refusal{}
+		}
+		fl = &refusal{sev: sev, msg: msg}
+		r.byMsg[string(sev)+msg] = fl
+		r.list = append(r.list, fl)
+	}
+	fl.keys = append(fl.keys, key)
+}
+
+// problems lists up to three levels refused for one reason each on their own, and more as
+// one problem that names the first three.
+func (r *refusals) problems() []recordProblem {
+	var probs []recordProblem
+	for _, fl := range r.list {
 		if len(fl.keys) <= 3 {
 			for _, k := range fl.keys {
 				probs = append(probs, recordProblem{key: k, sev: fl.sev, msg: fl.msg})
@@ -797,7 +552,7 @@ func (f *Inventory) send(ctx context.Context, x *execution, levels []sendLevel, 
 		probs = append(probs, recordProblem{key: "levels", sev: fl.sev,
 			msg: fmt.Sprintf("%d levels were not set (%s, …): %s", len(fl.keys), strings.Join(fl.keys[:3], ", "), fl.msg)})
 	}
-	return probs, nil
+	return probs
 }
 
 // levelProblem says what Shopify refusing one level means.
@@ -850,93 +605,4 @@ func (f *Inventory) report(ctx context.Context, x *execution, probs []recordProb
 		}
 	}
 	return nil
-}
-
-// --- what the portal and the scheduler need ----------------------------------------------
-
-// DriftReport is the last stock check: the levels where Shopify held something other than
-// what the ERP says it should.
-type DriftReport struct {
-	CheckedAt time.Time // zero when no check has run yet
-	Levels    int       // levels compared
-	Rows      []DriftRow
-}
-
-// DriftRow is one level that differs between the ERP and Shopify.
-type DriftRow struct {
-	SKU        string
-	LocationID int64
-	Location   string
-	ERP        int64  // what Shopify should hold, from the ERP's stock
-	Shopify    int64  // what Shopify held
-	LastSent   *int64 // what passthrough last sent; nil when it never sent this level
-}
-
-// Difference is how many more Shopify has than it should (negative: fewer).
-func (r DriftRow) Difference() int64 { return r.Shopify - r.ERP }
-
-// Drift returns the last stock check's drift report, with location names as last read.
-func (f *Inventory) Drift(ctx context.Context) (DriftReport, error) {
-	c, err := f.Store.InventoryCheckGet(ctx, f.Shop)
-	switch {
-	case errors.Is(err, erp.ErrNotFound):
-		return DriftReport{}, nil
-	case err != nil:
-		return DriftReport{}, fmt.Errorf("read the drift report: %w", err)
-	}
-	f.mu.Lock()
-	locs := f.locs
-	f.mu.Unlock()
-	out := DriftReport{CheckedAt: c.CheckedAt, Levels: c.Levels, Rows: make([]DriftRow, 0, len(c.Drift))}
-	for _, d := range c.Drift {
-		out.Rows = append(out.Rows, DriftRow{SKU: d.SKU, LocationID: d.LocationID, Location: locationName(locs, d.LocationID),
-			ERP: d.ERP, Shopify: d.Shopify, LastSent: d.LastSent})
-	}
-	return out, nil
-}
-
-// Locations names Shopify's locations by id: those last read, or read now when none were.
-func (f *Inventory) Locations(ctx context.Context) (map[int64]string, error) {
-	f.mu.Lock()
-	locs := f.locs
-	f.mu.Unlock()
-	if locs == nil {
-		var err error
-		if locs, err = f.Shopify.Locations(ctx); err != nil {
-			return nil, fmt.Errorf("read the locations: %w", err)
-		}
-		f.mu.Lock()
-		if f.locs == nil {
-			f.locs = locs
-		}
-		f.mu.Unlock()
-	}
-	out := make(map[int64]string, len(locs))
-	for _, l := range locs {
-		out[l.ID] = l.Name
-	}
-	return out, nil
-}
-
-// Tasks are the scheduler tasks a stock sync mode asks for: none when off; the nightly full
-// pass at dailyAt (TaskInventoryFull) when daily; and besides a delta run every `every`
-// when live. Both belong to one feed, so they never overlap.
-func (f *Inventory) Tasks(mode string, every time.Duration, dailyAt string) ([]Task, error) {
-	full := Task{Name: TaskInventoryFull, Feed: FeedInventory, DailyAt: dailyAt, Run: func(ctx context.Context) error {
-		_, err := f.Run(ctx, InventoryRun{Full: true})
-		return err
-	}}
-	switch mode {
-	case InventoryOff:
-		return nil, nil
-	case InventoryDaily:
-		return []Task{full}, nil
-	case InventoryLive:
-		delta := Task{Name: FeedInventory, Feed: FeedInventory, Every: every, Run: func(ctx context.Context) error {
-			_, err := f.Run(ctx, InventoryRun{})
-			return err
-		}}
-		return []Task{delta, full}, nil
-	}
-	return nil, fmt.Errorf("inventory mode %q is not one of off, daily, live", mode)
 }

@@ -25,7 +25,7 @@ import (
 )
 
 // stockMapping is an inventory.yaml as a store would write it: warehouses WH1 and WH2 both
-// stock Main Warehouse (JOOR's several warehouses, one location), EAST is East Coast DC, one
+// stock Main Warehouse (several warehouses, one location), EAST is East Coast DC, one
 // unit of safety stock, 3-packs by the -X suffix, a gift set kit, and a default location
 // for staged order lines that name no warehouse.
 const stockMapping = `
@@ -460,32 +460,6 @@ func TestInventoryInTestModeRecordsWhatItWouldSendAndWritesNothing(t *testing.T)
 			require.False(t, l.DryRun)
 		}
 	})
-}
-
-func TestInventoryTasksFollowTheMode(t *testing.T) {
-	t.Parallel()
-	f := &feeds.Inventory{}
-	for _, c := range []struct {
-		mode  string
-		names []string
-	}{
-		{feeds.InventoryOff, nil},
-		{feeds.InventoryDaily, []string{feeds.TaskInventoryFull}},
-		{feeds.InventoryLive, []string{feeds.FeedInventory, feeds.TaskInventoryFull}},
-	} {
-		t.Run("mode "+c.mode, func(t *testing.T) {
-			tasks, err := f.Tasks(c.mode, 5*time.Minute, "02:00")
-			require.NoError(t, err)
-			var names []string
-			for _, task := range tasks {
-				names = append(names, task.Name)
-				require.Equal(t, feeds.FeedInventory, task.Feed, "one feed, so a delta run and a full pass never overlap")
-			}
-			require.Equal(t, c.names, names)
-		})
-	}
-	_, err := f.Tasks("hourly", time.Minute, "")
-	require.EqualError(t, err, `inventory mode "hourly" is not one of off, daily, live`)
 }
 
 // saleMidPass is a sale in Shopify between the full pass reading a level and setting it.

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/passthrough-dev/passthrough/config"
+	"github.com/passthrough-dev/passthrough/feeds"
+)
+
+// Names of the tasks besides each feed's own (feeds.FeedOrders, feeds.FeedShipments,
+// feeds.FeedInventory).
+const (
+	// TaskOrdersDaily re-fetches the last daily_days days of orders once a day.
+	TaskOrdersDaily = feeds.FeedOrders + "-daily"
+	// TaskInventoryFull is the nightly full stock pass; the portal's "sync now" runs it.
+	TaskInventoryFull = "inventory-full"
+)
+
+// schedule adds every feed's tasks to the scheduler.
+func (a *App) schedule() error {
+	tasks, err := a.tasks()
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		if err := a.Scheduler.Add(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tasks are the scheduler tasks of every feed, as the config's feeds block asks for them:
+//   - orders every feeds.orders.every, and at daily_at a re-fetch of the last daily_days
+//     days (TaskOrdersDaily), unless disabled;
+//   - shipments every feeds.shipments.every, unless disabled;
+//   - inventory by its mode: nothing when off; the nightly full pass at daily_at
+//     (TaskInventoryFull) when daily; and besides, a delta run every feeds.inventory.every
+//     when live.
+//
+// The tasks of one feed share the feed's name as their Feed, so they never overlap: the
+// re-fetch waits for the orders pull, the full pass for the delta run.
+func (a *App) tasks() ([]feeds.Task, error) {
+	f := a.Config.Feeds
+	var tasks []feeds.Task
+	if !f.Orders.Disabled {
+		tasks = append(tasks, feeds.Task{
+			Name: feeds.FeedOrders, Every: f.Orders.Every.Std(),
+			Run: func(ctx context.Context) error {
+				_, err := a.Orders.Run(ctx, feeds.OrdersRun{})
+				return err
+			},
+		})
+		if f.Orders.DailyAt != "" && f.Orders.DailyDays > 0 {
+			tasks = append(tasks, feeds.Task{
+				Name: TaskOrdersDaily, Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
+				Run: func(ctx context.Context) error {
+					_, err := a.Orders.Run(ctx, a.refetch())
+					return err
+				},
+			})
+		}
+	}
+	if !f.Shipments.Disabled {
+		tasks = append(tasks, feeds.Task{
+			Name: feeds.FeedShipments, Every: f.Shipments.Every.Std(),
+			Run: func(ctx context.Context) error {
+				_, err := a.Shipments.Run(ctx)
+				return err
+			},
+		})
+	}
+	stock, err := a.inventoryTasks(f.Inventory)
+	if err != nil {
+		return nil, err
+	}
+	return append(tasks, stock...), nil
+}
+
+// inventoryTasks are the tasks the stock sync mode asks for.
+func (a *App) inventoryTasks(f config.InventoryFeed) ([]feeds.Task, error) {
+	full := feeds.Task{Name: TaskInventoryFull, Feed: feeds.FeedInventory, DailyAt: f.DailyAt, Run: func(ctx context.Context) error {
+		_, err := a.Inventory.Run(ctx, feeds.InventoryRun{Full: true})
+		return err
+	}}
+	switch f.Mode {
+	case config.InventoryOff:
+		return nil, nil
+	case config.InventoryDaily:
+		return []feeds.Task{full}, nil
+	case config.InventoryLive:
+		delta := feeds.Task{Name: feeds.FeedInventory, Feed: feeds.FeedInventory, Every: f.Every.Std(), Run: func(ctx context.Context) error {
+			_, err := a.Inventory.Run(ctx, feeds.InventoryRun{})
+			return err
+		}}
+		return []feeds.Task{delta, full}, nil
+	}
+	return nil, fmt.Errorf("inventory mode %q is not one of off, daily, live", f.Mode)
+}
+
+// refetch is the daily orders run's window: the last daily_days days, leaving the watermark
+// alone, so an order the regular runs missed is staged within a day.
+func (a *App) refetch() feeds.OrdersRun {
+	return feeds.OrdersRun{Since: a.clock.Now().Add(-time.Duration(a.Config.Feeds.Orders.DailyDays) * 24 * time.Hour)}
+}
