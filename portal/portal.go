@@ -46,13 +46,14 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // Ledger is what the portal reads of passthrough's bookkeeping. erp.Store satisfies it.
 type Ledger interface {
-	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.LedgerEntry, error)
-	LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error)
-	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]erp.LedgerEvent, error)
+	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledger.Entry, error)
+	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
+	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]ledger.Event, error)
 	ExecutionList(ctx context.Context, p erp.ExecutionListParams) ([]erp.Execution, error)
 	ExecutionGet(ctx context.Context, id int64) (erp.Execution, error)
 	ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error)
@@ -77,13 +78,14 @@ type Feeds interface {
 // Orders acts on one order of the ledger; the orders feed implements it for its shop
 // (feeds.Orders has Retry and Skip with these signatures).
 type Orders interface {
-	// Retry handles the order again now, with the mappings as they are. erp.ErrNotFound for
-	// an order the ledger does not know; erp.ErrImported when the ERP has imported it
-	// already; a *passthrough.RecordError, whose message is shown, when it is refused.
-	Retry(ctx context.Context, orderID int64) error
-	// Skip marks the order as not for import, by user, with the reason given; the feed
-	// leaves it alone until it is retried. A *passthrough.RecordError, whose message is
-	// shown, when it cannot be skipped (it is staged already).
+	// Retry handles the order again now, by user, with the mappings as they are; it takes
+	// back an exclusion (Skip). erp.ErrNotFound for an order the ledger does not know;
+	// erp.ErrImported when the ERP has imported it already; a *passthrough.RecordError,
+	// whose message is shown, when it is refused.
+	Retry(ctx context.Context, orderID int64, user string) error
+	// Skip excludes the order from import (ledger.StatusExcluded), by user, with the reason
+	// given; the feed leaves it alone until it is retried. A *passthrough.RecordError, whose
+	// message is shown, when it cannot be skipped (it is staged already).
 	Skip(ctx context.Context, orderID int64, user, reason string) error
 	// Rows returns the rows the order produced in the staging tables; erp.ErrNotFound when
 	// nothing is staged.
