@@ -26,7 +26,7 @@ import (
 )
 
 // stockMapping is an inventory.yaml as a store would write it: warehouses WH1 and WH2 both
-// stock Main Warehouse (JOOR's several warehouses, one location), EAST is East Coast DC, one
+// stock Main Warehouse (several warehouses summed into one location), EAST is East Coast DC, one
 // unit of safety stock, 3-packs by the -X suffix, a gift set kit, and a default location
 // for staged order lines that name no warehouse.
 const stockMapping = `

@@ -35,14 +35,13 @@ type OrderSource interface {
 	Order(ctx context.Context, id int64) (record.RawOrder, error)
 }
 
-// OrderStore is what the orders feed does with the ERP database.
+// OrderStore is what the orders feed does with the ERP database: it keeps the ledger, stages
+// orders, and keeps its watermark and a backfill's progress.
 type OrderStore interface {
 	ExecutionStore
+	erp.Ledger
 	OrderStage(ctx context.Context, p erp.OrderStageParams) error
 	OrderHeaderUpdate(ctx context.Context, p erp.OrderHeaderUpdateParams) error
-	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
-	LedgerPut(ctx context.Context, e ledger.Entry) error
-	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledger.Entry, error)
 	WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error)
 	WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error
 	SettingGet(ctx context.Context, key string) (string, error)

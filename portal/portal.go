@@ -1,5 +1,5 @@
 // Package portal is passthrough's worker portal: the web pages people use all day to see
-// every order that passed through (CIMcloud's "Pass Through Orders" tab), the feeds and
+// every order that passed through (the "Pass Through Orders" list), the feeds and
 // their runs, the mapping files, and the stock sent to Shopify, and to act on them (retry
 // or skip an order, run a feed now, save a mapping, sync stock now).
 //
@@ -49,7 +49,9 @@ import (
 	"github.com/passthrough-dev/passthrough/ledger"
 )
 
-// Ledger is what the portal reads of passthrough's bookkeeping. erp.Store satisfies it.
+// Ledger is what the portal reads of passthrough's bookkeeping: the reading half of the
+// store's Ledger and Executions roles, and the stock last sent. It writes nothing; actions go
+// through Orders. erp.Store satisfies it.
 type Ledger interface {
 	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledger.Entry, error)
 	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
@@ -179,7 +181,7 @@ type Deps struct {
 	// what they would send.
 	Mode string
 	// ModeSwitch, when set, is where the mode lives instead, and lets an admin switch it
-	// (going live is one switch, BoostMyShop Connect's test mode).
+	// (going live is one switch, so a store can be tried out first without touching Shopify).
 	ModeSwitch ModeSwitch
 	// FeedModes says more about a feed's mode where there is more to say, e.g.
 	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.

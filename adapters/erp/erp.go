@@ -3,10 +3,13 @@
 // (external_order_shipments, product_qty_in_stock), and passthrough's own pt_ bookkeeping,
 // which lives in the same database.
 //
-// Store is implemented once per database, in a package of its own beside this one (erpsqlite,
-// erppostgres, erpmssql), and every implementation passes the one conformance suite in
-// erptest. Callers see only this package's types and sentinel errors, never a driver's;
-// erpopen picks the implementation from the configured driver name.
+// Store is made of four roles (Staging, Ledger, Executions, Bookkeeping), so a caller can
+// take the part it uses. What the order ledger means — its statuses, who acted — is package
+// ledger's; this package only keeps it. Store is implemented once per database, in a package
+// of its own beside this one (erpsqlite, erppostgres, erpmssql), and every implementation
+// passes the one conformance suite in erptest. Callers see only this package's types and
+// sentinel errors, never a driver's; erpopen picks the implementation from the configured
+// driver name.
 //
 // Conventions every implementation keeps:
 //   - Times are written and read in UTC, truncated to the millisecond, which every dialect
