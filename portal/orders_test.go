@@ -279,6 +279,18 @@ func TestOrderPage(t *testing.T) {
 		f.orders.RowsFunc = func(context.Context, int64) (*passthrough.OrderRows, error) { return nil, erp.ErrNotFound }
 		require.Contains(t, c.get("/orders/1000").Body.String(), "Nothing of this order is in the staging tables.")
 	})
+	t.Run("an excluded order says so, with who excluded it", func(t *testing.T) {
+		e := ledger.Entry{Shop: testShop, OrderID: 1001, OrderName: "#1001", Status: ledger.StatusFailed,
+			Severity: passthrough.SeverityError, Problem: "unknown SKU TS-9", RunID: x.ID}
+		require.NoError(t, f.store.LedgerPut(ctx, e))
+		e.Exclude("ann", "a duplicate of #999")
+		require.NoError(t, f.store.LedgerPut(ctx, e))
+		b := c.get("/orders/1001").Body.String()
+		require.Contains(t, b, `<span class="badge info" id="order-status">excluded</span>`)
+		require.Contains(t, b, " by ann</dd>", "the last update")
+		require.Contains(t, b, "<td>skipped by ann: a duplicate of #999</td><td>ann</td>", "the history says who acted")
+		require.Equal(t, []string{"1001"}, listed(t, c.get("/orders?status=excluded").Body.String()))
+	})
 	t.Run("an unknown order is a 404", func(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, c.get("/orders/999").Code)
 		require.Equal(t, http.StatusNotFound, c.get("/orders/abc").Code)
