@@ -441,8 +441,8 @@ func (f *Orders) write(ctx context.Context, fn func(context.Context) error) erro
 	}
 }
 
-// Retry handles one order again now, fetched afresh from Shopify: user's Retry. It takes
-// back an operator's exclusion (Skip).
+// Retry handles one order again now, fetched afresh from Shopify, for the operator user (the
+// portal's Retry). It takes back an operator's exclusion (Skip).
 func (f *Orders) Retry(ctx context.Context, orderID int64, user string) error {
 	f.defaults()
 	o, err := f.Source.Order(ctx, orderID)
