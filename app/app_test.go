@@ -23,6 +23,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/app"
 	"github.com/passthrough-dev/passthrough/config"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mappings"
 	"github.com/passthrough-dev/passthrough/portal/browsertest"
 )
@@ -123,7 +124,7 @@ func TestAMappingSavedInThePortalMapsTheFailedOrdersAgain(t *testing.T) {
 	require.Equal(t, erp.OutcomeFinishedPartially, x.Outcome)
 	e, err := a.Store.LedgerGet(t.Context(), "acme", id)
 	require.NoError(t, err)
-	require.Equal(t, erp.StatusFailed, e.Status)
+	require.Equal(t, ledger.StatusFailed, e.Status)
 
 	src, err := os.ReadFile(filepath.Join(a.dir, "mappings", "orders.yaml"))
 	require.NoError(t, err)
@@ -135,7 +136,8 @@ func TestAMappingSavedInThePortalMapsTheFailedOrdersAgain(t *testing.T) {
 	require.Equal(t, erp.OutcomeFinished, x.Outcome)
 	e, err = a.Store.LedgerGet(t.Context(), "acme", id)
 	require.NoError(t, err)
-	require.Equal(t, erp.StatusStaged, e.Status, "the next run mapped the failed order again")
+	require.Equal(t, ledger.StatusStaged, e.Status, "the next run mapped the failed order again")
+	require.Equal(t, x.ID, e.RunID, "and the ledger says which run did")
 }
 
 // The portal's browser scenarios, against the fully wired application.
@@ -151,7 +153,7 @@ func TestThePortalInABrowser(t *testing.T) {
 	for _, e := range page {
 		names = append(names, e.OrderName)
 	}
-	staging, err := a.Store.LedgerList(t.Context(), erp.LedgerListParams{Shop: "acme", Status: erp.StatusStaged, Limit: 1})
+	staging, err := a.Store.LedgerList(t.Context(), erp.LedgerListParams{Shop: "acme", Status: ledger.StatusStaged, Limit: 1})
 	require.NoError(t, err)
 	require.NotEmpty(t, staging)
 	staged = staging[0].OrderID

@@ -6,10 +6,11 @@ import (
 	"time"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // DryRunRecord is one ledger entry a dry run would have written.
-type DryRunRecord = erp.LedgerEntry
+type DryRunRecord = ledger.Entry
 
 // dryRunStore is the store of `passthrough run --dry-run`: it reads for real and writes
 // nothing, keeping what it would have written so the command can show it.
@@ -20,7 +21,7 @@ type dryRunStore struct {
 	would []DryRunRecord
 }
 
-func (d *dryRunStore) keep(e erp.LedgerEntry) {
+func (d *dryRunStore) keep(e ledger.Entry) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	e.Payload = nil
@@ -28,7 +29,7 @@ func (d *dryRunStore) keep(e erp.LedgerEntry) {
 }
 
 func (d *dryRunStore) OrderStage(_ context.Context, p erp.OrderStageParams) error {
-	p.Ledger.Status = erp.StatusStaged
+	p.Ledger.Status = ledger.StatusStaged
 	d.keep(p.Ledger)
 	return nil
 }
@@ -38,7 +39,7 @@ func (d *dryRunStore) OrderHeaderUpdate(_ context.Context, p erp.OrderHeaderUpda
 	return nil
 }
 
-func (d *dryRunStore) LedgerPut(_ context.Context, e erp.LedgerEntry) error {
+func (d *dryRunStore) LedgerPut(_ context.Context, e ledger.Entry) error {
 	d.keep(e)
 	return nil
 }

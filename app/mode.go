@@ -17,13 +17,13 @@ const modeSetting = "mode"
 // nothing that writes to Shopify) or live. It starts from the config, unless an admin has
 // switched it in the portal since, which is kept in the database.
 type Mode struct {
-	store  erp.Store
+	store  erp.Bookkeeping // where a switched mode is kept
 	log    *slog.Logger
 	dryRun bool
 	cur    atomic.Value // string
 }
 
-func loadMode(ctx context.Context, store erp.Store, configured string, dryRun bool, log *slog.Logger) (*Mode, error) {
+func loadMode(ctx context.Context, store erp.Bookkeeping, configured string, dryRun bool, log *slog.Logger) (*Mode, error) {
 	m := &Mode{store: store, log: log, dryRun: dryRun}
 	m.cur.Store(configured)
 	v, err := store.SettingGet(ctx, modeSetting)

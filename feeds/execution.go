@@ -20,12 +20,10 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 )
 
-// ExecutionStore records feed executions and their problems.
+// ExecutionStore records feed executions and their problems: the store's Executions role,
+// which every feed takes.
 type ExecutionStore interface {
-	ExecutionStart(ctx context.Context, p erp.ExecutionStartParams) (erp.Execution, error)
-	ExecutionFinish(ctx context.Context, p erp.ExecutionFinishParams) error
-	ExecutionList(ctx context.Context, p erp.ExecutionListParams) ([]erp.Execution, error)
-	ProblemAdd(ctx context.Context, p erp.Problem) error
+	erp.Executions
 }
 
 // Observer hears about every finished execution (the portal's metrics).

@@ -21,11 +21,12 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 )
 
 // stockMapping is an inventory.yaml as a store would write it: warehouses WH1 and WH2 both
-// stock Main Warehouse (several warehouses, one location), EAST is East Coast DC, one
+// stock Main Warehouse (several warehouses summed into one location), EAST is East Coast DC, one
 // unit of safety stock, 3-packs by the -X suffix, a gift set kit, and a default location
 // for staged order lines that name no warehouse.
 const stockMapping = `
@@ -365,7 +366,7 @@ func stageOrder(t *testing.T, store erp.Store, db *sql.DB, id int64, imported bo
 		HeaderRow: passthrough.Row{Columns: []string{"shop", "web_order_id", "order_number"}, Values: []any{shop, id, "#" + strconv.FormatInt(id, 10)}},
 		Lines:     passthrough.Table{Name: "s_order_details", Key: []string{"shop", "web_order_id", "line_no"}},
 	},
-		Ledger: erp.LedgerEntry{Shop: shop, OrderID: id, OrderName: "#x"},
+		Ledger: ledger.Entry{Shop: shop, OrderID: id, OrderName: "#x"},
 	}
 	for i, l := range lines {
 		p.LineRows = append(p.LineRows, passthrough.Row{

@@ -21,6 +21,7 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/record"
 )
@@ -34,14 +35,13 @@ type OrderSource interface {
 	Order(ctx context.Context, id int64) (record.RawOrder, error)
 }
 
-// OrderStore is what the orders feed does with the ERP database.
+// OrderStore is what the orders feed does with the ERP database: it keeps the ledger, stages
+// orders, and keeps its watermark and a backfill's progress.
 type OrderStore interface {
 	ExecutionStore
+	erp.Ledger
 	OrderStage(ctx context.Context, p erp.OrderStageParams) error
 	OrderHeaderUpdate(ctx context.Context, p erp.OrderHeaderUpdateParams) error
-	LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error)
-	LedgerPut(ctx context.Context, e erp.LedgerEntry) error
-	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.LedgerEntry, error)
 	WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error)
 	WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error
 	SettingGet(ctx context.Context, key string) (string, error)
@@ -139,7 +139,7 @@ func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
 		return errors.New("no orders mapping: orders.yaml is missing or does not compile")
 	}
 	if f.reprocess.Swap(false) {
-		n, err := f.Reprocess(ctx)
+		n, err := f.reprocessFailed(ctx, x.exec.ID)
 		if err != nil {
 			f.reprocess.Store(true)
 			return fmt.Errorf("map failed orders again: %w", err)
@@ -237,7 +237,7 @@ func (f *Orders) slice(ctx context.Context, x *execution, lo, hi time.Time) erro
 				return err
 			}
 			x.exec.Counts.Seen++
-			out, err := f.handle(ctx, o, x.exec.ID)
+			out, err := f.handle(ctx, o, x.exec.ID, "")
 			if err != nil {
 				return err
 			}
@@ -271,27 +271,25 @@ func (x *execution) count(ctx context.Context, o outcome) error {
 	return x.problem(ctx, o.key, o.severity, o.problem)
 }
 
-// OperatorSkipped starts the problem text of orders an operator chose to skip; later runs
-// leave such orders alone.
-const OperatorSkipped = "skipped by "
-
-// handle maps and stages one order. It returns an error only for failures of the run itself
-// (database, context); everything wrong with the order is its outcome.
-func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64) (outcome, error) {
+// handle maps and stages one order, for the feed run runID or the operator actor. It returns
+// an error only for failures of the run itself (database, context); everything wrong with the
+// order is its outcome.
+func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, actor string) (outcome, error) {
 	out := outcome{key: strconv.FormatInt(o.ID, 10)}
 	prev, err := f.Store.LedgerGet(ctx, f.Shop, o.ID)
 	switch {
 	case errors.Is(err, erp.ErrNotFound):
-		prev = erp.LedgerEntry{}
+		prev = ledger.Entry{}
 	case err != nil:
 		return out, fmt.Errorf("read ledger of order %d: %w", o.ID, err)
 	}
-	if prev.Status == erp.StatusSkipped && strings.HasPrefix(prev.Problem, OperatorSkipped) {
-		return out, nil
+	if prev.Status == ledger.StatusExcluded {
+		return out, nil // an operator excluded it; only an operator's Retry takes it back
 	}
 
 	e := prev
-	e.Shop, e.OrderID, e.Payload, e.ShopifyUpdatedAt, e.RunID = f.Shop, o.ID, validUTF8(o.Raw), o.UpdatedAt.UTC(), runID
+	e.Shop, e.OrderID, e.Payload, e.ShopifyUpdatedAt = f.Shop, o.ID, validUTF8(o.Raw), o.UpdatedAt.UTC()
+	e.RunID, e.Actor = runID, actor
 	if e.OrderName == "" {
 		e.OrderName = o.Name
 	}
@@ -313,7 +311,7 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64) (ou
 
 	m := f.Mappings().Orders
 	in := mapping.OrderInput{Shop: f.Shop, Order: order, Now: f.Now().UTC()}
-	wasStaged := prev.Status == erp.StatusStaged || prev.Status == erp.StatusCancelled
+	wasStaged := prev.Status.InStaging()
 
 	if wasStaged && order.CancelledAt != nil {
 		return f.cancel(ctx, m, in, prev, e, out)
@@ -335,10 +333,10 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64) (ou
 	}
 
 	hash := rowsHash(res)
-	if prev.Status == erp.StatusStaged && prev.PayloadHash == hash {
+	if prev.Status == ledger.StatusStaged && prev.PayloadHash == hash {
 		return out, nil // nothing the ERP would see has changed (our own fulfillment, a note)
 	}
-	e.Status, e.Severity, e.Problem, e.PayloadHash = erp.StatusStaged, "", "", hash
+	e.Status, e.Severity, e.Problem, e.PayloadHash = ledger.StatusStaged, "", "", hash
 	err = f.write(ctx, func(ctx context.Context) error {
 		return f.Store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e})
 	})
@@ -358,8 +356,8 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64) (ou
 }
 
 // cancel handles an order cancelled in Shopify after it was staged.
-func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e erp.LedgerEntry, out outcome) (outcome, error) {
-	if prev.Status == erp.StatusCancelled {
+func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome) (outcome, error) {
+	if prev.Status == ledger.StatusCancelled {
 		return out, nil
 	}
 	row, err := m.Cancel(in)
@@ -367,7 +365,7 @@ func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.Order
 		e.Status = prev.Status
 		return f.note(ctx, prev, e, out, passthrough.SeverityError, "cancelled in Shopify, but the cancel columns cannot be mapped: "+err.Error())
 	}
-	e.Status, e.Severity, e.Problem = erp.StatusCancelled, passthrough.SeverityInfo, "cancelled in Shopify after staging; the staged header says so"
+	e.Status, e.Severity, e.Problem = ledger.StatusCancelled, passthrough.SeverityInfo, "cancelled in Shopify after staging; the staged header says so"
 	err = f.write(ctx, func(ctx context.Context) error {
 		return f.Store.OrderHeaderUpdate(ctx, erp.OrderHeaderUpdateParams{Header: m.Header(), Row: row, Ledger: e})
 	})
@@ -378,7 +376,7 @@ func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.Order
 			"cancelled in Shopify after the ERP imported it"+erpNo(prev)+": cancel the order in the ERP")
 	case errors.Is(err, erp.ErrNotFound):
 		// The staged header is gone (the ERP cleaned up after import): nothing to update.
-		e.Status = erp.StatusCancelled
+		e.Status = ledger.StatusCancelled
 		return f.note(ctx, prev, e, out, passthrough.SeverityInfo, "cancelled in Shopify; its staged header is no longer there")
 	case err != nil:
 		return out, fmt.Errorf("cancel order %d: %w", in.Order.ID, err)
@@ -389,22 +387,15 @@ func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.Order
 }
 
 // reject records an order that is not staged, with the status its severity gives.
-func (f *Orders) reject(ctx context.Context, prev, e erp.LedgerEntry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
-	switch sev {
-	case passthrough.SeverityInfo:
-		e.Status = erp.StatusSkipped
-	case passthrough.SeverityRetry:
-		e.Status = erp.StatusWaiting
-	default:
-		e.Status = erp.StatusFailed
-	}
+func (f *Orders) reject(ctx context.Context, prev, e ledger.Entry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
+	e.Status = ledger.StatusFor(sev)
 	return f.note(ctx, prev, e, out, sev, msg)
 }
 
 // note writes a ledger entry with a problem, unless the ledger already says exactly that
 // about this version of the order: orders come round again in the overlap of the next run,
 // and an unchanged verdict is not news.
-func (f *Orders) note(ctx context.Context, prev, e erp.LedgerEntry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
+func (f *Orders) note(ctx context.Context, prev, e ledger.Entry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
 	e.Severity, e.Problem = sev, msg
 	out.severity, out.problem = sev, msg
 	if prev.Status == e.Status && prev.Severity == e.Severity && prev.Problem == e.Problem &&
@@ -450,43 +441,39 @@ func (f *Orders) write(ctx context.Context, fn func(context.Context) error) erro
 	}
 }
 
-// Retry handles one order again now, fetched afresh from Shopify: the operator's Retry.
-func (f *Orders) Retry(ctx context.Context, orderID int64) error {
+// Retry handles one order again now, fetched afresh from Shopify, for the operator user (the
+// portal's Retry). It takes back an operator's exclusion (Skip).
+func (f *Orders) Retry(ctx context.Context, orderID int64, user string) error {
 	f.defaults()
 	o, err := f.Source.Order(ctx, orderID)
 	if err != nil {
 		return fmt.Errorf("fetch order %d: %w", orderID, err)
 	}
 	prev, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
-	if err == nil && prev.Status == erp.StatusSkipped && strings.HasPrefix(prev.Problem, OperatorSkipped) {
-		// Retrying lifts an operator's skip.
-		prev.Status, prev.Problem, prev.Severity = erp.StatusFailed, "retried by an operator", passthrough.SeverityError
+	if err == nil && prev.Status == ledger.StatusExcluded {
+		prev.Readmit(user)
 		if err := f.Store.LedgerPut(ctx, prev); err != nil {
 			return fmt.Errorf("record order %d: %w", orderID, err)
 		}
 	}
-	if _, err := f.handle(ctx, o, 0); err != nil {
+	if _, err := f.handle(ctx, o, 0, user); err != nil {
 		return err
 	}
 	return nil
 }
 
-// Skip marks an order as not for import, by an operator; runs leave it alone until it is
-// retried.
+// Skip excludes an order from import, by user, with the reason given; runs leave it alone
+// until an operator retries it.
 func (f *Orders) Skip(ctx context.Context, orderID int64, user, reason string) error {
 	f.defaults()
 	e, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
 	if err != nil {
 		return fmt.Errorf("read ledger of order %d: %w", orderID, err)
 	}
-	if e.Status == erp.StatusStaged || e.Status == erp.StatusCancelled {
+	if e.Status.InStaging() {
 		return passthrough.Reject(passthrough.SeverityInfo, "order %s is already staged; cancel it in the ERP instead", e.OrderName)
 	}
-	msg := OperatorSkipped + user
-	if reason = strings.TrimSpace(reason); reason != "" {
-		msg += ": " + reason
-	}
-	e.Status, e.Severity, e.Problem = erp.StatusSkipped, passthrough.SeverityInfo, msg
+	e.Exclude(user, reason)
 	if err := f.Store.LedgerPut(ctx, e); err != nil {
 		return fmt.Errorf("record order %d: %w", orderID, err)
 	}
@@ -498,10 +485,15 @@ func (f *Orders) Skip(ctx context.Context, orderID int64, user, reason string) e
 // many it looked at.
 func (f *Orders) Reprocess(ctx context.Context) (int, error) {
 	f.defaults()
+	return f.reprocessFailed(ctx, 0)
+}
+
+// reprocessFailed is Reprocess, within the feed run runID when it is not 0.
+func (f *Orders) reprocessFailed(ctx context.Context, runID int64) (int, error) {
 	n := 0
-	var after *erp.LedgerCursor
+	var after *ledger.Cursor
 	for {
-		page, err := f.Store.LedgerList(ctx, erp.LedgerListParams{Shop: f.Shop, Status: erp.StatusFailed, After: after, Limit: 200})
+		page, err := f.Store.LedgerList(ctx, erp.LedgerListParams{Shop: f.Shop, Status: ledger.StatusFailed, After: after, Limit: 200})
 		if err != nil {
 			return n, fmt.Errorf("list failed orders: %w", err)
 		}
@@ -510,7 +502,7 @@ func (f *Orders) Reprocess(ctx context.Context) (int, error) {
 				return n, err
 			}
 			n++
-			if _, err := f.handle(ctx, record.ReadOrder(e.Payload), 0); err != nil {
+			if _, err := f.handle(ctx, record.ReadOrder(e.Payload), runID, ""); err != nil {
 				return n, err
 			}
 		}
@@ -518,7 +510,7 @@ func (f *Orders) Reprocess(ctx context.Context) (int, error) {
 			return n, nil
 		}
 		last := page[len(page)-1]
-		after = &erp.LedgerCursor{UpdatedAt: last.UpdatedAt, OrderID: last.OrderID}
+		after = &ledger.Cursor{UpdatedAt: last.UpdatedAt, OrderID: last.OrderID}
 	}
 }
 
@@ -535,7 +527,7 @@ func (f *Orders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRow
 	if err != nil {
 		return nil, err
 	}
-	if e.Status != erp.StatusStaged && e.Status != erp.StatusCancelled {
+	if !e.Status.InStaging() {
 		return nil, fmt.Errorf("order %s is %s: %w", e.OrderName, e.Status, erp.ErrNotFound)
 	}
 	set := f.Mappings()
@@ -550,7 +542,7 @@ func (f *Orders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRow
 }
 
 // describe copies what the portal lists about an order into its ledger entry.
-func describe(e *erp.LedgerEntry, o *record.Order) {
+func describe(e *ledger.Entry, o *record.Order) {
 	e.OrderName, e.OrderDate, e.Currency = o.Name, o.CreatedAt.UTC(), o.Currency
 	e.Total = o.TotalPrice
 	e.CustomerEmail = o.Email
@@ -609,7 +601,7 @@ func validUTF8(raw json.RawMessage) json.RawMessage {
 	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 }
 
-func erpNo(e erp.LedgerEntry) string {
+func erpNo(e ledger.Entry) string {
 	if e.ERPOrderNo != "" {
 		return " as " + e.ERPOrderNo
 	}

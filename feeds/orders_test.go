@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -24,6 +25,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/internal/ordertruth"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/record"
 )
@@ -120,7 +122,7 @@ func (b *ordersBundle) run(t *testing.T) erp.Execution {
 	return x
 }
 
-func (b *ordersBundle) ledger(t *testing.T, id int64) erp.LedgerEntry {
+func (b *ordersBundle) ledger(t *testing.T, id int64) ledger.Entry {
 	t.Helper()
 	e, err := b.store.LedgerGet(t.Context(), shop, id)
 	require.NoError(t, err)
@@ -184,7 +186,7 @@ func TestOrdersFeedRecordsWhyAnOrderIsNotStaged(t *testing.T) {
 
 	test := b.findOrder(t, func(o map[string]any) bool { return o["test"] == true && o["cancelled_at"] == nil })
 	e := b.ledger(t, test)
-	require.Equal(t, erp.StatusSkipped, e.Status)
+	require.Equal(t, ledger.StatusSkipped, e.Status)
 	require.Equal(t, passthrough.SeverityInfo, e.Severity)
 	require.Equal(t, "test order", e.Problem)
 
@@ -192,14 +194,14 @@ func TestOrdersFeedRecordsWhyAnOrderIsNotStaged(t *testing.T) {
 		return o["financial_status"] == "pending" && o["test"] == false && o["cancelled_at"] == nil
 	})
 	e = b.ledger(t, unpaid)
-	require.Equal(t, erp.StatusWaiting, e.Status)
+	require.Equal(t, ledger.StatusWaiting, e.Status)
 	require.Equal(t, passthrough.SeverityRetry, e.Severity)
 	require.Equal(t, "not paid yet: financial status is pending", e.Problem)
 	require.NotEmpty(t, e.Payload)
 	require.Equal(t, int64(x.ID), e.RunID)
 
 	cancelled := b.findOrder(t, func(o map[string]any) bool { return o["cancelled_at"] != nil })
-	require.Equal(t, erp.StatusSkipped, b.ledger(t, cancelled).Status)
+	require.Equal(t, ledger.StatusSkipped, b.ledger(t, cancelled).Status)
 
 	problems, err := b.store.ProblemList(t.Context(), erp.ProblemListParams{ExecutionID: x.ID, Limit: 1000})
 	require.NoError(t, err)
@@ -214,14 +216,14 @@ func TestAnOrderPaidBetweenRunsIsStaged(t *testing.T) {
 		id := b.findOrder(t, func(o map[string]any) bool {
 			return o["financial_status"] == "pending" && o["test"] == false && o["cancelled_at"] == nil
 		})
-		require.Equal(t, erp.StatusWaiting, b.ledger(t, id).Status)
+		require.Equal(t, ledger.StatusWaiting, b.ledger(t, id).Status)
 		_, staged := b.staged(t)[id]
 		require.False(t, staged)
 
 		require.NoError(t, b.sim.PayOrder(id))
 		x := b.run(t)
 		require.Equal(t, 1, x.Counts.Written, "only the order that changed is staged")
-		require.Equal(t, erp.StatusStaged, b.ledger(t, id).Status)
+		require.Equal(t, ledger.StatusStaged, b.ledger(t, id).Status)
 		require.Equal(t, b.truth(t), b.staged(t))
 	})
 }
@@ -251,7 +253,7 @@ func TestAnOrderCancelledAfterStaging(t *testing.T) {
 		require.NoError(t, b.db.QueryRowContext(t.Context(), `SELECT cancelled FROM s_orders WHERE web_order_id = `+itoa(notImported)).Scan(&cancelled))
 		require.True(t, cancelled, "the header of an order the ERP has not imported says cancelled")
 		e := b.ledger(t, notImported)
-		require.Equal(t, erp.StatusCancelled, e.Status)
+		require.Equal(t, ledger.StatusCancelled, e.Status)
 
 		require.NoError(t, b.db.QueryRowContext(t.Context(), `SELECT cancelled FROM s_orders WHERE web_order_id = `+itoa(imported)).Scan(&cancelled))
 		require.False(t, cancelled, "an imported order's staged rows are left alone")
@@ -487,7 +489,7 @@ func TestOperatorRetrySkipAndReprocess(t *testing.T) {
 	x := b.run(t)
 	require.Equal(t, erp.OutcomeFinishedPartially, x.Outcome)
 	e := b.ledger(t, id)
-	require.Equal(t, erp.StatusFailed, e.Status)
+	require.Equal(t, ledger.StatusFailed, e.Status)
 	require.Equal(t, passthrough.SeverityError, e.Severity)
 	require.Contains(t, e.Problem, "no SKU: the ERP needs an item code on every line")
 
@@ -496,8 +498,16 @@ func TestOperatorRetrySkipAndReprocess(t *testing.T) {
 	require.NoError(t, b.sim.UpdateOrder(id, func(o map[string]any) { o["note"] = "changed" }))
 	b.run(t)
 	e = b.ledger(t, id)
-	require.Equal(t, erp.StatusSkipped, e.Status)
+	require.Equal(t, ledger.StatusExcluded, e.Status)
+	require.Equal(t, "ann", e.Actor)
 	require.Equal(t, "skipped by ann: sold in the shop", e.Problem)
+
+	// The status keeps runs away, not the words: a reworded message changes nothing.
+	_, err := b.db.ExecContext(t.Context(), `UPDATE pt_order_ledger SET problem = 'not for the ERP (ann)' WHERE order_id = ?`, id)
+	require.NoError(t, err)
+	require.NoError(t, b.sim.UpdateOrder(id, func(o map[string]any) { o["note"] = "changed again" }))
+	b.run(t)
+	require.Equal(t, ledger.StatusExcluded, b.ledger(t, id).Status)
 
 	// Someone fixes the SKUs in Shopify; the operator retries.
 	require.NoError(t, b.sim.UpdateOrder(id, func(o map[string]any) {
@@ -505,11 +515,21 @@ func TestOperatorRetrySkipAndReprocess(t *testing.T) {
 			l.(map[string]any)["sku"] = "FIXED-" + itoa(int64(i))
 		}
 	}))
-	require.NoError(t, b.feed.Retry(t.Context(), id))
-	require.Equal(t, erp.StatusStaged, b.ledger(t, id).Status)
+	require.NoError(t, b.feed.Retry(t.Context(), id, "bob"))
+	e = b.ledger(t, id)
+	require.Equal(t, ledger.StatusStaged, e.Status)
+	require.Equal(t, "bob", e.Actor, "the retry staged it")
+	require.Zero(t, e.RunID)
+	events, err := b.store.LedgerEventList(t.Context(), shop, id)
+	require.NoError(t, err)
+	var who []string
+	for _, ev := range events {
+		who = append(who, fmt.Sprintf("%s by %q run %t", ev.Status, ev.Actor, ev.RunID != 0))
+	}
+	require.Equal(t, []string{`failed by "" run true`, `excluded by "ann" run false`, `failed by "bob" run false`, `staged by "bob" run false`}, who)
 
 	// A mapping change: orders that failed are mapped again from their stored payloads.
-	require.Equal(t, erp.StatusFailed, b.ledger(t, other).Status)
+	require.Equal(t, ledger.StatusFailed, b.ledger(t, other).Status)
 	src, err := os.ReadFile("../mappings/orders.yaml")
 	require.NoError(t, err)
 	const failing = `fail("no SKU: the ERP needs an item code on every line")`
@@ -520,7 +540,7 @@ func TestOperatorRetrySkipAndReprocess(t *testing.T) {
 	n, err := b.feed.Reprocess(t.Context())
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
-	require.Equal(t, erp.StatusStaged, b.ledger(t, other).Status)
+	require.Equal(t, ledger.StatusStaged, b.ledger(t, other).Status)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -14,6 +14,7 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/record"
 )
@@ -34,7 +35,7 @@ type ShipmentStore interface {
 	ExecutionStore
 	ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]record.ShipmentRow, error)
 	ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) error
-	LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error)
+	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
 }
 
 // Shipments sends the shipments the ERP writes into external_order_shipments to Shopify as

@@ -19,6 +19,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/record"
 )
@@ -489,8 +490,8 @@ func TestTheOrderIsReadFromTheLedgerWhenTheOrdersFeedHasIt(t *testing.T) {
 			require.NoError(t, err)
 			raw = []byte(strings.ReplaceAll(string(raw), strconv.FormatInt(o.LineItems[0].ID, 10), "42"))
 		}
-		require.NoError(t, b.store.LedgerPut(t.Context(), erp.LedgerEntry{Shop: shop, OrderID: id, OrderName: "#stored",
-			Status: erp.StatusStaged, Payload: raw}))
+		require.NoError(t, b.store.LedgerPut(t.Context(), ledger.Entry{Shop: shop, OrderID: id, OrderName: "#stored",
+			Status: ledger.StatusStaged, Payload: raw}))
 	}
 	b.ship(t, "SH-1", 1, known, "TS-001", 1, "1Z1", "UPS")
 	b.ship(t, "SH-2", 1, unknown, "TS-002", 1, "1Z2", "UPS")

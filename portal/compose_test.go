@@ -32,6 +32,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/portal"
 	"github.com/passthrough-dev/passthrough/record"
@@ -159,14 +160,14 @@ type stagingOrders struct {
 }
 
 // handle maps and stages one order, and says what became of it.
-func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64) (passthrough.Severity, error) {
+func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, actor string) (passthrough.Severity, error) {
 	order, err := record.DecodeOrder(raw)
 	if err != nil {
 		return "", err
 	}
-	e := erp.LedgerEntry{Shop: shop, OrderID: order.ID, OrderName: order.Name, OrderDate: order.CreatedAt,
+	e := ledger.Entry{Shop: shop, OrderID: order.ID, OrderName: order.Name, OrderDate: order.CreatedAt,
 		CustomerEmail: order.Email, Total: order.TotalPrice, Currency: order.Currency, Payload: raw,
-		ShopifyUpdatedAt: order.UpdatedAt, RunID: runID}
+		ShopifyUpdatedAt: order.UpdatedAt, RunID: runID, Actor: actor}
 	if order.BillingAddress != nil {
 		e.CustomerName = order.BillingAddress.Name
 	}
@@ -174,8 +175,7 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64) (pa
 	var re *passthrough.RecordError
 	if errors.As(err, &re) {
 		e.Severity, e.Problem = re.Severity, re.Message
-		e.Status = map[passthrough.Severity]string{passthrough.SeverityInfo: erp.StatusSkipped,
-			passthrough.SeverityRetry: erp.StatusWaiting, passthrough.SeverityError: erp.StatusFailed}[re.Severity]
+		e.Status = ledger.StatusFor(re.Severity)
 		if runID != 0 {
 			if err := o.store.ProblemAdd(ctx, erp.Problem{ExecutionID: runID, Feed: "orders", Shop: shop,
 				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message, At: o.now()}); err != nil {
@@ -187,7 +187,7 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64) (pa
 	if err != nil {
 		return "", err
 	}
-	e.Status = erp.StatusStaged
+	e.Status = ledger.StatusStaged
 	if err := o.store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e}); err != nil {
 		return "", err
 	}
@@ -197,12 +197,12 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64) (pa
 	return "", nil
 }
 
-func (o *stagingOrders) Retry(ctx context.Context, orderID int64) error {
+func (o *stagingOrders) Retry(ctx context.Context, orderID int64, user string) error {
 	e, err := o.store.LedgerGet(ctx, shop, orderID)
 	if err != nil {
 		return err
 	}
-	_, err = o.handle(ctx, e.Payload, 0)
+	_, err = o.handle(ctx, e.Payload, 0, user)
 	return err
 }
 
@@ -211,7 +211,7 @@ func (o *stagingOrders) Skip(ctx context.Context, orderID int64, user, reason st
 	if err != nil {
 		return err
 	}
-	e.Status, e.Severity, e.Problem = erp.StatusSkipped, passthrough.SeverityInfo, "skipped by "+user+": "+reason
+	e.Exclude(user, reason)
 	return o.store.LedgerPut(ctx, e)
 }
 
@@ -232,14 +232,14 @@ func (o *stagingOrders) run(ctx context.Context) error {
 		return err
 	}
 	var counts erp.ExecutionCounts
-	for _, status := range []string{erp.StatusWaiting, erp.StatusFailed} {
+	for _, status := range []ledger.Status{ledger.StatusWaiting, ledger.StatusFailed} {
 		page, err := o.store.LedgerList(ctx, erp.LedgerListParams{Shop: shop, Status: status, Limit: 1000})
 		if err != nil {
 			return err
 		}
 		for _, e := range page {
 			counts.Seen++
-			sev, err := o.handle(ctx, e.Payload, x.ID)
+			sev, err := o.handle(ctx, e.Payload, x.ID, "")
 			if err != nil {
 				return err
 			}
@@ -340,7 +340,7 @@ func compose(t *testing.T) *composed {
 		}
 		b, err := json.Marshal(o)
 		require.NoError(t, err)
-		_, err = orders.handle(ctx, b, 0)
+		_, err = orders.handle(ctx, b, 0, "")
 		require.NoError(t, err)
 		c.names = append([]string{name}, c.names...)
 		if i%6 == 0 {

@@ -24,6 +24,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 const testShop = "acme"
@@ -115,17 +116,17 @@ func newStore(t *testing.T) *erpsqlite.Store {
 
 // putOrders writes n ledger entries; entry i is order 1000+i ("#1000"+i), written in that
 // order, so the list shows the last first. mod may change each entry.
-func putOrders(t *testing.T, st erp.Store, n int, mod func(i int, e *erp.LedgerEntry)) []erp.LedgerEntry {
+func putOrders(t *testing.T, st erp.Store, n int, mod func(i int, e *ledger.Entry)) []ledger.Entry {
 	t.Helper()
-	var out []erp.LedgerEntry
+	var out []ledger.Entry
 	for i := range n {
-		e := erp.LedgerEntry{
+		e := ledger.Entry{
 			Shop: testShop, OrderID: int64(1000 + i), OrderName: fmt.Sprintf("#%d", 1000+i),
 			OrderDate:     time.Date(2026, 10, 1, 12, 0, 0, 0, time.UTC).AddDate(0, 0, i%30),
 			CustomerName:  fmt.Sprintf("Customer %d", i),
 			CustomerEmail: fmt.Sprintf("buyer%d@example.com", i),
 			Total:         decimal.RequireFromString("10.50").Add(decimal.NewFromInt(int64(i))),
-			Currency:      "USD", Status: erp.StatusWaiting, Severity: passthrough.SeverityRetry,
+			Currency:      "USD", Status: ledger.StatusWaiting, Severity: passthrough.SeverityRetry,
 			Problem: "not paid yet", Payload: []byte(fmt.Sprintf(`{"id":%d,"name":"#%d"}`, 1000+i, 1000+i)),
 		}
 		if mod != nil {
@@ -159,14 +160,14 @@ func (f *fakeFeeds) RunNow(name string) error {
 
 type fakeOrders struct {
 	t         *testing.T
-	RetryFunc func(ctx context.Context, orderID int64) error
+	RetryFunc func(ctx context.Context, orderID int64, user string) error
 	SkipFunc  func(ctx context.Context, orderID int64, user, reason string) error
 	RowsFunc  func(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
 }
 
-func (f *fakeOrders) Retry(ctx context.Context, orderID int64) error {
+func (f *fakeOrders) Retry(ctx context.Context, orderID int64, user string) error {
 	require.NotNil(f.t, f.RetryFunc, "unexpected Retry(%d)", orderID)
-	return f.RetryFunc(ctx, orderID)
+	return f.RetryFunc(ctx, orderID, user)
 }
 
 func (f *fakeOrders) Skip(ctx context.Context, orderID int64, user, reason string) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 )
 
@@ -71,7 +72,7 @@ type mappingData struct {
 	Draft    bool
 	OrderID  string
 	Payload  string
-	Recent   []erp.LedgerEntry
+	Recent   []ledger.Entry
 	Preview  *previewData
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough"
-	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 )
 
@@ -99,7 +99,7 @@ func TestMappingPreview(t *testing.T) {
 	}
 	setup := func(t *testing.T) (*fixture, *[]call) {
 		f := newFixture(t, nil)
-		putOrders(t, f.store, 1, func(_ int, e *erp.LedgerEntry) { e.Payload = []byte(`{"id":1000,"name":"#1000"}`) })
+		putOrders(t, f.store, 1, func(_ int, e *ledger.Entry) { e.Payload = []byte(`{"id":1000,"name":"#1000"}`) })
 		var calls []call
 		f.mappings.PreviewFunc = func(_ context.Context, name string, src, record []byte) (Preview, error) {
 			calls = append(calls, call{name, string(src), string(record), src != nil})

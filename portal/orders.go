@@ -15,6 +15,7 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // pageSize is how many orders one page of the list shows.
@@ -23,10 +24,7 @@ const pageSize = 50
 // maxTrail is how many pages back the "Newer" links can walk (see orderQuery.Back).
 const maxTrail = 100
 
-var (
-	statuses   = []string{erp.StatusStaged, erp.StatusWaiting, erp.StatusSkipped, erp.StatusFailed, erp.StatusCancelled}
-	severities = []string{string(passthrough.SeverityInfo), string(passthrough.SeverityRetry), string(passthrough.SeverityError)}
-)
+var severities = []string{string(passthrough.SeverityInfo), string(passthrough.SeverityRetry), string(passthrough.SeverityError)}
 
 // orderQuery is the list's filters and position, as they travel in the URL.
 type orderQuery struct {
@@ -76,12 +74,12 @@ func (q orderQuery) first() orderQuery {
 // encodeCursor writes a page position for the URL: the updated time and the order date in
 // Unix milliseconds (the store keeps times to the millisecond) and the order id, e.g.
 // "1763800000123.1762000000000.450789469". The store walks by whichever its list is in.
-func encodeCursor(c *erp.LedgerCursor) string {
+func encodeCursor(c *ledger.Cursor) string {
 	return strconv.FormatInt(c.UpdatedAt.UnixMilli(), 10) + "." + strconv.FormatInt(c.OrderDate.UnixMilli(), 10) +
 		"." + strconv.FormatInt(c.OrderID, 10)
 }
 
-func decodeCursor(s string) (*erp.LedgerCursor, error) {
+func decodeCursor(s string) (*ledger.Cursor, error) {
 	parts := strings.Split(s, ".")
 	if len(parts) != 3 {
 		return nil, errors.New("bad page position")
@@ -94,7 +92,7 @@ func decodeCursor(s string) (*erp.LedgerCursor, error) {
 		}
 		n[i] = v
 	}
-	c := &erp.LedgerCursor{UpdatedAt: time.UnixMilli(n[0]).UTC(), OrderDate: time.UnixMilli(n[1]).UTC(), OrderID: n[2]}
+	c := &ledger.Cursor{UpdatedAt: time.UnixMilli(n[0]).UTC(), OrderDate: time.UnixMilli(n[1]).UTC(), OrderID: n[2]}
 	if n[1] == (time.Time{}).UnixMilli() {
 		c.OrderDate = time.Time{} // an entry without an order date
 	}
@@ -115,13 +113,13 @@ func (s *Server) parseOrderQuery(c *echo.Context) (orderQuery, erp.LedgerListPar
 	p := erp.LedgerListParams{Shop: s.d.Shop, Limit: pageSize + 1}
 	var problems []string
 	if q.Status != "" {
-		if !contains(statuses, q.Status) {
+		if !ledger.Status(q.Status).Valid() {
 			problems = append(problems, fmt.Sprintf("%q is not a status", q.Status))
 		}
-		p.Status = q.Status
+		p.Status = ledger.Status(q.Status)
 	}
 	if q.Severity != "" {
-		if !contains(severities, q.Severity) {
+		if !passthrough.Severity(q.Severity).Valid() {
 			problems = append(problems, fmt.Sprintf("%q is not a severity", q.Severity))
 		}
 		p.Severity = passthrough.Severity(q.Severity)
@@ -166,20 +164,11 @@ func (s *Server) parseOrderQuery(c *echo.Context) (orderQuery, erp.LedgerListPar
 	return q, p, problems
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 type orderListData struct {
 	Query      orderQuery
-	Statuses   []string
+	Statuses   []ledger.Status
 	Severities []string
-	Entries    []erp.LedgerEntry
+	Entries    []ledger.Entry
 	Problems   []string
 	NextURL    string
 	NewerURL   string
@@ -190,7 +179,7 @@ type orderListData struct {
 // filtered and paged by keyset. To htmx (the filter bar) it answers with the results only.
 func (s *Server) orderList(c *echo.Context) error {
 	q, p, problems := s.parseOrderQuery(c)
-	data := orderListData{Query: q, Statuses: statuses, Severities: severities, Problems: problems}
+	data := orderListData{Query: q, Statuses: ledger.Statuses(), Severities: severities, Problems: problems}
 	status := http.StatusOK
 	if len(problems) > 0 {
 		status = http.StatusBadRequest
@@ -242,7 +231,7 @@ func orderIDParam(c *echo.Context) (int64, error) {
 }
 
 // entry reads one ledger entry, as a 404 when the ledger does not know it.
-func (s *Server) entry(c *echo.Context, id int64) (erp.LedgerEntry, error) {
+func (s *Server) entry(c *echo.Context, id int64) (ledger.Entry, error) {
 	e, err := s.d.Ledger.LedgerGet(c.Request().Context(), s.d.Shop, id)
 	if errors.Is(err, erp.ErrNotFound) {
 		return e, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger.", id))
@@ -254,8 +243,8 @@ func (s *Server) entry(c *echo.Context, id int64) (erp.LedgerEntry, error) {
 }
 
 type orderPageData struct {
-	Entry    erp.LedgerEntry
-	Events   []erp.LedgerEvent
+	Entry    ledger.Entry
+	Events   []ledger.Event
 	Problems []erp.Problem
 	Rows     *passthrough.OrderRows
 	RowsNote string
@@ -302,7 +291,7 @@ func (s *Server) orderPage(c *echo.Context) error {
 }
 
 type confirmData struct {
-	Entry  erp.LedgerEntry
+	Entry  ledger.Entry
 	Action string // retry, skip
 	Reason string
 	Error  string
@@ -310,13 +299,13 @@ type confirmData struct {
 
 // actedOn is the order an action's path names, with its ledger entry; errNoService when
 // this instance has no orders feed to act with.
-func (s *Server) actedOn(c *echo.Context) (int64, erp.LedgerEntry, error) {
+func (s *Server) actedOn(c *echo.Context) (int64, ledger.Entry, error) {
 	if s.d.Orders == nil {
-		return 0, erp.LedgerEntry{}, errNoService
+		return 0, ledger.Entry{}, errNoService
 	}
 	id, err := orderIDParam(c)
 	if err != nil {
-		return 0, erp.LedgerEntry{}, err
+		return 0, ledger.Entry{}, err
 	}
 	e, err := s.entry(c, id)
 	return id, e, err
@@ -341,7 +330,7 @@ func (s *Server) retry(c *echo.Context) error {
 		return err
 	}
 	u := userOf(c)
-	err = s.d.Orders.Retry(c.Request().Context(), id)
+	err = s.d.Orders.Retry(c.Request().Context(), id, u.Name)
 	var re *passthrough.RecordError
 	switch {
 	case err == nil:
@@ -402,8 +391,8 @@ func (s *Server) nowStatus(c *echo.Context, id int64) string {
 	if err != nil {
 		return "."
 	}
-	if e.Problem != "" && e.Status != erp.StatusStaged {
-		return "; it is now " + e.Status + ": " + e.Problem
+	if e.Problem != "" && e.Status != ledger.StatusStaged {
+		return "; it is now " + string(e.Status) + ": " + e.Problem
 	}
-	return "; it is now " + e.Status + "."
+	return "; it is now " + string(e.Status) + "."
 }

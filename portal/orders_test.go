@@ -14,6 +14,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 var orderRow = regexp.MustCompile(`<tr data-order-id="(\d+)">`)
@@ -44,12 +45,12 @@ func link(page, id string) string {
 func TestOrderListFiltersAndSearch(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	putOrders(t, f.store, 60, func(i int, e *erp.LedgerEntry) {
+	putOrders(t, f.store, 60, func(i int, e *ledger.Entry) {
 		switch i % 3 {
 		case 0:
-			e.Status, e.Severity, e.Problem = erp.StatusStaged, "", ""
+			e.Status, e.Severity, e.Problem = ledger.StatusStaged, "", ""
 		case 1:
-			e.Status, e.Severity, e.Problem = erp.StatusFailed, passthrough.SeverityError, "unknown SKU TS-9"
+			e.Status, e.Severity, e.Problem = ledger.StatusFailed, passthrough.SeverityError, "unknown SKU TS-9"
 		}
 		if i == 7 {
 			e.CustomerEmail = "Ann.Lee@Example.com"
@@ -201,7 +202,7 @@ func TestOrderListPagesByKeyset(t *testing.T) {
 		fmt.Sscan(moved, &id)
 		e, err := f.store.LedgerGet(context.Background(), testShop, id)
 		require.NoError(t, err)
-		e.Status, e.Severity, e.Problem = erp.StatusStaged, "", ""
+		e.Status, e.Severity, e.Problem = ledger.StatusStaged, "", ""
 		require.NoError(t, f.store.LedgerPut(context.Background(), e))
 
 		third := listed(t, c.get(link(second, "next")).Body.String())
@@ -214,7 +215,7 @@ func TestUserInputIsEscaped(t *testing.T) {
 	t.Parallel()
 	const hostile = `<script>alert(1)</script>`
 	f := newFixture(t, nil)
-	putOrders(t, f.store, 1, func(_ int, e *erp.LedgerEntry) {
+	putOrders(t, f.store, 1, func(_ int, e *ledger.Entry) {
 		e.OrderName, e.CustomerName, e.CustomerEmail = hostile, hostile, hostile+"@example.com"
 		e.Problem = hostile
 		e.Payload = []byte(`{"note":"` + strings.ReplaceAll(hostile, `/`, `\/`) + `"}`)
@@ -241,7 +242,7 @@ func TestUserInputIsEscaped(t *testing.T) {
 func TestOrderPage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
-	putOrders(t, f.store, 1, func(_ int, e *erp.LedgerEntry) {
+	putOrders(t, f.store, 1, func(_ int, e *ledger.Entry) {
 		e.Payload = []byte(`{"id":1000,"name":"#1000","line_items":[{"sku":"TS-001"}]}`)
 	})
 	ctx := context.Background()
@@ -278,6 +279,18 @@ func TestOrderPage(t *testing.T) {
 		f.orders.RowsFunc = func(context.Context, int64) (*passthrough.OrderRows, error) { return nil, erp.ErrNotFound }
 		require.Contains(t, c.get("/orders/1000").Body.String(), "Nothing of this order is in the staging tables.")
 	})
+	t.Run("an excluded order says so, with who excluded it", func(t *testing.T) {
+		e := ledger.Entry{Shop: testShop, OrderID: 1001, OrderName: "#1001", Status: ledger.StatusFailed,
+			Severity: passthrough.SeverityError, Problem: "unknown SKU TS-9", RunID: x.ID}
+		require.NoError(t, f.store.LedgerPut(ctx, e))
+		e.Exclude("ann", "a duplicate of #999")
+		require.NoError(t, f.store.LedgerPut(ctx, e))
+		b := c.get("/orders/1001").Body.String()
+		require.Contains(t, b, `<span class="badge info" id="order-status">excluded</span>`)
+		require.Contains(t, b, " by ann</dd>", "the last update")
+		require.Contains(t, b, "<td>skipped by ann: a duplicate of #999</td><td>ann</td>", "the history says who acted")
+		require.Equal(t, []string{"1001"}, listed(t, c.get("/orders?status=excluded").Body.String()))
+	})
 	t.Run("an unknown order is a 404", func(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, c.get("/orders/999").Code)
 		require.Equal(t, http.StatusNotFound, c.get("/orders/abc").Code)
@@ -310,7 +323,7 @@ func TestOrderPage(t *testing.T) {
 func TestRetryAndSkip(t *testing.T) {
 	t.Parallel()
 
-	t.Run("Retry asks first, then retries and says so on the order's page", func(t *testing.T) {
+	t.Run("Retry asks first, then retries as the user and says so on the order's page", func(t *testing.T) {
 		f := newFixture(t, nil)
 		putOrders(t, f.store, 1, nil)
 		c := login(t, f.srv, "operator")
@@ -318,12 +331,16 @@ func TestRetryAndSkip(t *testing.T) {
 		require.Equal(t, http.StatusOK, confirm.Code)
 		require.Contains(t, confirm.Body.String(), `action="/orders/1000/retry"`)
 
-		var got []int64
-		f.orders.RetryFunc = func(_ context.Context, id int64) error { got = append(got, id); return nil }
+		type call struct {
+			id   int64
+			user string
+		}
+		var got []call
+		f.orders.RetryFunc = func(_ context.Context, id int64, user string) error { got = append(got, call{id, user}); return nil }
 		rec := c.submit("/orders/1000/retry", nil)
 		require.Equal(t, http.StatusSeeOther, rec.Code)
 		require.Equal(t, "/orders/1000", rec.Header().Get("Location"))
-		require.Equal(t, []int64{1000}, got)
+		require.Equal(t, []call{{1000, "otto"}}, got)
 		page := c.get("/orders/1000").Body.String()
 		require.Contains(t, page, "Order #1000 was retried; it is now waiting: not paid yet")
 		require.NotContains(t, c.get("/orders/1000").Body.String(), "was retried", "a flash shows once")
@@ -343,7 +360,7 @@ func TestRetryAndSkip(t *testing.T) {
 		t.Run("Retry: "+tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			putOrders(t, f.store, 1, nil)
-			f.orders.RetryFunc = func(context.Context, int64) error { return tc.err }
+			f.orders.RetryFunc = func(context.Context, int64, string) error { return tc.err }
 			c := login(t, f.srv, "operator")
 			require.Equal(t, http.StatusSeeOther, c.submit("/orders/1000/retry", nil).Code)
 			page := c.get("/orders/1000").Body.String()

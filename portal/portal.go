@@ -1,5 +1,5 @@
 // Package portal is passthrough's worker portal: the web pages people use all day to see
-// every order that passed through (CIMcloud's "Pass Through Orders" tab), the feeds and
+// every order that passed through (the "Pass Through Orders" list), the feeds and
 // their runs, the mapping files, and the stock sent to Shopify, and to act on them (retry
 // or skip an order, run a feed now, save a mapping, sync stock now).
 //
@@ -46,13 +46,16 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
-// Ledger is what the portal reads of passthrough's bookkeeping. erp.Store satisfies it.
+// Ledger is what the portal reads of passthrough's bookkeeping: the reading half of the
+// store's Ledger and Executions roles, and the stock last sent. It writes nothing; actions go
+// through Orders. erp.Store satisfies it.
 type Ledger interface {
-	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.LedgerEntry, error)
-	LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error)
-	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]erp.LedgerEvent, error)
+	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledger.Entry, error)
+	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
+	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]ledger.Event, error)
 	ExecutionList(ctx context.Context, p erp.ExecutionListParams) ([]erp.Execution, error)
 	ExecutionGet(ctx context.Context, id int64) (erp.Execution, error)
 	ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error)
@@ -77,13 +80,14 @@ type Feeds interface {
 // Orders acts on one order of the ledger; the orders feed implements it for its shop
 // (feeds.Orders has Retry and Skip with these signatures).
 type Orders interface {
-	// Retry handles the order again now, with the mappings as they are. erp.ErrNotFound for
-	// an order the ledger does not know; erp.ErrImported when the ERP has imported it
-	// already; a *passthrough.RecordError, whose message is shown, when it is refused.
-	Retry(ctx context.Context, orderID int64) error
-	// Skip marks the order as not for import, by user, with the reason given; the feed
-	// leaves it alone until it is retried. A *passthrough.RecordError, whose message is
-	// shown, when it cannot be skipped (it is staged already).
+	// Retry handles the order again now, by user, with the mappings as they are; it takes
+	// back an exclusion (Skip). erp.ErrNotFound for an order the ledger does not know;
+	// erp.ErrImported when the ERP has imported it already; a *passthrough.RecordError,
+	// whose message is shown, when it is refused.
+	Retry(ctx context.Context, orderID int64, user string) error
+	// Skip excludes the order from import (ledger.StatusExcluded), by user, with the reason
+	// given; the feed leaves it alone until it is retried. A *passthrough.RecordError, whose
+	// message is shown, when it cannot be skipped (it is staged already).
 	Skip(ctx context.Context, orderID int64, user, reason string) error
 	// Rows returns the rows the order produced in the staging tables; erp.ErrNotFound when
 	// nothing is staged.
@@ -177,7 +181,7 @@ type Deps struct {
 	// what they would send.
 	Mode string
 	// ModeSwitch, when set, is where the mode lives instead, and lets an admin switch it
-	// (going live is one switch, BoostMyShop Connect's test mode).
+	// (going live is one switch, so a store can be tried out first without touching Shopify).
 	ModeSwitch ModeSwitch
 	// FeedModes says more about a feed's mode where there is more to say, e.g.
 	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.

@@ -11,9 +11,8 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/stretchr/testify/require"
-
-	"github.com/passthrough-dev/passthrough/adapters/erp"
 )
 
 // web is a plain HTTP client on the composed portal, with cookies and the CSRF token.
@@ -131,7 +130,7 @@ func TestRealPieces(t *testing.T) {
 		require.Contains(t, body, "<th>payment_terms</th><td>NET45</td>")
 		e, err := c.store.LedgerGet(ctx, shop, c.paid)
 		require.NoError(t, err)
-		require.Equal(t, erp.StatusStaged, e.Status)
+		require.Equal(t, ledger.StatusStaged, e.Status)
 	})
 
 	t.Run("the health check asks the database", func(t *testing.T) {

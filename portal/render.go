@@ -262,16 +262,17 @@ func cell(v any) string {
 	return fmt.Sprint(v)
 }
 
-// badge is the CSS class for a status, severity or outcome word.
-func badge(word string) string {
-	switch strings.ToLower(word) {
+// badge is the CSS class for a status, severity or outcome word (a string, or a
+// ledger.Status or passthrough.Severity).
+func badge(word any) string {
+	switch strings.ToLower(fmt.Sprint(word)) {
 	case "staged", "finished", "sent", "ok":
 		return "badge good"
 	case "waiting", "retry", "running", "finished_partially":
 		return "badge warn"
 	case "failed", "error", "cancelled":
 		return "badge bad"
-	case "skipped", "info":
+	case "skipped", "excluded", "info":
 		return "badge info"
 	case "":
 		return ""

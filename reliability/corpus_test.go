@@ -27,6 +27,7 @@ import (
 	"github.com/passthrough-dev/passthrough/app"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
 )
 
@@ -158,7 +159,7 @@ type orderWant struct {
 	// status and severity of its ledger entry; status "" when the order has no id to keep
 	// an entry under: its problem is then on the run's record only, under its name (byName)
 	// or "an order without an id".
-	status   string
+	status   ledger.Status
 	severity passthrough.Severity
 	byName   bool
 	// problem is the message, to the letter; {{ID}} stands for the order's id.
@@ -179,11 +180,11 @@ const (
 )
 
 func failed(problem string) orderWant {
-	return orderWant{status: erp.StatusFailed, severity: passthrough.SeverityError, problem: problem}
+	return orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: problem}
 }
 
 func stagedWith(lines int, header, line1 map[string]string) orderWant {
-	return orderWant{status: erp.StatusStaged, lines: lines, header: header, line1: line1}
+	return orderWant{status: ledger.StatusStaged, lines: lines, header: header, line1: line1}
 }
 
 func unreadable(problem string, byName bool) orderWant {
@@ -228,17 +229,17 @@ var badOrders = map[string]orderWant{
 	"line-sku-missing.json":                failed("line 2 (T-shirt): no SKU: the ERP needs an item code on every line"),
 	"line-sku-null.json":                   failed("line 1 (T-shirt): no SKU: the ERP needs an item code on every line"),
 	"line-sku-longer-than-the-column.json": failed("the ERP refused the rows: stage order {{ID}}: line 1: s_order_details.item_code: a value of 304 characters does not fit in 30: invalid value"),
-	"line-items-empty.json":                {status: erp.StatusSkipped, severity: passthrough.SeverityInfo, problem: "no line to import: the order has no lines"},
-	"line-items-null.json":                 {status: erp.StatusSkipped, severity: passthrough.SeverityInfo, problem: "no line to import: the order has no lines"},
-	"financial-status-missing.json":        {status: erp.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is "},
-	"financial-status-number.json":         {status: erp.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is 1"},
+	"line-items-empty.json":                {status: ledger.StatusSkipped, severity: passthrough.SeverityInfo, problem: "no line to import: the order has no lines"},
+	"line-items-null.json":                 {status: ledger.StatusSkipped, severity: passthrough.SeverityInfo, problem: "no line to import: the order has no lines"},
+	"financial-status-missing.json":        {status: ledger.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is "},
+	"financial-status-number.json":         {status: ledger.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is 1"},
 	// Numbers beyond the ERP's columns: SQLite keeps them (it checks text widths only);
 	// PostgreSQL refuses them, and the order says why.
-	"total-price-too-large-for-the-erp.json": {status: erp.StatusStaged, lines: 2, header: map[string]string{"order_total": "123456789012345678901234.50"},
-		onPostgres: &orderWant{status: erp.StatusFailed, severity: passthrough.SeverityError, problem: "the ERP refused the rows: stage order {{ID}}: invalid value: write header: ERROR: numeric field overflow (SQLSTATE 22003); " +
+	"total-price-too-large-for-the-erp.json": {status: ledger.StatusStaged, lines: 2, header: map[string]string{"order_total": "123456789012345678901234.50"},
+		onPostgres: &orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: "the ERP refused the rows: stage order {{ID}}: invalid value: write header: ERROR: numeric field overflow (SQLSTATE 22003); " +
 			"the order's name, customer or total do not fit the ledger (put ledger entry {{ID}}: invalid value: write ledger: ERROR: numeric field overflow (SQLSTATE 22003))"}},
-	"line-quantity-too-large-for-the-erp.json": {status: erp.StatusStaged, lines: 2, line1: map[string]string{"quantity": "900000000000000"},
-		onPostgres: &orderWant{status: erp.StatusFailed, severity: passthrough.SeverityError, problem: "the ERP refused the rows: stage order {{ID}}: invalid value: write lines: failed to encode args[6]: " +
+	"line-quantity-too-large-for-the-erp.json": {status: ledger.StatusStaged, lines: 2, line1: map[string]string{"quantity": "900000000000000"},
+		onPostgres: &orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: "the ERP refused the rows: stage order {{ID}}: invalid value: write lines: failed to encode args[6]: " +
 			"unable to encode 900000000000000 into binary format for int4 (OID 23): 900000000000000 is greater than maximum value for int4"}},
 	// Odd but importable: staged, every value intact.
 	"id-as-text.json":                   stagedWith(2, nil, nil),
@@ -257,10 +258,10 @@ var badOrders = map[string]orderWant{
 	"hostile-unicode-in-address.json":        stagedWith(2, map[string]string{"ship_to_address1": "\u202eteertS niaM 1\u200b\u200d \U0001F4E6 Straße"}, nil),
 	"hostile-very-long-note.json":            stagedWith(2, map[string]string{"comment": strings.Repeat("A", 250)}, nil),
 	"hostile-invalid-utf8-in-note.json":      stagedWith(2, map[string]string{"comment": "caf\uFFFD \uFFFD\uFFFD lone \uFFFD surrogate"}, nil),
-	"hostile-control-characters-in-note.json": {status: erp.StatusStaged, lines: 2, header: map[string]string{"comment": "bell\a escape\x1b[31mred\x1b[0m nul\x00end\r\nBcc: x@example.com"},
-		onPostgres: &orderWant{status: erp.StatusFailed, severity: passthrough.SeverityError, problem: `the ERP refused the rows: stage order {{ID}}: invalid value: write header: ERROR: invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)`}},
-	"hostile-nul-in-sku.json": {status: erp.StatusStaged, lines: 2, line1: map[string]string{"item_code": "TS-\x00001"},
-		onPostgres: &orderWant{status: erp.StatusFailed, severity: passthrough.SeverityError, problem: `the ERP refused the rows: stage order {{ID}}: invalid value: write lines: ERROR: invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)`}},
+	"hostile-control-characters-in-note.json": {status: ledger.StatusStaged, lines: 2, header: map[string]string{"comment": "bell\a escape\x1b[31mred\x1b[0m nul\x00end\r\nBcc: x@example.com"},
+		onPostgres: &orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: `the ERP refused the rows: stage order {{ID}}: invalid value: write header: ERROR: invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)`}},
+	"hostile-nul-in-sku.json": {status: ledger.StatusStaged, lines: 2, line1: map[string]string{"item_code": "TS-\x00001"},
+		onPostgres: &orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: `the ERP refused the rows: stage order {{ID}}: invalid value: write lines: ERROR: invalid byte sequence for encoding "UTF8": 0x00 (SQLSTATE 22021)`}},
 }
 
 func badOrdersBatch(t *testing.T, open dbOpener) {
@@ -339,7 +340,7 @@ func badOrdersBatch(t *testing.T, open dbOpener) {
 				require.Contains(t, byKey[strconv.FormatInt(id, 10)], string(want.severity)+": "+msg, "the run's record has the problem too")
 			}
 			o, isStaged := rows[id]
-			require.Equal(t, want.status == erp.StatusStaged, isStaged, "staging rows exist exactly when the ledger says staged")
+			require.Equal(t, want.status == ledger.StatusStaged, isStaged, "staging rows exist exactly when the ledger says staged")
 			if !isStaged {
 				return
 			}

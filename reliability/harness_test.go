@@ -17,12 +17,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/passthrough-dev/passthrough/adapters/erp"
 	_ "github.com/passthrough-dev/passthrough/adapters/erp/erppostgres" // registers pgx
 	_ "github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"   // registers sqlite
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/internal/ordertruth"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mappings"
 )
 
@@ -269,12 +269,12 @@ func staged(t testing.TB, db *sql.DB) map[int64]stagedOrder {
 // ledgerEntry is one row of pt_order_ledger.
 type ledgerEntry struct {
 	id      int64
-	status  string
+	status  ledger.Status
 	problem string
 	payload []byte
 }
 
-func ledger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
+func readLedger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
 	t.Helper()
 	rows, err := db.QueryContext(context.Background(), `SELECT order_id, status, problem, payload FROM pt_order_ledger`)
 	require.NoError(t, err)
@@ -298,17 +298,17 @@ func ledger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
 func requireConsistent(t testing.TB, db *sql.DB) {
 	t.Helper()
 	rows := staged(t, db)
-	led := ledger(t, db)
+	led := readLedger(t, db)
 	for id, e := range led {
 		switch e.status {
-		case erp.StatusStaged:
+		case ledger.StatusStaged:
 			o, ok := rows[id]
 			require.True(t, ok, "the ledger says order %d is staged but it has no header", id)
 			n, _, err := ordertruth.Lines(e.payload)
 			require.NoError(t, err)
 			require.Equal(t, n, o.lines, "order %d is half-written: %d lines staged, its payload has %d", id, o.lines, n)
 			require.False(t, o.cancelled, "order %d is staged but its header says cancelled", id)
-		case erp.StatusCancelled:
+		case ledger.StatusCancelled:
 			o, ok := rows[id]
 			require.True(t, ok, "the ledger says order %d's header was cancelled but it has none", id)
 			require.True(t, o.cancelled, "the ledger says order %d was cancelled but its header does not", id)
@@ -317,7 +317,7 @@ func requireConsistent(t testing.TB, db *sql.DB) {
 	for id := range rows {
 		e, ok := led[id]
 		require.True(t, ok, "order %d has staging rows but no ledger entry", id)
-		require.Contains(t, []string{erp.StatusStaged, erp.StatusCancelled}, e.status, "order %d has staging rows but its ledger says %s", id, e.status)
+		require.Contains(t, []ledger.Status{ledger.StatusStaged, ledger.StatusCancelled}, e.status, "order %d has staging rows but its ledger says %s", id, e.status)
 	}
 }
 

@@ -3,10 +3,13 @@
 // (external_order_shipments, product_qty_in_stock), and passthrough's own pt_ bookkeeping,
 // which lives in the same database.
 //
-// Store is implemented once per database, in a package of its own beside this one (erpsqlite,
-// erppostgres, erpmssql), and every implementation passes the one conformance suite in
-// erptest. Callers see only this package's types and sentinel errors, never a driver's;
-// erpopen picks the implementation from the configured driver name.
+// Store is made of four roles (Staging, Ledger, Executions, Bookkeeping), so a caller can
+// take the part it uses. What the order ledger means — its statuses, who acted — is package
+// ledger's; this package only keeps it. Store is implemented once per database, in a package
+// of its own beside this one (erpsqlite, erppostgres, erpmssql), and every implementation
+// passes the one conformance suite in erptest. Callers see only this package's types and
+// sentinel errors, never a driver's; erpopen picks the implementation from the configured
+// driver name.
 //
 // Conventions every implementation keeps:
 //   - Times are written and read in UTC, truncated to the millisecond, which every dialect
@@ -20,7 +23,6 @@ package erp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"time"
@@ -28,6 +30,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/passthrough-dev/passthrough"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/record"
 )
 
@@ -122,7 +125,9 @@ const (
 	DialectSQLServer Dialect = "sqlserver"
 )
 
-// Store is everything the feeds and the portal do with the database.
+// Store is everything passthrough does with the database: the four roles below, and the
+// schema. Callers take the roles they use, or fewer methods still; only the one place that
+// wires everything together (app) holds a whole Store.
 type Store interface {
 	Dialect() Dialect
 	// Migrate creates or updates the default staging tables and the pt_ tables, and says
@@ -131,6 +136,15 @@ type Store interface {
 	Migrate(ctx context.Context) (MigrateResult, error)
 	Close() error
 
+	Staging
+	Ledger
+	Executions
+	Bookkeeping
+}
+
+// Staging is the ERP's side of the database: the staging tables passthrough writes orders
+// into, and the tables the ERP fills for it (shipments to send, stock).
+type Staging interface {
 	// TableColumns reports the real columns of a table (INFORMATION_SCHEMA, PRAGMA), so a
 	// mapping's target columns are checked before anything is written. ErrNotFound when the
 	// table does not exist. The answer is cached per table until the next Migrate, so a
@@ -174,22 +188,30 @@ type Store interface {
 	// call to the store that needs the same connection; on an in-memory SQLite database
 	// (one connection) it must not call the store at all.
 	StockEach(ctx context.Context, p StockEachParams, fn func(record.Stock) error) error
+}
 
+// Ledger keeps the order ledger (package ledger says what it means): an entry per order
+// seen, and each order's history of events.
+type Ledger interface {
 	// LedgerPut records an order that was seen but not staged (waiting, skipped, failed), or
-	// an operator's decision. It replaces the entry (FirstSeenAt and UpdatedAt are the
-	// store's) and adds a ledger event when status, severity or problem changed, so an
-	// order re-seen every run does not flood its history.
-	LedgerPut(ctx context.Context, e LedgerEntry) error
+	// an operator's decision (excluded). It replaces the entry (FirstSeenAt and UpdatedAt are
+	// the store's) and adds a ledger event when status, severity or problem changed, so an
+	// order re-seen every run does not flood its history. ErrInvalidValue for an entry
+	// without a shop, an order id or a known status.
+	LedgerPut(ctx context.Context, e ledger.Entry) error
 	// LedgerGet returns one entry with the ERP's import status; ErrNotFound when unknown.
-	LedgerGet(ctx context.Context, shop string, orderID int64) (LedgerEntry, error)
+	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
 	// LedgerList pages through one shop's ledger by keyset, most recently updated first (by
 	// order date with a date range), with filters; each filter is served by an index, so a
 	// page costs the same on a million entries. ErrInvalidValue without a shop.
-	LedgerList(ctx context.Context, p LedgerListParams) ([]LedgerEntry, error)
+	LedgerList(ctx context.Context, p LedgerListParams) ([]ledger.Entry, error)
 	// LedgerEventList is an order's history, oldest first: every status change with its
-	// message.
-	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]LedgerEvent, error)
+	// message and who made it.
+	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]ledger.Event, error)
+}
 
+// Executions records the runs of the feeds and the record problems each run found.
+type Executions interface {
 	// ExecutionStart records a feed run as RUNNING and returns it with its id.
 	ExecutionStart(ctx context.Context, p ExecutionStartParams) (Execution, error)
 	// ExecutionFinish records the end of a run; ErrNotFound for an unknown id.
@@ -200,7 +222,11 @@ type Store interface {
 	ProblemAdd(ctx context.Context, p Problem) error
 	// ProblemList pages through record problems newest first.
 	ProblemList(ctx context.Context, p ProblemListParams) ([]Problem, error)
+}
 
+// Bookkeeping is the rest of what passthrough keeps for itself: how far each feed has come,
+// what Shopify last got of the stock and how the last stock check went, and settings.
+type Bookkeeping interface {
 	// WatermarkGet returns ErrNotFound before the first run.
 	WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error)
 	WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error
@@ -235,16 +261,16 @@ type MigrateResult struct {
 // ledger entry written with them.
 type OrderStageParams struct {
 	passthrough.OrderRows // each line carries the header's key columns (filled in when left out)
-	// Ledger is written with the rows; its Status defaults to StatusStaged, and the event
-	// says "staged with N lines" unless Problem says otherwise.
-	Ledger LedgerEntry
+	// Ledger is written with the rows; its Status defaults to ledger.StatusStaged, and the
+	// event says "staged with N lines" unless Problem says otherwise.
+	Ledger ledger.Entry
 }
 
 // OrderHeaderUpdateParams changes some columns of one staged header.
 type OrderHeaderUpdateParams struct {
 	Header passthrough.Table
 	Row    passthrough.Row // the key columns and the columns to set
-	Ledger LedgerEntry     // needs a Status; an event is always added
+	Ledger ledger.Entry    // needs a Status; an event is always added
 }
 
 // OrderImportStatusListParams selects headers by Shopify order id.
@@ -317,82 +343,21 @@ type StockEachParams struct {
 	ChangedSince time.Time // zero for every row
 }
 
-// Order statuses in the ledger.
-const (
-	StatusStaged    = "staged"    // header and lines are in the staging tables
-	StatusWaiting   = "waiting"   // not yet importable (unpaid); picked up when it changes
-	StatusSkipped   = "skipped"   // never to be imported (test order, cancelled before import)
-	StatusFailed    = "failed"    // needs a person (mapping failed, unknown SKU)
-	StatusCancelled = "cancelled" // cancelled after staging; the header says so
-)
-
-// LedgerEntry is passthrough's record of one Shopify order it has seen.
-type LedgerEntry struct {
-	Shop          string
-	OrderID       int64
-	OrderName     string // "#1001"
-	OrderDate     time.Time
-	CustomerName  string
-	CustomerEmail string
-	Total         decimal.Decimal
-	Currency      string
-	Status        string
-	Severity      passthrough.Severity // empty when there is no problem
-	Problem       string
-	Attempts      int
-	Payload       json.RawMessage
-	PayloadHash   string
-	// ShopifyUpdatedAt is the order's updated_at when it was last handled.
-	ShopifyUpdatedAt time.Time
-	FirstSeenAt      time.Time
-	UpdatedAt        time.Time
-	// RunID is the feed execution that wrote the entry (0 for an operator); it is kept as
-	// the entry's last run and recorded on the ledger event.
-	RunID int64
-	// ImportStatus and ERPOrderNo are read back from the staging header for display; they
-	// are never written through the ledger.
-	ImportStatus string
-	ERPOrderNo   string
-}
-
 // LedgerListParams filters and pages the ledger. Pages are keyset: pass the previous page's
 // last entry's Cursor() as After. Entries come most recently updated first, or, when a date
 // range is given, by order date, newest first, so that every page is read in index order.
 // Empty fields other than Shop do not filter.
 type LedgerListParams struct {
 	Shop     string // required: every index of the ledger leads with it
-	Status   string
+	Status   ledger.Status
 	Severity passthrough.Severity
 	From, To time.Time // on OrderDate: From <= order date < To
 	// Search matches an order name exactly, with or without its "#" ("1001" finds "#1001"),
 	// or the start of the customer's email, ignoring case ("ANN@" finds "ann@example.com").
 	// Both are index lookups, so a search stays fast on a million entries.
 	Search string
-	After  *LedgerCursor
+	After  *ledger.Cursor
 	Limit  int // 0 means 50; at most 1000
-}
-
-// LedgerCursor is where the previous page ended.
-type LedgerCursor struct {
-	UpdatedAt time.Time
-	OrderDate time.Time // used when the list has a date range
-	OrderID   int64
-}
-
-// Cursor is the position after e, for LedgerListParams.After.
-func (e LedgerEntry) Cursor() *LedgerCursor {
-	return &LedgerCursor{UpdatedAt: e.UpdatedAt, OrderDate: e.OrderDate, OrderID: e.OrderID}
-}
-
-// LedgerEvent is one step of an order's history.
-type LedgerEvent struct {
-	Shop     string
-	OrderID  int64
-	At       time.Time
-	Status   string
-	Severity passthrough.Severity
-	Message  string
-	RunID    int64 // the feed execution, 0 when an operator acted
 }
 
 // Outcomes of a feed execution.

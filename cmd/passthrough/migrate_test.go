@@ -18,11 +18,11 @@ func TestMigrateCreatesTheTablesOnceAndSaysWhatItDid(t *testing.T) {
 
 	var out, errOut bytes.Buffer
 	require.Equal(t, exitOK, dispatch(t.Context(), []string{"migrate", "--config", cfg}, &out, &errOut), errOut.String())
-	require.Equal(t, "applied 00001_staging_tables.sql\napplied 00002_passthrough_tables.sql\napplied 00003_inventory_checks.sql\nthe sqlite database is now at schema version 3\n", out.String())
+	require.Equal(t, "applied 00001_staging_tables.sql\napplied 00002_passthrough_tables.sql\napplied 00003_inventory_checks.sql\napplied 00004_ledger_actor.sql\nthe sqlite database is now at schema version 4\n", out.String())
 
 	out.Reset()
 	require.Equal(t, exitOK, dispatch(t.Context(), []string{"migrate", "--config", cfg}, &out, &errOut), errOut.String())
-	require.Equal(t, "the sqlite database is up to date (schema version 3)\n", out.String())
+	require.Equal(t, "the sqlite database is up to date (schema version 4)\n", out.String())
 }
 
 func TestMigrateRefusesBadUsage(t *testing.T) {

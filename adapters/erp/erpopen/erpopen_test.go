@@ -25,7 +25,7 @@ func TestOpenPicksTheDialectOfTheDriverName(t *testing.T) {
 	require.Equal(t, erp.DialectSQLite, s.Dialect())
 	res, err := s.Migrate(t.Context())
 	require.NoError(t, err)
-	require.EqualValues(t, 3, res.Version)
+	require.EqualValues(t, 4, res.Version)
 }
 
 func TestOpenRefusesAnUnknownDriver(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/record"
 )
 
@@ -142,7 +143,7 @@ func runERPSide(t *testing.T, open Opener) {
 		cancel := Order("acme", 1004, 1)
 		require.NoError(t, b.store.OrderHeaderUpdate(b.ctx, erp.OrderHeaderUpdateParams{Header: cancel.Header,
 			Row:    passthrough.Row{Columns: []string{"shop", "web_order_id", "cancelled"}, Values: []any{"acme", int64(1004), true}},
-			Ledger: erp.LedgerEntry{Shop: "acme", OrderID: 1004, Status: erp.StatusCancelled}}))
+			Ledger: ledger.Entry{Shop: "acme", OrderID: 1004, Status: ledger.StatusCancelled}}))
 
 		type line struct {
 			order   int64

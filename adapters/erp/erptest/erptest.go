@@ -21,13 +21,16 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // Store is an erp.Store that also hands out its database handle, so the suite can create
-// tables of its own and look at rows the store does not return.
+// tables of its own and look at rows the store does not return, and migrates to a given
+// version, so the suite can build a database as an earlier passthrough left it.
 type Store interface {
 	erp.Store
 	DB() *sql.DB
+	MigrateTo(ctx context.Context, version int64) (erp.MigrateResult, error)
 }
 
 // Opener opens a fresh, empty, not yet migrated store for one test, and closes and removes
@@ -259,7 +262,7 @@ func Order(shop string, id int64, n int) erp.OrderStageParams {
 		HeaderRow: h,
 		Lines:     passthrough.Table{Name: "s_order_details", Key: []string{"shop", "web_order_id", "line_no"}},
 	},
-		Ledger: erp.LedgerEntry{
+		Ledger: ledger.Entry{
 			Shop: shop, OrderID: id, OrderName: fmt.Sprintf("#%d", id), OrderDate: date,
 			CustomerName: "Bob Norman", CustomerEmail: fmt.Sprintf("Buyer%d@Example.com", id),
 			Total: decimal.RequireFromString("254.98"), Currency: "USD",

@@ -9,6 +9,7 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // LedgerPages are the ledger pages the portal asks for, one per filter it offers (and a
@@ -18,10 +19,10 @@ import (
 // c<id>@example.com.
 func LedgerPages() map[string]erp.LedgerListParams {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	cursor := &erp.LedgerCursor{UpdatedAt: start.Add(50000 * time.Second), OrderDate: start.AddDate(0, 0, 101), OrderID: 50000}
+	cursor := &ledger.Cursor{UpdatedAt: start.Add(50000 * time.Second), OrderDate: start.AddDate(0, 0, 101), OrderID: 50000}
 	pages := map[string]erp.LedgerListParams{
 		"newest":       {Shop: "acme", Limit: 50},
-		"status":       {Shop: "acme", Status: erp.StatusFailed, Limit: 50},
+		"status":       {Shop: "acme", Status: ledger.StatusFailed, Limit: 50},
 		"severity":     {Shop: "acme", Severity: passthrough.SeverityError, Limit: 50},
 		"order date":   {Shop: "acme", From: start.AddDate(0, 0, 100), To: start.AddDate(0, 0, 101), Limit: 50},
 		"order name":   {Shop: "acme", Search: "#4242", Limit: 50},

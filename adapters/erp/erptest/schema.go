@@ -113,7 +113,7 @@ func runSchema(t *testing.T, open Opener) {
 		res, err := b.store.Migrate(b.ctx)
 		require.NoError(t, err)
 		require.Empty(t, res.Applied)
-		require.EqualValues(t, 3, res.Version)
+		require.EqualValues(t, 4, res.Version)
 		require.Equal(t, first, b.count(t, "SELECT COUNT(*) FROM pt_goose_db_version"))
 		after, err := b.store.TableColumns(b.ctx, "s_orders")
 		require.NoError(t, err)
@@ -134,7 +134,8 @@ func runSchema(t *testing.T, open Opener) {
 		}
 		res, err := s.Migrate(b.ctx)
 		require.NoError(t, err)
-		require.Equal(t, []string{"00001_staging_tables.sql", "00002_passthrough_tables.sql", "00003_inventory_checks.sql"}, res.Applied)
+		require.Equal(t, []string{"00001_staging_tables.sql", "00002_passthrough_tables.sql", "00003_inventory_checks.sql",
+			"00004_ledger_actor.sql"}, res.Applied)
 		cols, err := s.TableColumns(b.ctx, "s_orders")
 		require.NoError(t, err)
 		require.Len(t, cols, 4, "the ERP's own s_orders is left as it was")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 func runStaging(t *testing.T, open Opener) {
@@ -32,13 +33,13 @@ func runStaging(t *testing.T, open Opener) {
 
 		e, err := b.store.LedgerGet(b.ctx, "acme", 1001)
 		require.NoError(t, err)
-		require.Equal(t, erp.StatusStaged, e.Status)
+		require.Equal(t, ledger.StatusStaged, e.Status)
 		require.Equal(t, "#1001", e.OrderName)
 		require.JSONEq(t, `{"id":1001,"name":"#1001","financial_status":"paid"}`, string(e.Payload))
 		events, err := b.store.LedgerEventList(b.ctx, "acme", 1001)
 		require.NoError(t, err)
 		require.Len(t, events, 1)
-		require.Equal(t, erp.StatusStaged, events[0].Status)
+		require.Equal(t, ledger.StatusStaged, events[0].Status)
 		require.Equal(t, "staged with 3 lines", events[0].Message)
 	})
 
@@ -267,7 +268,7 @@ func runStaging(t *testing.T, open Opener) {
 		update := erp.OrderHeaderUpdateParams{
 			Header: passthrough.Table{Name: "s_orders", Key: []string{"shop", "web_order_id"}},
 			Row:    passthrough.Row{Columns: []string{"shop", "web_order_id", "cancelled", "comment"}, Values: []any{"acme", int64(1001), true, "cancelled by customer"}},
-			Ledger: erp.LedgerEntry{Shop: "acme", OrderID: 1001, OrderName: "#1001", Status: erp.StatusCancelled, Problem: "cancelled in Shopify"},
+			Ledger: ledger.Entry{Shop: "acme", OrderID: 1001, OrderName: "#1001", Status: ledger.StatusCancelled, Problem: "cancelled in Shopify"},
 		}
 		require.NoError(t, b.store.OrderHeaderUpdate(b.ctx, update))
 		after := b.header(t, "acme", 1001)
@@ -279,7 +280,7 @@ func runStaging(t *testing.T, open Opener) {
 		require.Len(t, b.lines(t, "acme", 1001), 3)
 		e, err := b.store.LedgerGet(b.ctx, "acme", 1001)
 		require.NoError(t, err)
-		require.Equal(t, erp.StatusCancelled, e.Status)
+		require.Equal(t, ledger.StatusCancelled, e.Status)
 
 		missing := update
 		missing.Row = passthrough.Row{Columns: []string{"shop", "web_order_id", "cancelled"}, Values: []any{"acme", int64(404), true}}

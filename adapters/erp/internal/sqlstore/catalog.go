@@ -8,6 +8,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // Sample is one statement the store sends, built from representative inputs, named after
@@ -52,11 +53,13 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 	if err != nil {
 		return nil, err
 	}
-	entry := erp.LedgerEntry{Shop: "acme", OrderID: 450789469, OrderName: "#1001", OrderDate: at, CustomerName: "Bob Norman",
+	entry := ledger.Entry{Shop: "acme", OrderID: 450789469, OrderName: "#1001", OrderDate: at, CustomerName: "Bob Norman",
 		CustomerEmail: "bob.norman@example.com", Total: decimal.RequireFromString("598.94"), Currency: "USD",
-		Status: erp.StatusStaged, Problem: "", Attempts: 1, Payload: []byte(`{"id":450789469}`), PayloadHash: "sha256:…",
+		Status: ledger.StatusStaged, Problem: "", Attempts: 1, Payload: []byte(`{"id":450789469}`), PayloadHash: "sha256:…",
 		ShopifyUpdatedAt: at, RunID: 7, FirstSeenAt: at, UpdatedAt: at}
-	event := erp.LedgerEvent{Shop: "acme", OrderID: 450789469, At: at, Status: erp.StatusStaged, Message: "staged with 3 lines", RunID: 7}
+	event := ledger.Event{Shop: "acme", OrderID: 450789469, At: at, Status: ledger.StatusStaged, Message: "staged with 3 lines", RunID: 7}
+	excluded := ledger.Event{Shop: "acme", OrderID: 450789469, At: at, Status: ledger.StatusExcluded, Severity: passthrough.SeverityInfo,
+		Message: "skipped by ann: sold in the shop", Actor: "ann"}
 
 	var out []Sample
 	add := func(name string, s Stmt, err error) error {
@@ -71,11 +74,11 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 	importStatus, isErr := st.ImportStatusList(h, "acme", []int64{450789469, 450789470})
 	ledgerGet, lgErr := st.LedgerGet(h, "acme", 450789469)
 	listAll, laErr := st.LedgerList(h, erp.LedgerListParams{Shop: "acme", Limit: 50})
-	listFiltered, lfErr := st.LedgerList(h, erp.LedgerListParams{Shop: "acme", Status: erp.StatusFailed,
+	listFiltered, lfErr := st.LedgerList(h, erp.LedgerListParams{Shop: "acme", Status: ledger.StatusFailed,
 		Severity: passthrough.SeverityError, From: at.AddDate(0, 0, -7), To: at, Search: "1001", Limit: 50,
-		After: &erp.LedgerCursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}})
+		After: &ledger.Cursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}})
 	listLater, llErr := st.LedgerList(h, erp.LedgerListParams{Shop: "acme", Severity: passthrough.SeverityRetry, Limit: 50,
-		After: &erp.LedgerCursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}})
+		After: &ledger.Cursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}})
 	combined := st.LedgerWrite(entry, &event)
 	committedCols := CommittedColumns{SKU: "item_code", Quantity: "quantity", Warehouse: "warehouse_code"}
 	committed, cErr := st.OrderCommittedList(h, l, committedCols, erp.OrderCommittedListParams{Shop: "acme"})
@@ -100,6 +103,7 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{"LedgerLock", st.LedgerLock("acme", 450789469), nil},
 		{"LedgerUpsert", st.LedgerUpsert(entry), nil},
 		{"LedgerEventAdd", st.LedgerEventAdd(event), nil},
+		{"LedgerEventAdd/by-an-operator", st.LedgerEventAdd(excluded), nil},
 		{"LedgerWrite", combined[0], nil},
 		{"LedgerEventList", st.LedgerEventList("acme", 450789469), nil},
 		{"LedgerGet", ledgerGet, lgErr},

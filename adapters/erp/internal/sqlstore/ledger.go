@@ -8,28 +8,37 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
-func checkLedger(e erp.LedgerEntry) error {
+// maxActor is the length of the actor columns.
+const maxActor = 100
+
+func checkLedger(e ledger.Entry) error {
 	switch {
 	case e.Shop == "":
 		return fmt.Errorf("the ledger entry needs a shop: %w", erp.ErrInvalidValue)
 	case e.OrderID == 0:
 		return fmt.Errorf("the ledger entry needs an order id: %w", erp.ErrInvalidValue)
+	case e.Status != "" && !e.Status.Valid():
+		return fmt.Errorf("ledger status %q is not one the ledger knows: %w", e.Status, erp.ErrInvalidValue)
 	case e.Severity != "" && !e.Severity.Valid():
 		return fmt.Errorf("ledger severity %q is not info, retry or error: %w", e.Severity, erp.ErrInvalidValue)
+	case utf8.RuneCountInString(e.Actor) > maxActor:
+		return fmt.Errorf("the ledger's actor is longer than %d characters: %w", maxActor, erp.ErrInvalidValue)
 	}
 	return nil
 }
 
 // writeLedger upserts the entry and adds a history event: always, or only when status,
 // severity or problem changed.
-func (s *Store) writeLedger(ctx context.Context, tx *sql.Tx, e erp.LedgerEntry, now time.Time, always bool, message string) error {
+func (s *Store) writeLedger(ctx context.Context, tx *sql.Tx, e ledger.Entry, now time.Time, always bool, message string) error {
 	changed := true
 	if !always {
 		st := s.st.LedgerLock(e.Shop, e.OrderID)
@@ -39,16 +48,17 @@ func (s *Store) writeLedger(ctx context.Context, tx *sql.Tx, e erp.LedgerEntry, 
 		case err != nil:
 			return fmt.Errorf("read ledger: %w", err)
 		default:
-			changed = status != e.Status || severity != string(e.Severity) || problem != e.Problem
+			changed = status != string(e.Status) || severity != string(e.Severity) || problem != e.Problem
 		}
 	}
 	e.FirstSeenAt, e.UpdatedAt = now, now
 	if r := []rune(e.OrderName); len(r) > 100 {
 		e.OrderName = string(r[:100])
 	}
-	var ev *erp.LedgerEvent
+	var ev *ledger.Event
 	if changed {
-		ev = &erp.LedgerEvent{Shop: e.Shop, OrderID: e.OrderID, At: now, Status: e.Status, Severity: e.Severity, Message: message, RunID: e.RunID}
+		ev = &ledger.Event{Shop: e.Shop, OrderID: e.OrderID, At: now, Status: e.Status, Severity: e.Severity, Message: message,
+			RunID: e.RunID, Actor: e.Actor}
 	}
 	for _, st := range s.st.LedgerWrite(e, ev) {
 		if _, err := s.exec(ctx, tx, st); err != nil {
@@ -59,7 +69,7 @@ func (s *Store) writeLedger(ctx context.Context, tx *sql.Tx, e erp.LedgerEntry, 
 }
 
 // LedgerPut records an order seen but not staged, or an operator's decision.
-func (s *Store) LedgerPut(ctx context.Context, e erp.LedgerEntry) error {
+func (s *Store) LedgerPut(ctx context.Context, e ledger.Entry) error {
 	if err := checkLedger(e); err != nil {
 		return fmt.Errorf("put ledger entry: %w", err)
 	}
@@ -76,30 +86,30 @@ func (s *Store) LedgerPut(ctx context.Context, e erp.LedgerEntry) error {
 }
 
 // LedgerGet reads one entry with the ERP's import status.
-func (s *Store) LedgerGet(ctx context.Context, shop string, orderID int64) (erp.LedgerEntry, error) {
+func (s *Store) LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error) {
 	h, err := s.table(ctx, s.header)
 	if err != nil {
-		return erp.LedgerEntry{}, fmt.Errorf("get ledger entry: %w", err)
+		return ledger.Entry{}, fmt.Errorf("get ledger entry: %w", err)
 	}
 	st, err := s.st.LedgerGet(h, shop, orderID)
 	if err != nil {
-		return erp.LedgerEntry{}, fmt.Errorf("get ledger entry: %w", err)
+		return ledger.Entry{}, fmt.Errorf("get ledger entry: %w", err)
 	}
-	var out []erp.LedgerEntry
+	var out []ledger.Entry
 	if err := s.retry(ctx, "get ledger entry", func(ctx context.Context) error {
 		out, err = s.ledgerQuery(ctx, st)
 		return err
 	}); err != nil {
-		return erp.LedgerEntry{}, fmt.Errorf("get ledger entry %d: %w", orderID, err)
+		return ledger.Entry{}, fmt.Errorf("get ledger entry %d: %w", orderID, err)
 	}
 	if len(out) == 0 {
-		return erp.LedgerEntry{}, fmt.Errorf("ledger entry %s/%d: %w", shop, orderID, erp.ErrNotFound)
+		return ledger.Entry{}, fmt.Errorf("ledger entry %s/%d: %w", shop, orderID, erp.ErrNotFound)
 	}
 	return out[0], nil
 }
 
 // LedgerList pages through the ledger.
-func (s *Store) LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.LedgerEntry, error) {
+func (s *Store) LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledger.Entry, error) {
 	if p.Shop == "" {
 		return nil, fmt.Errorf("list ledger: no shop given: %w", erp.ErrInvalidValue)
 	}
@@ -111,7 +121,7 @@ func (s *Store) LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.L
 	if err != nil {
 		return nil, fmt.Errorf("list ledger: %w", err)
 	}
-	var out []erp.LedgerEntry
+	var out []ledger.Entry
 	if err := s.retry(ctx, "list ledger", func(ctx context.Context) error {
 		out, err = s.ledgerQuery(ctx, st)
 		return err
@@ -121,15 +131,15 @@ func (s *Store) LedgerList(ctx context.Context, p erp.LedgerListParams) ([]erp.L
 	return out, nil
 }
 
-func (s *Store) ledgerQuery(ctx context.Context, st Stmt) ([]erp.LedgerEntry, error) {
+func (s *Store) ledgerQuery(ctx context.Context, st Stmt) ([]ledger.Entry, error) {
 	rows, err := s.query(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []erp.LedgerEntry
+	var out []ledger.Entry
 	for rows.Next() {
-		var e erp.LedgerEntry
+		var e ledger.Entry
 		var searchEmail, severity string
 		var orderDate, shopifyUpdated, firstSeen, updated sql.NullTime
 		var total decimal.NullDecimal
@@ -138,7 +148,7 @@ func (s *Store) ledgerQuery(ctx context.Context, st Stmt) ([]erp.LedgerEntry, er
 		var attempts int64
 		if err := rows.Scan(&e.Shop, &e.OrderID, &e.OrderName, &orderDate, &e.CustomerName, &e.CustomerEmail, &searchEmail,
 			&total, &e.Currency, &e.Status, &severity, &e.Problem, &attempts, &e.PayloadHash,
-			&shopifyUpdated, &runID, &firstSeen, &updated, &payload, &importStatus, &erpOrderNo); err != nil {
+			&shopifyUpdated, &runID, &e.Actor, &firstSeen, &updated, &payload, &importStatus, &erpOrderNo); err != nil {
 			return nil, err
 		}
 		e.OrderDate, e.ShopifyUpdatedAt = timeOf(orderDate), timeOf(shopifyUpdated)
@@ -154,14 +164,14 @@ func (s *Store) ledgerQuery(ctx context.Context, st Stmt) ([]erp.LedgerEntry, er
 }
 
 // LedgerEventList reads an order's history.
-func (s *Store) LedgerEventList(ctx context.Context, shop string, orderID int64) ([]erp.LedgerEvent, error) {
+func (s *Store) LedgerEventList(ctx context.Context, shop string, orderID int64) ([]ledger.Event, error) {
 	st := s.st.LedgerEventList(shop, orderID)
-	out, err := queryAll(ctx, s, "list ledger events", st, func(rows *sql.Rows) (erp.LedgerEvent, error) {
-		var ev erp.LedgerEvent
+	out, err := queryAll(ctx, s, "list ledger events", st, func(rows *sql.Rows) (ledger.Event, error) {
+		var ev ledger.Event
 		var at sql.NullTime
 		var severity string
 		var runID sql.NullInt64
-		if err := rows.Scan(&ev.Shop, &ev.OrderID, &at, &ev.Status, &severity, &ev.Message, &runID); err != nil {
+		if err := rows.Scan(&ev.Shop, &ev.OrderID, &at, &ev.Status, &severity, &ev.Message, &runID, &ev.Actor); err != nil {
 			return ev, err
 		}
 		ev.At, ev.Severity, ev.RunID = timeOf(at), passthrough.Severity(severity), runID.Int64

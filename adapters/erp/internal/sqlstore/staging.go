@@ -11,6 +11,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // maxParams keeps one multi-row INSERT under every database's parameter limit (SQL Server
@@ -40,10 +41,10 @@ func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
 	}
 	e := p.Ledger
 	if e.Status == "" {
-		e.Status = erp.StatusStaged
+		e.Status = ledger.StatusStaged
 	}
 	message := e.Problem
-	if message == "" && e.Status == erp.StatusStaged {
+	if message == "" && e.Status == ledger.StatusStaged {
 		message = fmt.Sprintf("staged with %d lines", len(p.LineRows))
 	}
 	err = s.inTx(ctx, "stage order", func(tx *sql.Tx) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // Stmt is one statement with its parameters, in the order its placeholders appear.
@@ -222,7 +223,7 @@ func (st Statements) ImportStatusList(h *Table, shop string, ids []int64) (Stmt,
 
 var ledgerCols = []string{"shop", "order_id", "order_name", "order_date", "customer_name", "customer_email",
 	"search_email", "total", "currency", "status", "severity", "problem", "attempts", "payload_hash",
-	"shopify_updated_at", "last_run_id", "first_seen_at", "updated_at", "payload"}
+	"shopify_updated_at", "last_run_id", "actor", "first_seen_at", "updated_at", "payload"}
 
 // LedgerLock reads an entry's status, severity and problem and holds it until the
 // transaction ends.
@@ -233,34 +234,34 @@ func (st Statements) LedgerLock(shop string, orderID int64) Stmt {
 }
 
 // LedgerUpsert writes an entry; first_seen_at keeps its first value.
-func (st Statements) LedgerUpsert(e erp.LedgerEntry) Stmt {
+func (st Statements) LedgerUpsert(e ledger.Entry) Stmt {
 	var payload any
 	if len(e.Payload) > 0 {
 		payload = st.text(string(e.Payload))
 	}
 	args := []any{st.text(e.Shop), e.OrderID, st.text(e.OrderName), st.time(e.OrderDate), st.text(e.CustomerName),
 		st.text(e.CustomerEmail), st.text(searchEmail(e.CustomerEmail)), st.decimal(e.Total), st.text(e.Currency),
-		st.text(e.Status), st.text(string(e.Severity)), st.text(e.Problem), int64(e.Attempts),
-		st.text(e.PayloadHash), st.time(e.ShopifyUpdatedAt), int64OrNull(e.RunID), st.time(e.FirstSeenAt), st.time(e.UpdatedAt), payload}
+		st.text(string(e.Status)), st.text(string(e.Severity)), st.text(e.Problem), int64(e.Attempts),
+		st.text(e.PayloadHash), st.time(e.ShopifyUpdatedAt), int64OrNull(e.RunID), st.text(e.Actor), st.time(e.FirstSeenAt), st.time(e.UpdatedAt), payload}
 	return Stmt{SQL: st.upsert("pt_order_ledger", []string{"shop", "order_id"}, ledgerCols, []string{"first_seen_at"}), Args: args}
 }
 
 // LedgerEventAdd appends one step to an order's history.
-func (st Statements) LedgerEventAdd(ev erp.LedgerEvent) Stmt {
+func (st Statements) LedgerEventAdd(ev ledger.Event) Stmt {
 	p := &params{d: st.d}
 	return Stmt{SQL: st.eventInsert(p, ev), Args: p.args}
 }
 
-func (st Statements) eventInsert(p *params, ev erp.LedgerEvent) string {
-	ph := []string{p.add(st.text(ev.Shop)), p.add(ev.OrderID), p.add(st.time(ev.At)), p.add(st.text(ev.Status)),
-		p.add(st.text(string(ev.Severity))), p.add(st.text(ev.Message)), p.add(int64OrNull(ev.RunID))}
-	return "INSERT INTO pt_ledger_events (shop, order_id, event_at, status, severity, message, run_id) VALUES (" +
+func (st Statements) eventInsert(p *params, ev ledger.Event) string {
+	ph := []string{p.add(st.text(ev.Shop)), p.add(ev.OrderID), p.add(st.time(ev.At)), p.add(st.text(string(ev.Status))),
+		p.add(st.text(string(ev.Severity))), p.add(st.text(ev.Message)), p.add(int64OrNull(ev.RunID)), p.add(st.text(ev.Actor))}
+	return "INSERT INTO pt_ledger_events (shop, order_id, event_at, status, severity, message, run_id, actor) VALUES (" +
 		strings.Join(ph, ", ") + ")"
 }
 
 // LedgerWrite upserts an entry and, when ev is given, adds the event: in one statement
 // where the database can run two as one (a round trip saved on every staged order).
-func (st Statements) LedgerWrite(e erp.LedgerEntry, ev *erp.LedgerEvent) []Stmt {
+func (st Statements) LedgerWrite(e ledger.Entry, ev *ledger.Event) []Stmt {
 	upsert := st.LedgerUpsert(e)
 	if ev == nil {
 		return []Stmt{upsert}
@@ -275,7 +276,7 @@ func (st Statements) LedgerWrite(e erp.LedgerEntry, ev *erp.LedgerEvent) []Stmt 
 // LedgerEventList reads an order's history, oldest first.
 func (st Statements) LedgerEventList(shop string, orderID int64) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT shop, order_id, event_at, status, severity, message, run_id FROM pt_ledger_events WHERE shop = " +
+	return Stmt{SQL: "SELECT shop, order_id, event_at, status, severity, message, run_id, actor FROM pt_ledger_events WHERE shop = " +
 		p.add(st.text(shop)) + " AND order_id = " + p.add(orderID) + " ORDER BY id", Args: p.args}
 }
 
@@ -314,7 +315,7 @@ func (st Statements) LedgerList(h *Table, lp erp.LedgerListParams) (Stmt, error)
 	p := &params{d: st.d}
 	where := []string{"l.shop = " + p.add(st.text(lp.Shop))}
 	if lp.Status != "" {
-		where = append(where, "l.status = "+p.add(st.text(lp.Status)))
+		where = append(where, "l.status = "+p.add(st.text(string(lp.Status))))
 	}
 	if lp.Severity != "" {
 		// The severity index leaves out entries without a problem (most of them); saying so
@@ -435,7 +436,7 @@ func (st Statements) OrderCommittedList(h, l *Table, c CommittedColumns, cp erp.
 	if c.Warehouse != "" {
 		wh = "d." + st.d.Quote(c.Warehouse)
 	}
-	where := "l.shop = " + p.add(st.text(cp.Shop)) + " AND l.status = " + p.add(st.text(erp.StatusStaged))
+	where := "l.shop = " + p.add(st.text(cp.Shop)) + " AND l.status = " + p.add(st.text(string(ledger.StatusStaged)))
 	if !cp.Since.IsZero() {
 		where += " AND l.updated_at >= " + p.add(st.time(cp.Since))
 	}

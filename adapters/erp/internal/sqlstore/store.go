@@ -83,6 +83,20 @@ func (s *Store) clock() time.Time { return Normalize(s.now()) }
 
 // Migrate runs the dialect's goose migrations and forgets the cached columns.
 func (s *Store) Migrate(ctx context.Context) (erp.MigrateResult, error) {
+	return s.migrate(ctx, 0)
+}
+
+// MigrateTo runs the migrations up to version and no further: for tests that build a
+// database as an earlier passthrough left it, and then migrate it the rest of the way.
+func (s *Store) MigrateTo(ctx context.Context, version int64) (erp.MigrateResult, error) {
+	if version <= 0 {
+		return erp.MigrateResult{}, fmt.Errorf("migrate to version %d: versions start at 1: %w", version, erp.ErrInvalidValue)
+	}
+	return s.migrate(ctx, version)
+}
+
+// migrate runs the migrations up to version, or every one for 0.
+func (s *Store) migrate(ctx context.Context, version int64) (erp.MigrateResult, error) {
 	m := s.d.Migrations()
 	opts := []goose.ProviderOption{goose.WithTableName(VersionTable), goose.WithDisableGlobalRegistry(true)}
 	if m.Locker != nil {
@@ -96,7 +110,12 @@ func (s *Store) Migrate(ctx context.Context) (erp.MigrateResult, error) {
 	if err != nil {
 		return erp.MigrateResult{}, fmt.Errorf("migrate: %w", err)
 	}
-	results, err := p.Up(ctx)
+	var results []*goose.MigrationResult
+	if version == 0 {
+		results, err = p.Up(ctx)
+	} else {
+		results, err = p.UpTo(ctx, version)
+	}
 	s.forget()
 	var res erp.MigrateResult
 	for _, r := range results {
