@@ -95,6 +95,14 @@ type Config struct {
 	MaxAttempts int
 	// AttemptTimeout bounds one attempt (default 30 s); the whole call is bounded by ctx.
 	AttemptTimeout time.Duration
+	// CatalogFullEvery is how old the last full read of the catalog may get before Catalog
+	// reads every variant again instead of only what changed (default 24 h): the read that
+	// notices deleted variants. CatalogFull reads everything whenever asked.
+	CatalogFullEvery time.Duration
+	// CatalogBulkFrom is the number of variants from which a full read of the catalog runs
+	// a bulk operation instead of reading pages (default 1,000; negative: never). See
+	// CatalogFull.
+	CatalogBulkFrom int
 	// Clock paces waits (default the system clock); see VirtualClock.
 	Clock Clock
 	// Logger receives retries and token refreshes (default: discarded).
@@ -112,7 +120,15 @@ type Client struct {
 	version string
 	clock   Clock
 	log     *slog.Logger
+
+	cat              catalogState
+	catalogFullEvery time.Duration
+	catalogBulkFrom  int
 }
+
+// defaultCatalogBulkFrom is where a bulk operation starts to read a whole catalog faster
+// than pages on a standard plan: BenchmarkCatalogRead measures the crossover.
+const defaultCatalogBulkFrom = 1000
 
 var (
 	shopPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
@@ -193,7 +209,18 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shopify: make client: %w", err)
 	}
-	return &Client{gs: gs, tr: tr, sem: make(chan struct{}, 1), shop: shop, version: cfg.APIVersion, clock: clock, log: log}, nil
+	fullEvery := cfg.CatalogFullEvery
+	if fullEvery <= 0 {
+		fullEvery = 24 * time.Hour
+	}
+	bulkFrom := cfg.CatalogBulkFrom
+	if bulkFrom == 0 {
+		bulkFrom = defaultCatalogBulkFrom
+	}
+	return &Client{
+		gs: gs, tr: tr, sem: make(chan struct{}, 1), shop: shop, version: cfg.APIVersion, clock: clock, log: log,
+		catalogFullEvery: fullEvery, catalogBulkFrom: bulkFrom,
+	}, nil
 }
 
 // Shop is the shop's short name.

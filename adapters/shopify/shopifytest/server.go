@@ -83,6 +83,12 @@ type Server struct {
 	// GraphQL idempotency keys, oldest first, bounded.
 	idem      map[string]idemEntry
 	idemOrder []string
+	// bulk query operations, the most recent one, and how fast they run
+	bulk        map[int64]*bulkOp
+	bulkQuery   *bulkOp
+	bulkRate    float64
+	bulkStart   time.Duration
+	bulkFailure string
 	// request log ring
 	reqs    []Request
 	reqNext int
@@ -231,6 +237,9 @@ func Start(addr string, opts ...Option) (*Server, error) {
 		tokenTTL:     c.tokenTTL,
 		issued:       map[string]time.Time{},
 		idem:         map[string]idemEntry{},
+		bulk:         map[int64]*bulkOp{},
+		bulkRate:     defaultBulkRate,
+		bulkStart:    defaultBulkStart,
 		rng:          mrand.New(mrand.NewPCG(c.seed, c.seed^0x9e3779b97f4a7c15)),
 		reqs:         make([]Request, c.logSize),
 		st:           newStore(),
@@ -315,6 +324,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.URL.Path == "/admin/oauth/access_token" {
 		s.handleAccessToken(rw, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/bulk-results/") {
+		s.handleBulkResult(rw, r)
 		return
 	}
 	version, rest, ok := splitVersion(r.URL.Path)
@@ -415,9 +428,6 @@ func (s *Server) route(w http.ResponseWriter, r *apiRequest) {
 		s.handleGetLocation(w, r, n)
 	case get && len(seg) == 1 && seg[0] == "products":
 		s.handleListProducts(w, r)
-	case get && len(seg) == 2 && seg[0] == "products":
-		n, _ := id(1)
-		s.handleGetProduct(w, r, n)
 	case get && len(seg) == 1 && seg[0] == "inventory_levels":
 		s.handleListInventoryLevels(w, r)
 	case post && len(seg) == 2 && seg[0] == "inventory_levels" && seg[1] == "set":
