@@ -26,7 +26,9 @@ type bulkOp struct {
 	id        int64
 	query     string
 	createdAt time.Time
+	startedAt time.Time // the first object
 	doneAt    time.Time
+	rate      float64 // objects a second
 	objects   int
 	result    []byte // JSONL
 	failure   string // the errorCode it ends with, or ""
@@ -73,10 +75,7 @@ func (s *Server) bulkDoc(op *bulkOp, now time.Time) map[string]any {
 	status := op.status(now)
 	count := op.objects
 	if status == "RUNNING" {
-		total := op.doneAt.Sub(op.createdAt)
-		if total > 0 {
-			count = int(math.Floor(float64(op.objects) * float64(now.Sub(op.createdAt)) / float64(total)))
-		}
+		count = min(op.objects, int(math.Floor(max(0, now.Sub(op.startedAt).Seconds())*op.rate)))
 	}
 	doc := map[string]any{
 		"id": gid("BulkOperation", op.id), "status": status, "errorCode": nil, "type": "QUERY", "query": op.query,
@@ -146,10 +145,10 @@ func (s *Server) bulkOperationRunQuery(f *gqlField, vars map[string]any) map[str
 		rate = defaultBulkRate
 	}
 	b := &bulkOp{
-		id: s.st.newID(), query: q, createdAt: now, objects: len(ids), result: buf.Bytes(), failure: s.bulkFailure,
-		doneAt:    now.Add(s.bulkStart + time.Duration(float64(len(ids))/rate*float64(time.Second))),
-		signature: randomHex(16),
+		id: s.st.newID(), query: q, createdAt: now, startedAt: now.Add(s.bulkStart), rate: rate,
+		objects: len(ids), result: buf.Bytes(), failure: s.bulkFailure, signature: randomHex(16),
 	}
+	b.doneAt = b.startedAt.Add(time.Duration(float64(len(ids)) / rate * float64(time.Second)))
 	if b.failure != "" {
 		b.result = nil
 	}
