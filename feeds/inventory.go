@@ -38,6 +38,7 @@ const (
 // InventoryShopify is what the inventory feed asks of Shopify. *shopify.Client satisfies it.
 type InventoryShopify interface {
 	Catalog(ctx context.Context) (*shopify.Catalog, error)
+	CatalogFull(ctx context.Context) (*shopify.Catalog, error)
 	Locations(ctx context.Context) (shopify.Locations, error)
 	InventoryLevels(ctx context.Context, itemIDs, locationIDs []int64) ([]shopify.InventoryLevel, error)
 	SetInventory(ctx context.Context, qs []shopify.InventoryQuantity) ([]shopify.InventoryResult, error)
@@ -72,9 +73,10 @@ type InventoryStore interface {
 //   - Bundles (TS-001-X3 = floor(TS-001 ÷ 3)) and kits (min over components of floor(component
 //     ÷ quantity)) are worked out from their components, after the committed units. A SKU
 //     the ERP stocks itself is never taken for a bundle; a declared kit always is one.
-//   - SKUs become inventory items through the catalog of the store's variants, read again
-//     every CatalogEvery and on every full pass. A SKU no variant has, or several have, is
-//     an error problem, listed and never guessed; the other SKUs go on.
+//   - SKUs become inventory items through the catalog of the store's variants, refreshed
+//     (only what changed) every CatalogEvery and read whole on every full pass. A SKU no
+//     variant has, or several have, is an error problem, listed and never guessed; the
+//     other SKUs go on.
 //
 // A run sends only the levels that differ from what Shopify last got (pt_inventory_sent), in
 // GraphQL batches of 250. A full pass (the nightly one, "sync now", and the first run of a
@@ -578,16 +580,16 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // --- Shopify's side ----------------------------------------------------------------------
 
-// ensureCatalog returns the catalog and locations, read again when force is set or they are
-// older than CatalogEvery.
-func (f *Inventory) ensureCatalog(ctx context.Context, force bool) (*shopify.Catalog, shopify.Locations, error) {
+// ensureCatalog returns the catalog and locations: read whole when full is set, refreshed
+// when they are older than CatalogEvery.
+func (f *Inventory) ensureCatalog(ctx context.Context, full bool) (*shopify.Catalog, shopify.Locations, error) {
 	f.mu.Lock()
 	cat, locs, at := f.catalog, f.locs, f.catAt
 	f.mu.Unlock()
-	if !force && cat != nil && f.Now().Sub(at) < f.CatalogEvery {
+	if !full && cat != nil && f.Now().Sub(at) < f.CatalogEvery {
 		return cat, locs, nil
 	}
-	if err := f.RefreshCatalog(ctx); err != nil {
+	if err := f.readCatalog(ctx, full); err != nil {
 		return nil, nil, err
 	}
 	f.mu.Lock()
@@ -595,12 +597,21 @@ func (f *Inventory) ensureCatalog(ctx context.Context, force bool) (*shopify.Cat
 	return f.catalog, f.locs, nil
 }
 
-// RefreshCatalog reads the store's variants (SKU → inventory item) and locations again. Runs
-// do it themselves when the catalog is older than CatalogEvery; a scheduler may call it on
-// its own schedule too.
-func (f *Inventory) RefreshCatalog(ctx context.Context) error {
+// RefreshCatalog reads the store's variants (SKU → inventory item) and locations again,
+// whole, so variants deleted in Shopify are gone too. Runs refresh the catalog themselves
+// when it is older than CatalogEvery (asking only for what changed) and read it whole on a
+// full pass; a scheduler may call this on its own schedule too.
+func (f *Inventory) RefreshCatalog(ctx context.Context) error { return f.readCatalog(ctx, true) }
+
+// readCatalog reads the catalog (whole, or what changed since the last read) and the
+// locations.
+func (f *Inventory) readCatalog(ctx context.Context, full bool) error {
 	f.defaults()
-	cat, err := f.Shopify.Catalog(ctx)
+	read := f.Shopify.Catalog
+	if full {
+		read = f.Shopify.CatalogFull
+	}
+	cat, err := read(ctx)
 	if err != nil {
 		return fmt.Errorf("read the catalog of variants: %w", err)
 	}

@@ -304,6 +304,11 @@ func (s *Server) handleGraphQL(w http.ResponseWriter, r *apiRequest) {
 		gqlErrs(&gqlError{Message: "An operation name is required", noLocation: true})
 		return
 	}
+	fields := make([]string, 0, len(op.sel))
+	for _, f := range op.sel {
+		fields = append(fields, f.name)
+	}
+	s.updateLogged(r.seq, func(lr *Request) { lr.GraphQL = op.kind + " " + strings.Join(fields, " ") })
 	vars := map[string]any{}
 	for k, v := range body.Variables {
 		vars[k] = v

@@ -103,6 +103,9 @@ type Request struct {
 	Path   string // e.g. /admin/api/2026-07/orders.json
 	Query  string // the raw query string
 	Status int    // 0 when the connection was dropped on purpose
+	// GraphQL is, for a GraphQL request, its operation and root fields: "query
+	// productVariants", "mutation inventorySetQuantities".
+	GraphQL string
 }
 
 type config struct {
@@ -317,7 +320,7 @@ func (s *Server) Close() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &statusWriter{ResponseWriter: w}
 	logged := s.logRequest(r)
-	defer func() { s.setLoggedStatus(logged, rw.status) }()
+	defer func() { s.updateLogged(logged, func(r *Request) { r.Status = rw.status }) }()
 
 	if !s.injectFaults(rw, r) {
 		return
@@ -346,7 +349,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rw.Header().Set("X-Shopify-API-Version", served)
 	rw.Header().Set("X-Request-Id", randomHex(8))
-	req := &apiRequest{Request: r, version: served, path: rest}
+	req := &apiRequest{Request: r, version: served, path: rest, seq: logged}
 
 	if rest == "graphql.json" {
 		if r.Method != http.MethodPost {
@@ -372,6 +375,7 @@ type apiRequest struct {
 	*http.Request
 	version string
 	path    string
+	seq     int64 // in the request log
 }
 
 // link builds an absolute URL on the shop's own host, as Shopify writes Link headers.
@@ -560,7 +564,8 @@ func (s *Server) logRequest(r *http.Request) int64 {
 	return s.reqSeq
 }
 
-func (s *Server) setLoggedStatus(seq int64, status int) {
+// updateLogged changes the logged request seq, if it is still in the log.
+func (s *Server) updateLogged(seq int64, fn func(*Request)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The entry is still in the ring if fewer than len(reqs) requests came since.
@@ -571,7 +576,7 @@ func (s *Server) setLoggedStatus(seq int64, status int) {
 	if i < 0 {
 		i += len(s.reqs)
 	}
-	s.reqs[i].Status = status
+	fn(&s.reqs[i])
 }
 
 // Requests returns the logged requests, oldest first (at most the log size).

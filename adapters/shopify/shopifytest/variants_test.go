@@ -80,6 +80,8 @@ func TestProductVariantsPagesThroughEveryVariant(t *testing.T) {
 			want = append(want, v.SKU)
 		}
 		require.Equal(t, want, got)
+		last := b.srv.Requests()[len(b.srv.Requests())-1]
+		require.Equal(t, "query productVariants", last.GraphQL, "the request log names the operation and its fields")
 	})
 }
 
