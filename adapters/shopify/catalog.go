@@ -152,7 +152,7 @@ func (c *Catalog) WithoutSKU() []Variant { return slices.Clone(c.noSKU) }
 // catalogState is the catalog the client read last, kept so that the next read asks
 // Shopify only for what changed.
 type catalogState struct {
-	mu       sync.Mutex       // one catalog read at a time
+	mu       sync.Mutex        // one catalog read at a time
 	variants map[int64]Variant // by variant id; nil before the first full read
 	problems []string
 	newest   time.Time // the newest updatedAt seen: where the next read starts

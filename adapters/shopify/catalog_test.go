@@ -37,7 +37,7 @@ func requireWhole(t *testing.T, srv *shopifytest.Server, cat *shopify.Catalog) {
 	}
 }
 
-// graphQLQueries counts the GraphQL requests and the REST requests for products.
+// restProductReads counts the requests for REST products.
 func restProductReads(srv *shopifytest.Server) int {
 	n := 0
 	for _, r := range srv.Requests() {

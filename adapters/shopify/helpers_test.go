@@ -51,8 +51,8 @@ func (b *syncBuffer) String() string {
 
 // recorder remembers what went over the wire: hosts and access tokens.
 type recorder struct {
-	mu     sync.Mutex
-	next   http.RoundTripper
+	mu      sync.Mutex
+	next    http.RoundTripper
 	hosts   []string // Host header → URL host
 	tokens  map[string]bool
 	noToken []string // paths requested without an access token

@@ -59,4 +59,3 @@ func (c *Client) CatalogREST(ctx context.Context) (*Catalog, error) {
 	}
 	return st.snapshot(c.clock.Now()), nil
 }
-

@@ -1,6 +1,13 @@
 // Package shopify is passthrough's side of the Shopify Admin API: orders in, fulfillments
 // and stock out, a catalog of the store's variants and locations, and webhook checks.
 //
+// The catalog (SKU → inventory item) comes from GraphQL productVariants, never from REST
+// products.json, which is deprecated and shows at most 100 variants of a product where
+// Shopify allows 2,048. The client keeps the catalog it read: later reads ask only for the
+// variants updated since (updated_at search), a full read (on a full stock pass, and at
+// least daily) catches deletions, and a full read of a large store runs as one bulk
+// operation, which costs a few points where pages cost about 3 a variant.
+//
 // Every REST and GraphQL call goes through github.com/bold-commerce/go-shopify (v4), with a
 // transport beneath it that adds what that library leaves out (shared/reference/
 // shopify-api.md §9): pacing within the store's budget instead of bumping into it, retries

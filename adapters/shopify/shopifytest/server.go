@@ -8,6 +8,11 @@
 // first (not in updated_at order), the REST leaky bucket answers 429 with Retry-After,
 // GraphQL reports its cost and throttles, fulfillment orders follow their state machine and
 // answer 422 on over-fulfilment, and the removed orders/{id}/fulfillments.json POST is a 404.
+// GraphQL serves productVariants (cursors, 250 a page, Shopify's search syntax with
+// sku: and updated_at:, the cost of a connection and the refund of what a page did not
+// hold, MAX_COST_EXCEEDED over 1,000 points), productVariantsCount, bulk query operations
+// with their JSONL results, and inventorySetQuantities. A product holds up to 2,048
+// variants; REST products.json, kept as a yardstick, shows the first 100.
 //
 // Everything lives in memory and is safe for concurrent use. Tests read the truth directly
 // (orders, fulfillment orders, fulfillments, inventory levels, the request log) instead of
