@@ -238,7 +238,7 @@ func TestBulkCatalogReadFallsBackToPages(t *testing.T) {
 	cases := []struct {
 		name    string
 		version string
-		fault  func(*shopifytest.Server)
+		fault   func(*shopifytest.Server)
 		logs    string
 	}{
 		{"a bulk operation that fails", "2026-07", func(s *shopifytest.Server) { s.FailBulkOperations("INTERNAL_SERVER_ERROR") }, "ended FAILED (INTERNAL_SERVER_ERROR)"},
