@@ -49,25 +49,34 @@ func (c *catalogCache) putLocations(locs shopify.Locations) {
 	}
 }
 
-// ensureCatalog returns the catalog and locations, read again when force is set or they are
-// older than CatalogEvery.
-func (f *Inventory) ensureCatalog(ctx context.Context, force bool) (*shopify.Catalog, shopify.Locations, error) {
-	if cat, locs, at := f.catalog.get(); !force && cat != nil && f.Now().Sub(at) < f.CatalogEvery {
+// ensureCatalog returns the catalog and locations: read whole when full is set, refreshed
+// (only what changed) when they are older than CatalogEvery.
+func (f *Inventory) ensureCatalog(ctx context.Context, full bool) (*shopify.Catalog, shopify.Locations, error) {
+	if cat, locs, at := f.catalog.get(); !full && cat != nil && f.Now().Sub(at) < f.CatalogEvery {
 		return cat, locs, nil
 	}
-	if err := f.RefreshCatalog(ctx); err != nil {
+	if err := f.readCatalog(ctx, full); err != nil {
 		return nil, nil, err
 	}
 	cat, locs, _ := f.catalog.get()
 	return cat, locs, nil
 }
 
-// RefreshCatalog reads the store's variants (SKU → inventory item) and locations again. Runs
-// do it themselves when the catalog is older than CatalogEvery; a scheduler may call it on
-// its own schedule too.
-func (f *Inventory) RefreshCatalog(ctx context.Context) error {
+// RefreshCatalog reads the store's variants (SKU → inventory item) and locations again,
+// whole, so variants deleted in Shopify are gone too. Runs refresh the catalog themselves
+// when it is older than CatalogEvery (asking only for what changed) and read it whole on a
+// full pass.
+func (f *Inventory) RefreshCatalog(ctx context.Context) error { return f.readCatalog(ctx, true) }
+
+// readCatalog reads the catalog (whole, or what changed since the last read) and the
+// locations.
+func (f *Inventory) readCatalog(ctx context.Context, full bool) error {
 	f.defaults()
-	cat, err := f.Shopify.Catalog(ctx)
+	read := f.Shopify.Catalog
+	if full {
+		read = f.Shopify.CatalogFull
+	}
+	cat, err := read(ctx)
 	if err != nil {
 		return fmt.Errorf("read the catalog of variants: %w", err)
 	}

@@ -28,6 +28,7 @@ const (
 // InventoryShopify is what the inventory feed asks of Shopify. *shopify.Client satisfies it.
 type InventoryShopify interface {
 	Catalog(ctx context.Context) (*shopify.Catalog, error)
+	CatalogFull(ctx context.Context) (*shopify.Catalog, error)
 	Locations(ctx context.Context) (shopify.Locations, error)
 	InventoryLevels(ctx context.Context, itemIDs, locationIDs []int64) ([]shopify.InventoryLevel, error)
 	SetInventory(ctx context.Context, qs []shopify.InventoryQuantity) ([]shopify.InventoryResult, error)
@@ -62,9 +63,10 @@ type InventoryStore interface {
 //   - Bundles (TS-001-X3 = floor(TS-001 ÷ 3)) and kits (min over components of floor(component
 //     ÷ quantity)) are worked out from their components, after the committed units. A SKU
 //     the ERP stocks itself is never taken for a bundle; a declared kit always is one.
-//   - SKUs become inventory items through the catalog of the store's variants, read again
-//     every CatalogEvery and on every full pass. A SKU no variant has, or several have, is
-//     an error problem, listed and never guessed; the other SKUs go on.
+//   - SKUs become inventory items through the catalog of the store's variants, refreshed
+//     (only what changed) every CatalogEvery and read whole on every full pass. A SKU no
+//     variant has, or several have, is an error problem, listed and never guessed; the
+//     other SKUs go on.
 //
 // A run sends only the levels that differ from what Shopify last got (pt_inventory_sent), in
 // GraphQL batches of 250. A full pass (the nightly one, "sync now", and the first run of a

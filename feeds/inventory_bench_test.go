@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -56,7 +57,8 @@ func newBenchShop(b *testing.B, skus int, rest bool, costPerQuantity int) *bench
 	b.Helper()
 	clock := shopify.NewVirtualClock(time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC))
 	sim := shopifytest.NewServer(shopifytest.WithShop(shop), shopifytest.WithClock(clock),
-		shopifytest.WithGenerated(shopifytest.GenOptions{SKUs: skus, Locations: 3, Seed: 1}))
+		shopifytest.WithGenerated(shopifytest.GenOptions{SKUs: skus, Locations: 3, Seed: 1}),
+		shopifytest.WithRequestLogSize(4*skus*3)) // every request of a pass, to tell the sets apart
 	b.Cleanup(sim.Close)
 	sim.SetInventoryCost(10, costPerQuantity)
 	client, err := shopify.New(shopify.Config{Shop: shop, BaseURL: sim.URL, APIVersion: "2026-07", AccessToken: sim.Token, Clock: clock})
@@ -114,7 +116,7 @@ type passFigures struct {
 // pass runs the feed once and says what it cost.
 func (s *benchShop) pass(b *testing.B, full bool) passFigures {
 	b.Helper()
-	sets := func(st shopify.Stats) int64 { return st["POST graphql"].Calls + st["POST inventory_levels/set"].Calls }
+	s.sim.ResetRequests()
 	before, at := s.client.Stats(), s.clock.Now()
 	x, err := s.feed.Run(b.Context(), feeds.InventoryRun{Full: full})
 	require.NoError(b, err)
@@ -122,7 +124,14 @@ func (s *benchShop) pass(b *testing.B, full bool) passFigures {
 	after := s.client.Stats()
 	require.Zero(b, after.Total().TooMany-before.Total().TooMany, "paced within the budget: no 429")
 	require.Zero(b, after.Total().Throttled-before.Total().Throttled, "paced within the budget: not throttled")
-	return passFigures{calls: after.Total().Calls - before.Total().Calls, sets: sets(after) - sets(before), sim: s.clock.Now().Sub(at)}
+	var sets int64
+	for _, r := range s.sim.Requests() {
+		if r.GraphQL == "mutation inventorySetQuantities" || strings.HasSuffix(r.Path, "/inventory_levels/set.json") {
+			sets++
+		}
+	}
+	require.EqualValues(b, s.sim.RequestCount(), len(s.sim.Requests()), "the log holds the whole pass")
+	return passFigures{calls: after.Total().Calls - before.Total().Calls, sets: sets, sim: s.clock.Now().Sub(at)}
 }
 
 // change moves 1 % of the levels: every warehouse of one SKU in a hundred.

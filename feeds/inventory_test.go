@@ -429,6 +429,10 @@ func TestInventoryInTestModeRecordsWhatItWouldSendAndWritesNothing(t *testing.T)
 
 		x := b.run(t, false)
 		for _, r := range b.sim.Requests() {
+			if r.Method == "POST" {
+				require.True(t, strings.HasPrefix(r.GraphQL, "query "), "test mode only reads: %s %s %s", r.Method, r.Path, r.GraphQL)
+				continue
+			}
 			require.Equal(t, "GET", r.Method, "test mode only reads: %s %s", r.Method, r.Path)
 		}
 		require.Empty(t, b.sent())
@@ -495,6 +499,27 @@ func TestAFullPassDoesNotOverwriteASaleMadeWhileItRan(t *testing.T) {
 	require.Equal(t, map[string]int{"MUG-002@Main": 20}, b.sent(), "the next run sends it")
 }
 
+// catalogSpy counts the feed's catalog reads: refreshes (what changed) and full reads.
+type catalogSpy struct {
+	feeds.InventoryShopify
+	refreshes, full atomic.Int64
+}
+
+func (s *catalogSpy) Catalog(ctx context.Context) (*shopify.Catalog, error) {
+	s.refreshes.Add(1)
+	return s.InventoryShopify.Catalog(ctx)
+}
+
+func (s *catalogSpy) CatalogFull(ctx context.Context) (*shopify.Catalog, error) {
+	s.full.Add(1)
+	return s.InventoryShopify.CatalogFull(ctx)
+}
+
+// reads returns the refreshes and full reads since the last call.
+func (s *catalogSpy) reads() (refreshes, full int64) {
+	return s.refreshes.Swap(0), s.full.Swap(0)
+}
+
 func TestTheCatalogIsReadAgainOnlyWhenItIsOld(t *testing.T) {
 	t.Parallel()
 	b := newStockBundle(t, sqliteStore, stockMapping)
@@ -503,26 +528,25 @@ func TestTheCatalogIsReadAgainOnlyWhenItIsOld(t *testing.T) {
 	now.Store(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC).UnixNano())
 	b.feed.Now = func() time.Time { return time.Unix(0, now.Load()) }
 	b.feed.CatalogEvery = time.Hour
-	productReads := func() int {
-		n := 0
-		for _, r := range b.sim.Requests() {
-			if strings.HasSuffix(r.Path, "/products.json") {
-				n++
-			}
-		}
-		b.sim.ResetRequests()
-		return n
+	spy := &catalogSpy{InventoryShopify: b.spy}
+	b.feed.Shopify = spy
+	reads := func() [2]int64 {
+		r, f := spy.reads()
+		return [2]int64{r, f}
 	}
 	b.run(t, false)
-	require.Equal(t, 1, productReads(), "the first run reads the catalog")
+	require.Equal(t, [2]int64{0, 1}, reads(), "the first run (a full pass) reads the catalog whole")
 	now.Add(int64(59 * time.Minute))
 	b.run(t, false)
-	require.Zero(t, productReads(), "a delta run within the hour uses the catalog it has")
+	require.Equal(t, [2]int64{0, 0}, reads(), "a delta run within the hour uses the catalog it has")
 	now.Add(int64(2 * time.Minute))
 	b.run(t, false)
-	require.Equal(t, 1, productReads(), "an hour on, it is read again")
+	require.Equal(t, [2]int64{1, 0}, reads(), "an hour on, it asks for what changed")
 	b.run(t, true)
-	require.Equal(t, 1, productReads(), "a full pass always reads it")
+	require.Equal(t, [2]int64{0, 1}, reads(), "a full pass always reads it whole")
 	require.NoError(t, b.feed.RefreshCatalog(t.Context()))
-	require.Equal(t, 1, productReads())
+	require.Equal(t, [2]int64{0, 1}, reads())
+	for _, r := range b.sim.Requests() {
+		require.NotContains(t, r.Path, "/products", "REST products.json is not used")
+	}
 }

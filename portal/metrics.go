@@ -87,6 +87,7 @@ type ShopifyStats struct {
 	NetworkErrors int64         // attempts that got no answer
 	Failures      int64         // calls that ended in an error after any retries
 	Wait          time.Duration // time spent waiting: pacing, Retry-After and back-off
+	Points        float64       // GraphQL points the queries actually cost
 }
 
 // RegisterShopify reports the Shopify client's totals per endpoint, read from stats at
@@ -112,6 +113,7 @@ var (
 	shopifyNetworkErrors = shopifyDesc("network_errors_total", "Shopify requests that got no answer.")
 	shopifyFailures      = shopifyDesc("failures_total", "Shopify calls that failed after their retries.")
 	shopifyWait          = shopifyDesc("wait_seconds_total", "Time spent waiting for Shopify: pacing, Retry-After and back-off.")
+	shopifyPoints        = shopifyDesc("graphql_points_total", "GraphQL points Shopify charged for the queries.")
 )
 
 // shopifyCollector turns the client's totals into counters at scrape time.
@@ -121,7 +123,7 @@ type shopifyCollector struct {
 
 func (shopifyCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{shopifyCalls, shopifyRetries, shopifyTooMany, shopifyThrottled,
-		shopifyServerErrors, shopifyNetworkErrors, shopifyFailures, shopifyWait} {
+		shopifyServerErrors, shopifyNetworkErrors, shopifyFailures, shopifyWait, shopifyPoints} {
 		ch <- d
 	}
 }
@@ -135,7 +137,7 @@ func (c shopifyCollector) Collect(ch chan<- prometheus.Metric) {
 			{shopifyCalls, float64(st.Calls)}, {shopifyRetries, float64(st.Retries)},
 			{shopifyTooMany, float64(st.TooMany)}, {shopifyThrottled, float64(st.Throttled)},
 			{shopifyServerErrors, float64(st.ServerErrors)}, {shopifyNetworkErrors, float64(st.NetworkErrors)},
-			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()},
+			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()}, {shopifyPoints, st.Points},
 		} {
 			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, m.v, endpoint)
 		}

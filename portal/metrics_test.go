@@ -79,7 +79,7 @@ func TestMetrics(t *testing.T) {
 		require.NoError(t, RegisterShopify(reg, func() map[string]ShopifyStats {
 			return map[string]ShopifyStats{
 				"orders":    {Calls: calls.Load(), Retries: 2, TooMany: 1, ServerErrors: 1, Wait: 1500 * time.Millisecond},
-				"inventory": {Calls: 3, Throttled: 1, NetworkErrors: 1, Failures: 1},
+				"inventory": {Calls: 3, Throttled: 1, NetworkErrors: 1, Failures: 1, Points: 752},
 			}
 		}))
 		calls.Store(40)
@@ -93,6 +93,7 @@ func TestMetrics(t *testing.T) {
 		require.Equal(t, 1.0, got["passthrough_shopify_throttled_total,endpoint=inventory"])
 		require.Equal(t, 1.0, got["passthrough_shopify_network_errors_total,endpoint=inventory"])
 		require.Equal(t, 1.0, got["passthrough_shopify_failures_total,endpoint=inventory"])
+		require.Equal(t, 752.0, got["passthrough_shopify_graphql_points_total,endpoint=inventory"])
 		calls.Store(41)
 		require.Equal(t, 41.0, gathered(t, reg)["passthrough_shopify_requests_total,endpoint=orders"])
 	})

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,10 +51,11 @@ func (b *syncBuffer) String() string {
 
 // recorder remembers what went over the wire: hosts and access tokens.
 type recorder struct {
-	mu     sync.Mutex
-	next   http.RoundTripper
-	hosts  []string // Host header → URL host
-	tokens map[string]bool
+	mu      sync.Mutex
+	next    http.RoundTripper
+	hosts   []string // Host header → URL host
+	tokens  map[string]bool
+	noToken []string // paths requested without an access token
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -61,9 +63,17 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.hosts = append(r.hosts, req.Host+" → "+req.URL.Host)
 	if tok := req.Header.Get("X-Shopify-Access-Token"); tok != "" {
 		r.tokens[tok] = true
+	} else {
+		r.noToken = append(r.noToken, req.URL.Path)
 	}
 	r.mu.Unlock()
 	return r.next.RoundTrip(req)
+}
+
+func (r *recorder) withoutToken() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.noToken)
 }
 
 func (r *recorder) seenTokens() []string {

@@ -1,6 +1,13 @@
 // Package shopify is passthrough's side of the Shopify Admin API: orders in, fulfillments
 // and stock out, a catalog of the store's variants and locations, and webhook checks.
 //
+// The catalog (SKU → inventory item) comes from GraphQL productVariants, never from REST
+// products.json, which is deprecated and shows at most 100 variants of a product where
+// Shopify allows 2,048. The client keeps the catalog it read: later reads ask only for the
+// variants updated since (updated_at search), a full read (on a full stock pass, and at
+// least daily) catches deletions, and a full read of a large store runs as one bulk
+// operation, which costs a few points where pages cost about 3 a variant.
+//
 // Every REST and GraphQL call goes through github.com/bold-commerce/go-shopify (v4), with a
 // transport beneath it that adds what that library leaves out (shared/reference/
 // shopify-api.md §9): pacing within the store's budget instead of bumping into it, retries
@@ -95,6 +102,14 @@ type Config struct {
 	MaxAttempts int
 	// AttemptTimeout bounds one attempt (default 30 s); the whole call is bounded by ctx.
 	AttemptTimeout time.Duration
+	// CatalogFullEvery is how old the last full read of the catalog may get before Catalog
+	// reads every variant again instead of only what changed (default 24 h): the read that
+	// notices deleted variants. CatalogFull reads everything whenever asked.
+	CatalogFullEvery time.Duration
+	// CatalogBulkFrom is the number of variants from which a full read of the catalog runs
+	// a bulk operation instead of reading pages (default 1,000; negative: never). See
+	// CatalogFull.
+	CatalogBulkFrom int
 	// Clock paces waits (default the system clock); see VirtualClock.
 	Clock Clock
 	// Logger receives retries and token refreshes (default: discarded).
@@ -112,7 +127,15 @@ type Client struct {
 	version string
 	clock   Clock
 	log     *slog.Logger
+
+	cat              catalogState
+	catalogFullEvery time.Duration
+	catalogBulkFrom  int
 }
+
+// defaultCatalogBulkFrom is where a bulk operation starts to read a whole catalog faster
+// than pages on a standard plan: BenchmarkCatalogRead measures the crossover.
+const defaultCatalogBulkFrom = 1000
 
 var (
 	shopPattern    = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
@@ -193,7 +216,18 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("shopify: make client: %w", err)
 	}
-	return &Client{gs: gs, tr: tr, sem: make(chan struct{}, 1), shop: shop, version: cfg.APIVersion, clock: clock, log: log}, nil
+	fullEvery := cfg.CatalogFullEvery
+	if fullEvery <= 0 {
+		fullEvery = 24 * time.Hour
+	}
+	bulkFrom := cfg.CatalogBulkFrom
+	if bulkFrom == 0 {
+		bulkFrom = defaultCatalogBulkFrom
+	}
+	return &Client{
+		gs: gs, tr: tr, sem: make(chan struct{}, 1), shop: shop, version: cfg.APIVersion, clock: clock, log: log,
+		catalogFullEvery: fullEvery, catalogBulkFrom: bulkFrom,
+	}, nil
 }
 
 // Shop is the shop's short name.

@@ -54,6 +54,7 @@ type EndpointStats struct {
 	NetworkErrors int64         // attempts that got no answer
 	Failures      int64         // calls that ended in an error after any retries
 	Wait          time.Duration // time spent waiting: pacing, Retry-After and back-off
+	Points        float64       // GraphQL points the queries actually cost
 }
 
 func (s *EndpointStats) add(o EndpointStats) {
@@ -65,6 +66,7 @@ func (s *EndpointStats) add(o EndpointStats) {
 	s.NetworkErrors += o.NetworkErrors
 	s.Failures += o.Failures
 	s.Wait += o.Wait
+	s.Points += o.Points
 }
 
 // Stats maps an endpoint to its counts.
@@ -174,9 +176,17 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			continue
 		case graphql && resp.StatusCode == http.StatusOK:
-			cost, throttled := readGraphQLCost(resp)
+			cost, throttled, searches := readGraphQLAnswer(resp)
 			if cost != nil {
 				t.pacer.observeGraphQL(*cost, now)
+				if cost.ActualQueryCost != nil {
+					t.count(ep, EndpointStats{Points: *cost.ActualQueryCost})
+				}
+			}
+			for _, s := range searches {
+				// Shopify left part of a search query out: it read more, or other things,
+				// than asked. A bug to fix, not a reason to fail.
+				t.log.Warn("shopify ignored part of a search query", "endpoint", ep, "query", s.Query, "warnings", s.Warnings)
 			}
 			if !throttled {
 				break
@@ -287,8 +297,19 @@ func retryAfter(h string) time.Duration {
 	return min(seconds(f), maxRetryAfter)
 }
 
-// readGraphQLCost reads extensions.cost and whether the answer is THROTTLED.
-func readGraphQLCost(resp *http.Response) (*throttleStatus, bool) {
+// searchWarnings is one entry of extensions.search: terms of a search query Shopify could
+// not use, and left out.
+type searchWarnings struct {
+	Query    string `json:"query"`
+	Warnings []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"warnings"`
+}
+
+// readGraphQLAnswer reads extensions.cost, whether the answer is THROTTLED, and the
+// warnings about search queries.
+func readGraphQLAnswer(resp *http.Response) (*throttleStatus, bool, []searchWarnings) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	var g struct {
@@ -298,11 +319,12 @@ func readGraphQLCost(resp *http.Response) (*throttleStatus, bool) {
 			} `json:"extensions"`
 		} `json:"errors"`
 		Extensions struct {
-			Cost *throttleStatus `json:"cost"`
+			Cost   *throttleStatus  `json:"cost"`
+			Search []searchWarnings `json:"search"`
 		} `json:"extensions"`
 	}
 	if json.Unmarshal(b, &g) != nil {
-		return nil, false
+		return nil, false, nil
 	}
 	throttled := false
 	for _, e := range g.Errors {
@@ -310,7 +332,7 @@ func readGraphQLCost(resp *http.Response) (*throttleStatus, bool) {
 			throttled = true
 		}
 	}
-	return g.Extensions.Cost, throttled
+	return g.Extensions.Cost, throttled, g.Extensions.Search
 }
 
 var (

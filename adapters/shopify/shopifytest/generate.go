@@ -15,6 +15,10 @@ type GenOptions struct {
 	SKUs      int    // variants with SKUs, spread over products (default 20)
 	Locations int    // locations (default 2)
 	Seed      uint64 // the same seed makes the same shop
+	// LargeProducts adds, besides the SKUs, one product per entry with that many variants
+	// (at most 2,048), each with its own SKU: the products REST cannot show whole (it stops
+	// at 100 variants).
+	LargeProducts []int
 	// Until is when the newest order may be; orders spread over the 30 days before it
 	// (default: the simulator's clock).
 	Until time.Time
@@ -36,7 +40,8 @@ func (s *Server) Generate(o GenOptions) error {
 	if o.Until.IsZero() {
 		o.Until = s.clock.Now()
 	}
-	g := &generator{s: s, rng: mrand.New(mrand.NewPCG(o.Seed, o.Seed+0x5851f42d4c957f2d)), opts: o}
+	g := &generator{s: s, rng: mrand.New(mrand.NewPCG(o.Seed, o.Seed+0x5851f42d4c957f2d)), opts: o,
+		edits: mrand.New(mrand.NewPCG(o.Seed^0x9e3779b97f4a7c15, o.Seed))}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g.locations()
@@ -112,6 +117,7 @@ func (g *generator) load() {
 type generator struct {
 	s        *Server
 	rng      *mrand.Rand
+	edits    *mrand.Rand // when variants were last edited; apart from rng, so orders stay the same
 	opts     GenOptions
 	locIDs   []int64
 	variants []genVariant
@@ -180,27 +186,32 @@ func (g *generator) products() error {
 			"title": title, "vendor": noun.vendor, "product_type": noun.noun, "handle": strings.ToLower(strings.ReplaceAll(title, " ", "-")),
 			"status": "active", "variants": variants, "options": []any{map[string]any{"name": "Option", "values": opts[:count]}},
 		}
-		id, err := g.s.putProduct(doc)
-		if err != nil {
+		if err := g.stockProduct(doc, title, price, noun.vendor, g.rng); err != nil {
 			return err
 		}
-		for _, x := range asList(doc["variants"]) {
-			vd := asMap(x)
-			vid, _ := asInt64(vd["id"])
-			item, _ := asInt64(vd["inventory_item_id"])
-			g.variants = append(g.variants, genVariant{
-				id: vid, productID: id, itemID: item, sku: asString(vd["sku"]), title: title, variant: asString(vd["title"]),
-				price: price, grams: asInt(vd["grams"]), vendor: noun.vendor,
-			})
-			for _, loc := range g.locIDs {
-				qty := g.rng.IntN(150)
-				if g.rng.IntN(10) == 0 {
-					qty = 0
-				}
-				g.s.setLevel(item, loc, qty)
-			}
-		}
 		made += count
+	}
+	for i, count := range g.opts.LargeProducts {
+		title := fmt.Sprintf("Colour Card %d", i+1)
+		price := int64(1299)
+		var variants []any
+		for v := 1; v <= count; v++ {
+			name := fmt.Sprintf("Shade %04d", v)
+			variants = append(variants, map[string]any{
+				"title": name, "sku": fmt.Sprintf("CCD-%02d-%04d", i+1, v), "price": money(price), "option1": name, "position": v,
+				"inventory_management": "shopify", "inventory_policy": "deny", "requires_shipping": true, "taxable": true,
+				"grams": 20, "barcode": fmt.Sprintf("41%05d%06d", i+1, v), "fulfillment_service": "manual",
+			})
+		}
+		doc := map[string]any{
+			"title": title, "vendor": "Papeterie Lumière", "product_type": "Colour Card", "handle": fmt.Sprintf("colour-card-%d", i+1),
+			"status": "active", "variants": variants, "options": []any{map[string]any{"name": "Shade"}},
+		}
+		// Their stock comes from a generator of its own, so adding them leaves the rest of the
+		// shop as it was.
+		if err := g.stockProduct(doc, title, price, "Papeterie Lumière", mrand.New(mrand.NewPCG(g.opts.Seed+uint64(i), 77))); err != nil {
+			return err
+		}
 	}
 	gift := map[string]any{
 		"title": "Gift Card", "vendor": "Passthrough Demo", "product_type": "Gift Card", "handle": "gift-card", "status": "active",
@@ -222,6 +233,37 @@ func (g *generator) products() error {
 			cents = 5000
 		}
 		g.giftCard = append(g.giftCard, genVariant{id: vid, productID: id, itemID: item, sku: asString(vd["sku"]), title: "Gift Card", variant: asString(vd["title"]), price: cents, gift: true, vendor: "Passthrough Demo"})
+	}
+	return nil
+}
+
+// stockProduct stores a generated product, its variants last edited some time in the 30
+// days before Until, and stocks each variant at every location with quantities from rng.
+// The caller holds s.mu.
+func (g *generator) stockProduct(doc map[string]any, title string, price int64, vendor string, rng *mrand.Rand) error {
+	for _, x := range asList(doc["variants"]) {
+		edited := g.s.stamp(g.opts.Until.Add(-time.Duration(g.edits.Int64N(int64(30 * 24 * time.Hour)))))
+		asMap(x)["created_at"], asMap(x)["updated_at"] = edited, edited
+	}
+	id, err := g.s.putProduct(doc)
+	if err != nil {
+		return err
+	}
+	for _, x := range asList(doc["variants"]) {
+		vd := asMap(x)
+		vid, _ := asInt64(vd["id"])
+		item, _ := asInt64(vd["inventory_item_id"])
+		g.variants = append(g.variants, genVariant{
+			id: vid, productID: id, itemID: item, sku: asString(vd["sku"]), title: title, variant: asString(vd["title"]),
+			price: price, grams: asInt(vd["grams"]), vendor: vendor,
+		})
+		for _, loc := range g.locIDs {
+			qty := rng.IntN(150)
+			if rng.IntN(10) == 0 {
+				qty = 0
+			}
+			g.s.setLevel(item, loc, qty)
+		}
 	}
 	return nil
 }

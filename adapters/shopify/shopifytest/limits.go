@@ -115,6 +115,14 @@ func (b *costBucket) take(now time.Time, cost float64) bool {
 	return true
 }
 
+// refund gives back points charged and not used.
+func (b *costBucket) refund(points float64) {
+	if b.max == 0 || points <= 0 {
+		return
+	}
+	b.avail = min(b.max, b.avail+points)
+}
+
 // status is the throttleStatus Shopify reports in extensions.cost.
 func (b *costBucket) status() map[string]any {
 	max, avail, restore := b.max, b.avail, b.restore

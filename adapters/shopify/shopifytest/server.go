@@ -8,6 +8,11 @@
 // first (not in updated_at order), the REST leaky bucket answers 429 with Retry-After,
 // GraphQL reports its cost and throttles, fulfillment orders follow their state machine and
 // answer 422 on over-fulfilment, and the removed orders/{id}/fulfillments.json POST is a 404.
+// GraphQL serves productVariants (cursors, 250 a page, Shopify's search syntax with
+// sku: and updated_at:, the cost of a connection and the refund of what a page did not
+// hold, MAX_COST_EXCEEDED over 1,000 points), productVariantsCount, bulk query operations
+// with their JSONL results, and inventorySetQuantities. A product holds up to 2,048
+// variants; REST products.json, kept as a yardstick, shows the first 100.
 //
 // Everything lives in memory and is safe for concurrent use. Tests read the truth directly
 // (orders, fulfillment orders, fulfillments, inventory levels, the request log) instead of
@@ -83,6 +88,12 @@ type Server struct {
 	// GraphQL idempotency keys, oldest first, bounded.
 	idem      map[string]idemEntry
 	idemOrder []string
+	// bulk query operations, the most recent one, and how fast they run
+	bulk        map[int64]*bulkOp
+	bulkQuery   *bulkOp
+	bulkRate    float64
+	bulkStart   time.Duration
+	bulkFailure string
 	// request log ring
 	reqs    []Request
 	reqNext int
@@ -97,6 +108,9 @@ type Request struct {
 	Path   string // e.g. /admin/api/2026-07/orders.json
 	Query  string // the raw query string
 	Status int    // 0 when the connection was dropped on purpose
+	// GraphQL is, for a GraphQL request, its operation and root fields: "query
+	// productVariants", "mutation inventorySetQuantities".
+	GraphQL string
 }
 
 type config struct {
@@ -231,6 +245,9 @@ func Start(addr string, opts ...Option) (*Server, error) {
 		tokenTTL:     c.tokenTTL,
 		issued:       map[string]time.Time{},
 		idem:         map[string]idemEntry{},
+		bulk:         map[int64]*bulkOp{},
+		bulkRate:     defaultBulkRate,
+		bulkStart:    defaultBulkStart,
 		rng:          mrand.New(mrand.NewPCG(c.seed, c.seed^0x9e3779b97f4a7c15)),
 		reqs:         make([]Request, c.logSize),
 		st:           newStore(),
@@ -308,13 +325,17 @@ func (s *Server) Close() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rw := &statusWriter{ResponseWriter: w}
 	logged := s.logRequest(r)
-	defer func() { s.setLoggedStatus(logged, rw.status) }()
+	defer func() { s.updateLogged(logged, func(r *Request) { r.Status = rw.status }) }()
 
 	if !s.injectFaults(rw, r) {
 		return
 	}
 	if r.URL.Path == "/admin/oauth/access_token" {
 		s.handleAccessToken(rw, r)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/bulk-results/") {
+		s.handleBulkResult(rw, r)
 		return
 	}
 	version, rest, ok := splitVersion(r.URL.Path)
@@ -333,7 +354,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rw.Header().Set("X-Shopify-API-Version", served)
 	rw.Header().Set("X-Request-Id", randomHex(8))
-	req := &apiRequest{Request: r, version: served, path: rest}
+	req := &apiRequest{Request: r, version: served, path: rest, seq: logged}
 
 	if rest == "graphql.json" {
 		if r.Method != http.MethodPost {
@@ -359,6 +380,7 @@ type apiRequest struct {
 	*http.Request
 	version string
 	path    string
+	seq     int64 // in the request log
 }
 
 // link builds an absolute URL on the shop's own host, as Shopify writes Link headers.
@@ -415,9 +437,6 @@ func (s *Server) route(w http.ResponseWriter, r *apiRequest) {
 		s.handleGetLocation(w, r, n)
 	case get && len(seg) == 1 && seg[0] == "products":
 		s.handleListProducts(w, r)
-	case get && len(seg) == 2 && seg[0] == "products":
-		n, _ := id(1)
-		s.handleGetProduct(w, r, n)
 	case get && len(seg) == 1 && seg[0] == "inventory_levels":
 		s.handleListInventoryLevels(w, r)
 	case post && len(seg) == 2 && seg[0] == "inventory_levels" && seg[1] == "set":
@@ -550,7 +569,8 @@ func (s *Server) logRequest(r *http.Request) int64 {
 	return s.reqSeq
 }
 
-func (s *Server) setLoggedStatus(seq int64, status int) {
+// updateLogged changes the logged request seq, if it is still in the log.
+func (s *Server) updateLogged(seq int64, fn func(*Request)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	// The entry is still in the ring if fewer than len(reqs) requests came since.
@@ -561,7 +581,7 @@ func (s *Server) setLoggedStatus(seq int64, status int) {
 	if i < 0 {
 		i += len(s.reqs)
 	}
-	s.reqs[i].Status = status
+	fn(&s.reqs[i])
 }
 
 // Requests returns the logged requests, oldest first (at most the log size).

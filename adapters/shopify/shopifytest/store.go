@@ -32,6 +32,7 @@ type store struct {
 	products   map[int64]*product
 	productIDs []int64 // ascending
 	variants   map[int64]*variant
+	variantIDs []int64            // ascending: the order productVariants pages in
 	items      map[int64]*variant // inventory item id → variant
 
 	locations   map[int64]*location
@@ -80,6 +81,15 @@ func insertSorted(ids []int64, id int64) []int64 {
 	copy(ids[i+1:], ids[i:])
 	ids[i] = id
 	return ids
+}
+
+// removeSorted takes id out of an ascending slice.
+func removeSorted(ids []int64, id int64) []int64 {
+	i := sort.Search(len(ids), func(i int) bool { return ids[i] >= id })
+	if i == len(ids) || ids[i] != id {
+		return ids
+	}
+	return append(ids[:i], ids[i+1:]...)
 }
 
 // timeLayout is how Shopify writes times: seconds, with the shop's offset.
