@@ -10,7 +10,7 @@ import (
 	"fmt"
 )
 
-// Severity says what a record problem needs, after BoostMyShop Connect's three levels.
+// Severity says what a record problem needs: nothing, time, or a person.
 type Severity string
 
 const (
