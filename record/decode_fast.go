@@ -12,15 +12,16 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// decodeOrderFast reads a well-formed payload with encoding/json straight into the types,
-// several times faster than the tolerant path, which builds a tree first. It takes the
-// shapes real payloads have: the order itself or wrapped as {"order": {…}}, coordinates as
-// numbers or as strings, lines with or without current_quantity. It gives up (false) at
-// the first thing the tolerant path is there for — a value of another type, "" for a
-// time, a null in a list, an exponent out of range, a negative quantity, a key in capitals
-// or written twice — and DecodeOrder then reads the payload the tolerant way, with its
-// messages. What it accepts, it decodes exactly as the tolerant path would (a test
-// compares the two on every fixture, on generated orders and under fuzzing).
+// decodeOrderFast reads a well-formed payload with encoding/json straight into the types:
+// faster than the tolerant path, which builds a tree first, and with a fraction of its
+// allocations (BenchmarkDecodeOrderPaths). It takes the shapes real payloads have: the
+// order itself or wrapped as {"order": {…}}, coordinates as numbers or as strings, lines
+// with or without current_quantity. It gives up (false) at the first thing the tolerant
+// path is there for — a value of another type, "" for a time, a null in a list, an
+// exponent out of range, a negative quantity, a key in capitals or written twice — and
+// DecodeOrder then reads the payload the tolerant way, with its messages. What it
+// accepts, it decodes exactly as the tolerant path would (a test compares the two on
+// every fixture, on generated orders and under fuzzing).
 func decodeOrderFast(raw []byte) (*Order, bool) {
 	return decodeUnwrappedFast(unwrapOrder(raw))
 }
@@ -111,6 +112,9 @@ func plainKeys(raw []byte) bool {
 	objects := make([]object, 0, 16)
 	keys := make([]key, 0, 256)
 	for i := 0; i < len(raw); i++ {
+		if !scanStops[raw[i]] {
+			continue
+		}
 		switch raw[i] {
 		case '{':
 			objects = append(objects, object{first: len(keys)})
@@ -155,13 +159,25 @@ func plainKeys(raw []byte) bool {
 func keyHash(key []byte) (h byte, plain bool) {
 	h = byte(len(key))
 	for _, c := range key {
-		if c >= 'A' && c <= 'Z' || c == '\\' || c >= 0x80 {
+		if !plainKeyBytes[c] {
 			return 0, false
 		}
 		h = h*31 + c
 	}
 	return h, true
 }
+
+var (
+	// scanStops are the bytes plainKeys stops at.
+	scanStops = [256]bool{'{': true, '}': true, '"': true}
+	// plainKeyBytes are the bytes of a plain key: ASCII, no capital letter, no escape.
+	plainKeyBytes = func() (t [256]bool) {
+		for c := range 0x80 {
+			t[c] = (c < 'A' || c > 'Z') && c != '\\'
+		}
+		return t
+	}()
+)
 
 // endOfString returns the index of the quote that closes the string starting at from, or
 // -1 when it is not closed.
