@@ -409,5 +409,5 @@ func canonical(b *testing.B, v any) string {
 	case time.Time:
 		return x.UTC().Format(time.RFC3339)
 	}
-	return display(v)
+	return Display(v)
 }
