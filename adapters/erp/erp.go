@@ -140,6 +140,8 @@ type Store interface {
 	Ledger
 	Executions
 	Bookkeeping
+	Webhooks
+	Privacy
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders

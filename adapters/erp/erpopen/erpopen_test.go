@@ -25,7 +25,8 @@ func TestOpenPicksTheDialectOfTheDriverName(t *testing.T) {
 	require.Equal(t, erp.DialectSQLite, s.Dialect())
 	res, err := s.Migrate(t.Context())
 	require.NoError(t, err)
-	require.EqualValues(t, 4, res.Version)
+	v := versions(t, erpsqlite.Migrations())
+	require.EqualValues(t, v[len(v)-1], res.Version, "migrated to the newest version")
 }
 
 func TestOpenRefusesAnUnknownDriver(t *testing.T) {
@@ -68,7 +69,10 @@ func TestEveryDialectHasTheSameMigrationVersions(t *testing.T) {
 	require.NotEmpty(t, sqlite)
 	require.Equal(t, sqlite, versions(t, erppostgres.Migrations()), "postgres")
 	require.Equal(t, sqlite, versions(t, erpmssql.Migrations()), "sqlserver")
-	for i, v := range sqlite {
-		require.Equal(t, i+1, v, "versions count up from 1 without gaps")
+	// Versions count up from 1. Numbers reserved for changes made at the same time may be
+	// missing until those changes are in.
+	require.Equal(t, 1, sqlite[0], "versions start at 1")
+	for i := 1; i < len(sqlite); i++ {
+		require.Greater(t, sqlite[i], sqlite[i-1], "each version is used once")
 	}
 }

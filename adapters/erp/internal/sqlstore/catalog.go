@@ -142,5 +142,5 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 			return nil, err
 		}
 	}
-	return out, nil
+	return append(out, webhookSamples(st, at)...), nil
 }
