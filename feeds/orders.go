@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -75,6 +76,11 @@ type Orders struct {
 	// Slice is the width of the first step the watermark moves in (default 1 day); later
 	// steps widen through quiet stretches and narrow through busy ones.
 	Slice time.Duration
+
+	// locks keep one order to one goroutine at a time in this process: a run and a
+	// webhook (Handle) may meet the same order at the same moment.
+	locks        orderLocks
+	defaultsOnce sync.Once
 }
 
 // OrdersRun says what one run covers.
@@ -115,7 +121,10 @@ func (f *Orders) Run(ctx context.Context, r OrdersRun) (erp.Execution, error) {
 	return x.finish(ctx, f.run(ctx, x, r))
 }
 
-func (f *Orders) defaults() {
+// defaults fills what was left zero, once: a run and webhooks may use the feed at once.
+func (f *Orders) defaults() { f.defaultsOnce.Do(f.setDefaults) }
+
+func (f *Orders) setDefaults() {
 	if f.Log == nil {
 		f.Log = slog.New(slog.DiscardHandler)
 	}
@@ -276,6 +285,7 @@ func (x *execution) count(ctx context.Context, o outcome) error {
 // order is its outcome.
 func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, actor string) (outcome, error) {
 	out := outcome{key: strconv.FormatInt(o.ID, 10)}
+	defer f.locks.lock(o.ID)()
 	prev, err := f.Store.LedgerGet(ctx, f.Shop, o.ID)
 	switch {
 	case errors.Is(err, erp.ErrNotFound):
@@ -285,6 +295,9 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, act
 	}
 	if prev.Status == ledger.StatusExcluded {
 		return out, nil // an operator excluded it; only an operator's Retry takes it back
+	}
+	if !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(prev.ShopifyUpdatedAt) {
+		return out, nil // an older version than the one handled (a late webhook, a run's page read before it)
 	}
 
 	e := prev

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 )
@@ -18,7 +20,9 @@ func (s *seedFiles) Set(v string) error { *s = append(*s, v); return nil }
 
 // runShopifySim serves the Shopify simulator on its own until the context ends:
 //
-//	passthrough shopify-sim --addr ADDR [--seed FILE…] [--orders N] [--skus M] [--token T]
+//	passthrough shopify-sim --addr ADDR [--seed FILE…] [--orders N] [--skus M] [--token T] [--unpaid]
+//	    [--webhook-url URL] [--webhook-secret-env VAR] [--webhook-drop-every N] [--webhook-duplicate-every N]
+//	    [--webhook-retries N] [--webhook-retry-wait D]
 func runShopifySim(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("shopify-sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -32,6 +36,13 @@ func runShopifySim(ctx context.Context, args []string, stdout, stderr io.Writer)
 	shop := fs.String("shop", "passthrough-demo", "the shop's name, as in {shop}.myshopify.com")
 	plan := fs.String("plan", "standard", "the API budget: standard, advanced, plus or off")
 	randomSeed := fs.Uint64("random-seed", 1, "seed for generated data and injected faults")
+	unpaid := fs.Bool("unpaid", false, "generate every order awaiting payment (pay one with POST orders/{id}/transactions.json)")
+	hookURL := fs.String("webhook-url", "", "send every webhook here too, as an app's configured address does")
+	hookSecretEnv := fs.String("webhook-secret-env", "", "the environment variable holding the secret webhooks are signed with")
+	dropEvery := fs.Int("webhook-drop-every", 0, "never send every n-th webhook delivery")
+	duplicateEvery := fs.Int("webhook-duplicate-every", 0, "send every n-th webhook delivery twice")
+	retries := fs.Int("webhook-retries", 3, "how often a failed delivery is tried again")
+	retryWait := fs.Duration("webhook-retry-wait", 50*time.Millisecond, "the wait before the first retry; it doubles each time")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -45,6 +56,15 @@ func runShopifySim(ctx context.Context, args []string, stdout, stderr io.Writer)
 	opts := []shopifytest.Option{
 		shopifytest.WithShop(*shop), shopifytest.WithToken(*token), shopifytest.WithRandomSeed(*randomSeed),
 		shopifytest.WithSeedFiles(seeds...),
+		shopifytest.WithWebhookFaults(shopifytest.WebhookFaults{DropEvery: *dropEvery, DuplicateEvery: *duplicateEvery}),
+		shopifytest.WithWebhookRetries(*retries, *retryWait),
+	}
+	if *hookURL != "" || *hookSecretEnv != "" {
+		secret := os.Getenv(*hookSecretEnv)
+		if secret == "" {
+			return usagef("webhooks need their secret: --webhook-secret-env names an environment variable that is not set")
+		}
+		opts = append(opts, shopifytest.WithWebhooks(*hookURL, []byte(secret)))
 	}
 	switch p, ok := shopifytest.PlanByName(*plan); {
 	case *plan == "off":
@@ -65,7 +85,7 @@ func runShopifySim(ctx context.Context, args []string, stdout, stderr io.Writer)
 		if *skus < 1 || *locations < 1 {
 			return usagef("--skus and --locations must be at least 1")
 		}
-		opts = append(opts, shopifytest.WithGenerated(shopifytest.GenOptions{Orders: n, SKUs: *skus, Locations: *locations, Seed: *randomSeed}))
+		opts = append(opts, shopifytest.WithGenerated(shopifytest.GenOptions{Orders: n, SKUs: *skus, Locations: *locations, Seed: *randomSeed, Unpaid: *unpaid}))
 	}
 
 	return shopifytest.Serve(ctx, stdout, *addr, opts...)

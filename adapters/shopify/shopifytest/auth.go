@@ -15,11 +15,14 @@ func (s *Server) authorized(r *http.Request) bool {
 	if tok == "" {
 		return false
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.uninstalled {
+		return false // an uninstalled app's tokens are void
+	}
 	if subtle.ConstantTimeCompare([]byte(tok), []byte(s.Token)) == 1 {
 		return true
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	exp, ok := s.issued[tok]
 	return ok && s.clock.Now().Before(exp)
 }

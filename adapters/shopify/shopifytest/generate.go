@@ -22,6 +22,9 @@ type GenOptions struct {
 	// Until is when the newest order may be; orders spread over the 30 days before it
 	// (default: the simulator's clock).
 	Until time.Time
+	// Unpaid makes every order wait for its payment (financial status pending, not a test,
+	// not cancelled), for a test that pays them and times what follows.
+	Unpaid bool
 }
 
 // Generate fills the shop with a realistic, reproducible mix: locations, products whose
@@ -455,6 +458,9 @@ func (g *generator) order(at time.Time) (*order, error) {
 		financial = []string{"voided", "refunded"}[rng.IntN(2)]
 	default:
 		test = true
+	}
+	if g.opts.Unpaid {
+		financial, test, cancelReason = "pending", false, ""
 	}
 	updated := at.Add(time.Duration(rng.Int64N(int64(48 * time.Hour)))).Truncate(time.Second)
 	if updated.After(g.opts.Until) {

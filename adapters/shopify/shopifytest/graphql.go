@@ -19,12 +19,26 @@ import (
 var gqlSchema = map[string]map[string]string{
 	"Mutation": {
 		"inventorySetQuantities": "InventorySetQuantitiesPayload", "bulkOperationRunQuery": "BulkOperationRunQueryPayload",
+		"webhookSubscriptionCreate": "WebhookSubscriptionCreatePayload", "webhookSubscriptionUpdate": "WebhookSubscriptionUpdatePayload",
+		"webhookSubscriptionDelete": "WebhookSubscriptionDeletePayload",
 	},
 	"QueryRoot": {
 		"shop": "Shop", "productVariants": "ProductVariantConnection", "productVariantsCount": "Count",
 		"bulkOperation": "BulkOperation", "currentBulkOperation": "BulkOperation",
+		"webhookSubscriptions": "WebhookSubscriptionConnection", "webhookSubscription": "WebhookSubscription",
 	},
-	"Shop": {"id": "", "name": "", "myshopifyDomain": "", "currencyCode": "", "ianaTimezone": ""},
+	"WebhookSubscriptionConnection": {"edges": "WebhookSubscriptionEdge", "nodes": "WebhookSubscription", "pageInfo": "PageInfo"},
+	"WebhookSubscriptionEdge":       {"cursor": "", "node": "WebhookSubscription"},
+	"WebhookSubscription": {
+		"id": "", "legacyResourceId": "", "topic": "", "uri": "", "callbackUrl": "", "format": "", "createdAt": "",
+		"updatedAt": "", "includeFields": "", "filter": "", "apiVersion": "ApiVersion",
+	},
+	"ApiVersion":                       {"handle": "", "displayName": "", "supported": ""},
+	"WebhookSubscriptionCreatePayload": {"webhookSubscription": "WebhookSubscription", "userErrors": "UserError"},
+	"WebhookSubscriptionUpdatePayload": {"webhookSubscription": "WebhookSubscription", "userErrors": "UserError"},
+	"WebhookSubscriptionDeletePayload": {"deletedWebhookSubscriptionId": "", "userErrors": "UserError"},
+	"UserError":                        {"field": "", "message": ""},
+	"Shop":                             {"id": "", "name": "", "myshopifyDomain": "", "currencyCode": "", "ianaTimezone": ""},
 	"InventorySetQuantitiesPayload": {
 		"inventoryAdjustmentGroup": "InventoryAdjustmentGroup", "userErrors": "InventorySetQuantitiesUserError",
 	},
@@ -407,6 +421,29 @@ func (s *Server) handleGraphQL(w http.ResponseWriter, r *apiRequest) {
 				"id": gid("Shop", s.st.shopID), "name": s.Shop, "myshopifyDomain": s.Domain(),
 				"currencyCode": "USD", "ianaTimezone": "America/New_York",
 			}, "Shop", f.sel)
+		case "webhookSubscriptions":
+			conn, n, err := s.webhookSubscriptions(f, vars)
+			if err != nil {
+				fieldErr = err
+				break
+			}
+			asked, _ := pageSize(f, vars)
+			per, _ := itemCost(gqlSchema[root][f.name], f.sel, vars)
+			refund += (asked - n) * per
+			v = project(conn, "WebhookSubscriptionConnection", f.sel)
+		case "webhookSubscription":
+			v = project(s.webhookSubscription(f, vars), "WebhookSubscription", f.sel)
+		case "webhookSubscriptionCreate":
+			payload, err := s.webhookSubscriptionCreate(f, vars, r.version)
+			if err != nil {
+				fieldErr = err
+				break
+			}
+			v = project(payload, "WebhookSubscriptionCreatePayload", f.sel)
+		case "webhookSubscriptionUpdate":
+			v = project(s.webhookSubscriptionUpdate(f, vars, r.version), "WebhookSubscriptionUpdatePayload", f.sel)
+		case "webhookSubscriptionDelete":
+			v = project(s.webhookSubscriptionDelete(f, vars), "WebhookSubscriptionDeletePayload", f.sel)
 		case "inventorySetQuantities":
 			payload, changed, err := s.inventorySetQuantities(f, vars, r.version)
 			if err != nil {

@@ -94,6 +94,10 @@ type Server struct {
 	bulkRate    float64
 	bulkStart   time.Duration
 	bulkFailure string
+	// webhook subscriptions made through the API, by id
+	subs map[int64]*Subscription
+	// uninstalled: the app was uninstalled (UninstallApp) and its tokens are void
+	uninstalled bool
 	// request log ring
 	reqs    []Request
 	reqNext int
@@ -127,6 +131,9 @@ type config struct {
 	restOff       bool
 	webhookURL    string
 	webhookSecret []byte
+	webhookFaults WebhookFaults
+	retries       int
+	retryWait     time.Duration
 	logSize       int
 	seed          uint64
 	gen           *GenOptions
@@ -168,10 +175,21 @@ func WithPlan(p Plan) Option { return func(c *config) { c.plan = p } }
 // WithoutRateLimits switches both budgets off: no call-limit header, no 429, no THROTTLED.
 func WithoutRateLimits() Option { return func(c *config) { c.restOff = true } }
 
-// WithWebhooks sends a webhook for every order and inventory change to url, signed with
-// secret the way Shopify signs them.
+// WithWebhooks sends a webhook for every order and inventory change, and the privacy
+// requests, to url (the app's own address, as its configuration file sets it), signed
+// with secret the way Shopify signs them. Subscriptions made through the API are signed
+// with secret too; an empty url sends only to those.
 func WithWebhooks(url string, secret []byte) Option {
 	return func(c *config) { c.webhookURL, c.webhookSecret = url, secret }
+}
+
+// WithWebhookFaults drops or duplicates deliveries from the start (see SetWebhookFaults).
+func WithWebhookFaults(f WebhookFaults) Option { return func(c *config) { c.webhookFaults = f } }
+
+// WithWebhookRetries sets the retries of a failed delivery and the first wait (see
+// SetWebhookRetries).
+func WithWebhookRetries(retries int, first time.Duration) Option {
+	return func(c *config) { c.retries, c.retryWait = retries, first }
 }
 
 // WithRequestLogSize keeps the last n requests in the log (default 10,000), so a long-running
@@ -251,11 +269,16 @@ func Start(addr string, opts ...Option) (*Server, error) {
 		rng:          mrand.New(mrand.NewPCG(c.seed, c.seed^0x9e3779b97f4a7c15)),
 		reqs:         make([]Request, c.logSize),
 		st:           newStore(),
+		subs:         map[int64]*Subscription{},
 		invCostBase:  10,
 	}
 	s.rest = newRESTBucket(c.plan, c.restOff)
 	s.gql = newCostBucket(c.plan, c.restOff, s.clock.Now())
-	s.hooks = newWebhookSender(ctx, c.webhookURL, c.webhookSecret, s.log)
+	s.hooks = newWebhookSender(ctx, c.webhookURL, c.webhookSecret, s.log, s.subscriptionTargets, s.subscriptionResult)
+	s.SetWebhookFaults(c.webhookFaults)
+	if c.retryWait > 0 {
+		s.SetWebhookRetries(c.retries, c.retryWait)
+	}
 
 	for _, p := range c.seedFiles {
 		if err := s.LoadFile(p); err != nil {
@@ -430,6 +453,12 @@ func (s *Server) route(w http.ResponseWriter, r *apiRequest) {
 	case post && len(seg) == 3 && seg[0] == "fulfillments" && seg[2] == "update_tracking":
 		n, _ := id(1)
 		s.handleUpdateTracking(w, r, n)
+	case post && len(seg) == 3 && seg[0] == "orders" && seg[2] == "transactions":
+		if n, ok := id(1); ok {
+			s.handleCreateTransaction(w, r, n)
+			return
+		}
+		writeErrors(w, http.StatusNotFound, "Not Found")
 	case get && len(seg) == 1 && seg[0] == "locations":
 		s.handleListLocations(w, r)
 	case get && len(seg) == 2 && seg[0] == "locations":
