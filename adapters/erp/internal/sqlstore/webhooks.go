@@ -512,7 +512,8 @@ func (s *Store) WebhookBacklog(ctx context.Context, shop string) (erp.WebhookBac
 		}
 		if b.Pending > 0 {
 			var oldest sql.NullTime
-			if err := s.queryRow(ctx, nil, s.st.WebhookOldestPending(shop)).Scan(&oldest); err != nil {
+			// (None when a worker took the last one in between.)
+			if err := s.queryRow(ctx, nil, s.st.WebhookOldestPending(shop)).Scan(&oldest); err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return err
 			}
 			b.OldestPending = timeOf(oldest)
