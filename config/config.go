@@ -24,9 +24,10 @@ type Config struct {
 	Mappings string  `yaml:"mappings"`
 	// Mode is "test" (outbound feeds record what they would send and call nothing that writes
 	// to Shopify) or "live".
-	Mode   string `yaml:"mode"`
-	Feeds  Feeds  `yaml:"feeds"`
-	Portal Portal `yaml:"portal"`
+	Mode     string   `yaml:"mode"`
+	Feeds    Feeds    `yaml:"feeds"`
+	Portal   Portal   `yaml:"portal"`
+	Webhooks Webhooks `yaml:"webhooks"`
 }
 
 // Shopify says how to reach the store.
@@ -341,6 +342,7 @@ func (c Config) Validate() error {
 			bad(field+".role", "%q is not one of viewer, operator, admin", u.Role)
 		}
 	}
+	errs = append(errs, c.Webhooks.check(c.Shopify.WebhookSecret)...)
 	return errors.Join(errs...)
 }
 

@@ -100,3 +100,23 @@ func TestSecretsNeverPrint(t *testing.T) {
 	}
 	require.Equal(t, "postgres://u:pa55word@h/db", c.ERP.DSN.Reveal())
 }
+
+func TestWebhooksNeedAnAddressShopifyCanUseAndASecret(t *testing.T) {
+	t.Parallel()
+	ok, err := config.Parse(strings.NewReader("shopify:\n  webhook_secret: ${S}\nwebhooks:\n  url: https://pt.example.com/webhooks/shopify\n  addr: 0.0.0.0:8443\n"),
+		env(map[string]string{"S": "whsec"}))
+	require.NoError(t, err)
+	require.Equal(t, config.Webhooks{URL: "https://pt.example.com/webhooks/shopify", Addr: "0.0.0.0:8443"}, ok.Webhooks)
+	_, err = config.Parse(strings.NewReader("shopify: {webhook_secret: s}\nwebhooks: {url: 'http://127.0.0.1:8080/webhooks/shopify'}\n"), env(nil))
+	require.NoError(t, err, "plain http on this machine, for trying it out")
+
+	for _, tc := range []struct{ src, want string }{
+		{"shopify: {webhook_secret: s}\nwebhooks: {url: 'http://pt.example.com/webhooks/shopify'}", `webhooks.url: "http://pt.example.com/webhooks/shopify": Shopify sends webhooks only to https:// addresses`},
+		{"shopify: {webhook_secret: s}\nwebhooks: {url: 'pt.example.com'}", `webhooks.url: "pt.example.com" is not an https:// address`},
+		{"webhooks: {url: 'https://pt.example.com/webhooks/shopify'}", "webhooks.url: webhooks need shopify.webhook_secret (the app's client secret) to check what arrives"},
+		{"webhooks: {addr: '8443'}", `webhooks.addr: "8443" is not host:port`},
+	} {
+		_, err := config.Parse(strings.NewReader(tc.src), env(nil))
+		require.EqualError(t, err, tc.want)
+	}
+}

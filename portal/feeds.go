@@ -11,6 +11,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
 const executionsPerPage = 50
@@ -31,6 +32,8 @@ type feedsData struct {
 	// Poll makes the page ask again every few seconds while something runs or was just
 	// started, so a run shows up without a reload.
 	Poll bool
+	// Webhooks is whether each store's webhooks are flowing.
+	Webhooks []webhooks.Health
 }
 
 // feedsData gathers the tasks with their last runs and one page of the execution history.
@@ -83,7 +86,8 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 		data.Poll = data.Poll || r.Outcome == erp.OutcomeRunning
 	}
 	data.Executions = runs
-	return data, nil
+	data.Webhooks, err = s.webhookHealth(ctx)
+	return data, err
 }
 
 // feedsPage shows each task's schedule, mode, last and next run with Run now, and the

@@ -23,6 +23,8 @@
 //     ExtractIPDirect, so X-Forwarded-For cannot spoof it).
 //   - Responses carry a Content-Security-Policy allowing only the portal's own scripts and
 //     styles (htmx is served from the binary), X-Frame-Options DENY and nosniff.
+//   - POST /webhooks/shopify (Deps.Webhooks) is open too, and outside CSRF: Shopify cannot
+//     log in. The receiver refuses whatever its shop's secret did not sign.
 //   - /healthz is open (a load balancer cannot log in; it shows nothing). /metrics needs a
 //     session like every page, or the scrape token (Deps.MetricsToken, from the
 //     environment) as a bearer token, which is how a Prometheus scraper gets in.
@@ -47,6 +49,7 @@ import (
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
+	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
 // Ledger is what the portal reads of passthrough's bookkeeping: the reading half of the
@@ -209,6 +212,13 @@ type Deps struct {
 	// then one more every LoginEvery. 0 means 10 and 6s.
 	LoginBurst int
 	LoginEvery time.Duration
+	// Webhooks, when set, is the webhook receiver, served at POST /webhooks/shopify outside
+	// the login and CSRF (Shopify cannot log in; the receiver checks each delivery's HMAC).
+	Webhooks http.Handler
+	// WebhookHealth, when set, shows on the Feeds page whether webhooks are flowing.
+	WebhookHealth WebhookHealth
+	// Privacy, when set, lists the privacy requests at /privacy.
+	Privacy Privacy
 }
 
 // Server is the portal: an http.Handler. Serve it with Echo's graceful server,
@@ -313,6 +323,9 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/favicon.ico", func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login, s.loginLimiter(), s.checkCSRF)
+	if s.d.Webhooks != nil {
+		e.POST(webhooks.Path, echo.WrapHandler(s.d.Webhooks))
+	}
 
 	// Each route names the least role that may use it. Not an Echo group: a group with
 	// middleware claims every unknown path too, which would turn 404s into 403s.
@@ -343,6 +356,7 @@ func (s *Server) routes() *echo.Echo {
 	route(get, "/mappings/:name/versions", roleViewer, s.mappingVersions)
 	route(post, "/mappings/:name", roleAdmin, s.mappingSave)
 
+	route(get, "/privacy", roleViewer, s.privacyPage)
 	route(get, "/stock", roleViewer, s.stockPage)
 	route(post, "/stock/sync", roleOperator, s.syncNow)
 	return e
