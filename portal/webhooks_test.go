@@ -18,7 +18,9 @@ import (
 
 type fakeWebhookHealth func(ctx context.Context) ([]webhooks.Health, error)
 
-func (f fakeWebhookHealth) WebhookHealth(ctx context.Context) ([]webhooks.Health, error) { return f(ctx) }
+func (f fakeWebhookHealth) WebhookHealth(ctx context.Context) ([]webhooks.Health, error) {
+	return f(ctx)
+}
 
 type fakePrivacy func(ctx context.Context) ([]erp.Redaction, error)
 
