@@ -26,6 +26,7 @@ import (
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/mapping"
 	"github.com/passthrough-dev/passthrough/portal"
+	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
 // Options are what a caller may supply instead of the defaults.
@@ -57,6 +58,9 @@ type App struct {
 	Mode    *Mode
 	Metrics *portal.Metrics
 	Portal  *portal.Server
+	// Receiver and WebhookWorker take the store's webhooks; nil without a webhook secret.
+	Receiver      *webhooks.Receiver
+	WebhookWorker *webhooks.Worker
 
 	clock       clockwork.Clock
 	registry    *prometheus.Registry
@@ -122,18 +126,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		a.Log.Error("mappings name columns the database does not have", "problems", err.Error())
 	}
 
-	plan, err := shopify.PlanByName(cfg.Shopify.Plan)
+	client, err := shopifyClient(cfg.Shopify, a.Log.With("part", "shopify"))
 	if err != nil {
 		return nil, err
-	}
-	client, err := shopify.New(shopify.Config{
-		Shop: cfg.Shopify.Shop, BaseURL: cfg.Shopify.BaseURL, APIVersion: cfg.Shopify.APIVersion,
-		AccessToken: cfg.Shopify.AccessToken.Reveal(), ClientID: cfg.Shopify.ClientID,
-		ClientSecret: cfg.Shopify.ClientSecret.Reveal(), Plan: plan,
-		Logger: a.Log.With("part", "shopify"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("set up the Shopify client: %w", err)
 	}
 	a.Shopify = client
 
@@ -161,6 +156,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Log: a.Log, Now: a.clock.Now, Observer: a, CatalogEvery: cfg.Feeds.Inventory.CatalogEvery.Std(),
 	}
 
+	a.setUpWebhooks()
+
 	sched, err := feeds.NewScheduler(a.Log, a.clock)
 	if err != nil {
 		return nil, err
@@ -170,7 +167,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 
-	a.Portal, err = portal.New(portal.Deps{
+	deps := portal.Deps{
 		Shop: cfg.Shopify.Shop, Ledger: a.Store, Feeds: sched,
 		Orders:     a.Orders,
 		Mappings:   &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
@@ -181,8 +178,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
 		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()),
 		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,
-	})
-	if err != nil {
+		WebhookHealth: a, Privacy: a,
+	}
+	if a.Receiver != nil {
+		deps.Webhooks = a.Receiver
+	}
+	if a.Portal, err = portal.New(deps); err != nil {
 		return nil, err
 	}
 	ok = true
@@ -222,12 +223,15 @@ func (a *App) registerMetrics() error {
 // finishes the requests under way, each feed the record it is on.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: a.Portal, ReadHeaderTimeout: 10 * time.Second}
+	stopWebhooks, err := a.serveWebhooks(ctx)
+	if err != nil {
+		return err
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	a.Scheduler.Start()
 	a.Log.Info("passthrough is running", "portal", "http://"+ln.Addr().String(), "mode", a.Config.Mode, "shop", a.Config.Shopify.Shop)
 
-	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-served:
@@ -236,7 +240,24 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	a.Log.Info("stopping: letting runs finish the record they are on")
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	return errors.Join(err, srv.Shutdown(stop), a.Scheduler.Shutdown(stop))
+	return errors.Join(err, srv.Shutdown(stop), stopWebhooks(stop), a.Scheduler.Shutdown(stop))
+}
+
+// shopifyClient is the client of one store's configuration.
+func shopifyClient(cfg config.Shopify, log *slog.Logger) (*shopify.Client, error) {
+	plan, err := shopify.PlanByName(cfg.Plan)
+	if err != nil {
+		return nil, err
+	}
+	client, err := shopify.New(shopify.Config{
+		Shop: cfg.Shop, BaseURL: cfg.BaseURL, APIVersion: cfg.APIVersion,
+		AccessToken: cfg.AccessToken.Reveal(), ClientID: cfg.ClientID,
+		ClientSecret: cfg.ClientSecret.Reveal(), Plan: plan, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("set up the Shopify client: %w", err)
+	}
+	return client, nil
 }
 
 // Listen opens the portal's address.

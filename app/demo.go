@@ -25,6 +25,7 @@ import (
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/mappings"
 	"github.com/passthrough-dev/passthrough/portal"
+	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
 // DemoOptions shape `passthrough demo`.
@@ -104,6 +105,7 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	cfg.Feeds.Inventory.Every = config.Duration(o.Every)
 	cfg.Portal.Addr = o.Addr
 	cfg.Portal.Users = []config.User{{Name: "admin", PasswordHash: config.Secret(hash), Role: "admin"}}
+	cfg.Shopify.WebhookSecret = config.Secret(randomPassword() + randomPassword())
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("demo configuration: %w", err)
 	}
@@ -121,6 +123,9 @@ func Demo(ctx context.Context, o DemoOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s (is another demo running? pass --addr): %w", o.Addr, err)
 	}
+	// The simulated store sends its webhooks to the portal's receiver, as a real one would
+	// to webhooks.url.
+	sim.SetWebhooks("http://"+ln.Addr().String()+webhooks.Path, []byte(cfg.Shopify.WebhookSecret.Reveal()))
 	say("")
 	say("portal: http://%s   login: admin / %s", ln.Addr(), password)
 	say("feeds run every %s; Ctrl-C stops the demo", o.Every)

@@ -25,6 +25,7 @@ func (a *App) schedule() error {
 		return err
 	}
 	for _, t := range tasks {
+		t.Run = a.unlessUninstalled(t.Run)
 		if err := a.Scheduler.Add(t); err != nil {
 			return err
 		}

@@ -109,7 +109,7 @@ func (w *Worker) Wake() {
 
 // Run works deliveries until ctx ends. A failure of the database is logged and waited out.
 func (w *Worker) Run(ctx context.Context) {
-	log := w.Log.With("part", "webhooks", "worker", w.Name)
+	log := w.Log.With("worker", w.Name)
 	var pruned, checked time.Time
 	states := map[string]string{}
 	failing := 0
@@ -240,7 +240,7 @@ func (w *Worker) letGo(ds []erp.WebhookDelivery) {
 // record cannot be written (the database is away): the delivery's claim then lapses and it
 // is worked again.
 func (w *Worker) work(ctx context.Context, d erp.WebhookDelivery) error {
-	log := w.Log.With("part", "webhooks", "shop", d.Shop, "topic", d.Topic, "webhook_id", d.WebhookID, "order_id", d.OrderID)
+	log := w.Log.With("shop", d.Shop, "topic", d.Topic, "webhook_id", d.WebhookID, "order_id", d.OrderID)
 	err := w.act(ctx, d)
 	finish := erp.WebhookFinishParams{ID: d.ID, Worker: w.Name, State: erp.WebhookDone, At: w.Now()}
 	var permanent *permanentError

@@ -58,6 +58,7 @@ func commands() []command {
 		{"migrate", "create or update the staging and pt_ tables (--config FILE)", runMigrate},
 		{"run", "run one feed now: run FEED --config FILE [--since DATE] [--until DATE] [--full] [--dry-run]", runFeed},
 		{"mapping", "check, preview or test mapping files: mapping check|preview|test", runMapping},
+		{"webhooks", "subscribe the store's webhooks, list them, check Shopify reaches them: webhooks register|list|verify --config FILE", runWebhooks},
 		{"shopify-sim", "serve the Shopify simulator: shopify-sim --addr ADDR [--seed FILE…] [--orders N] [--skus M] [--token T]", runShopifySim},
 		{"hash-password", "print a bcrypt hash for a portal user's password (read from stdin)", runHashPassword},
 	}
