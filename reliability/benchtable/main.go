@@ -101,10 +101,15 @@ func write(w io.Writer, figures []figure) {
 }
 
 // show writes a figure for people: durations as durations, three significant digits.
+// A unit ending in "-s" is a duration in seconds named by the rest: "p99-s" 0.0212 is
+// "p99 21.2ms".
 func show(f figure) string {
 	switch {
 	case f.unit == "ns/op":
 		return time.Duration(f.value).Round(roundTo(f.value)).String() + "/op"
+	case strings.HasSuffix(f.unit, "-s"):
+		ns := f.value * float64(time.Second)
+		return strings.TrimSuffix(f.unit, "-s") + " " + time.Duration(ns).Round(roundTo(ns)).String()
 	case f.value >= 100:
 		return strconv.FormatFloat(f.value, 'f', 0, 64) + " " + f.unit
 	case f.value >= 1:
