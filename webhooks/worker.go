@@ -291,7 +291,7 @@ func (w *Worker) act(ctx context.Context, d erp.WebhookDelivery) error {
 		}
 		_, err := shop.Orders.Refresh(ctx, d.OrderID)
 		if errors.Is(err, shopify.ErrNotFound) {
-			return &permanentError{fmt.Errorf("Shopify has no order %d any more: %w", d.OrderID, err)}
+			return &permanentError{fmt.Errorf("no order %d in Shopify any more: %w", d.OrderID, err)}
 		}
 		if err != nil {
 			return fmt.Errorf("stage order %d: %w", d.OrderID, err)

@@ -157,7 +157,7 @@ func TestARefundOrAnEditFetchesTheOrderFromShopify(t *testing.T) {
 	b, err := w.store.WebhookBacklog(t.Context(), shop)
 	require.NoError(t, err)
 	require.Equal(t, 1, b.Failed, "a refund of an order Shopify does not have is given up on")
-	require.Contains(t, b.LastError, "Shopify has no order 404")
+	require.Contains(t, b.LastError, "no order 404 in Shopify any more")
 }
 
 func TestDeliveriesWaitWhileTheERPIsAwayAndAreStagedWhenItReturns(t *testing.T) {

@@ -90,7 +90,7 @@ func (c *Client) subscription(p subscriptionPayload) (WebhookSubscription, error
 		return WebhookSubscription{}, err
 	}
 	if p.Sub == nil {
-		return WebhookSubscription{}, errors.New("Shopify answered without the subscription")
+		return WebhookSubscription{}, errors.New("the answer holds no subscription")
 	}
 	return WebhookSubscription{ID: p.Sub["id"], Topic: topicName(p.Sub["topic"]), URI: p.Sub[c.uriField()]}, nil
 }

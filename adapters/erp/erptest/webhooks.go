@@ -347,11 +347,9 @@ func runWebhooks(t *testing.T, open Opener) {
 	t.Run("a redaction drops the bodies of the orders' deliveries", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, open)
-		var ids []int64
 		for i, order := range []int64{5, 6, 5} {
-			r, err := b.store.WebhookReceive(b.ctx, delivery("acme", fmt.Sprintf("w-%d", i), "orders/paid", order, at))
+			_, err := b.store.WebhookReceive(b.ctx, delivery("acme", fmt.Sprintf("w-%d", i), "orders/paid", order, at))
 			require.NoError(t, err)
-			ids = append(ids, r.ID)
 		}
 		got, err := b.store.WebhookClaim(b.ctx, erp.WebhookClaimParams{Worker: "one", Limit: 1, Now: at, Until: at.Add(time.Minute)})
 		require.NoError(t, err)

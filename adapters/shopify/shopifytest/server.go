@@ -11,8 +11,10 @@
 // GraphQL serves productVariants (cursors, 250 a page, Shopify's search syntax with
 // sku: and updated_at:, the cost of a connection and the refund of what a page did not
 // hold, MAX_COST_EXCEEDED over 1,000 points), productVariantsCount, bulk query operations
-// with their JSONL results, and inventorySetQuantities. A product holds up to 2,048
-// variants; REST products.json, kept as a yardstick, shows the first 100.
+// with their JSONL results, inventorySetQuantities, and webhook subscriptions. A product
+// holds up to 2,048 variants; REST products.json, kept as a yardstick, shows the first 100.
+// Webhooks go, signed, to the app's address and to every subscription of their topic, and
+// are retried, dropped or duplicated as a test asks (webhooks.go).
 //
 // Everything lives in memory and is safe for concurrent use. Tests read the truth directly
 // (orders, fulfillment orders, fulfillments, inventory levels, the request log) instead of
