@@ -78,6 +78,7 @@ func Run(t *testing.T, target Target) {
 		{"an operator runs a feed now and sees the new run", runFeedNow},
 		{"an admin breaks a mapping, sees line:col, fixes it and sees the preview change", breakAndFixMapping},
 		{"an operator looks at the stock", lookAtStock},
+		{"an operator sees whether webhooks flow and opens the privacy requests", lookAtWebhooks},
 	}
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -380,4 +381,22 @@ func lookAtStock(s *session, target Target) {
 	s.follow("#sync-now")
 	require.Regexp(s.t, `has started|already running`, s.text("#flash"))
 	s.shot("stock-sync-now")
+}
+
+func lookAtWebhooks(s *session, target Target) {
+	s.signIn(target.Operator, "/feeds")
+	n, err := chromedp.Run(s.ctx, chromedp.Evaluate[int](`document.querySelectorAll('.webhooks').length`))
+	require.NoError(s.t, err)
+	if n == 0 {
+		return // this instance shows no webhook health
+	}
+	state, err := chromedp.Run(s.ctx, chromedp.Evaluate[string](`document.querySelector('.webhooks').dataset.webhooks`))
+	require.NoError(s.t, err)
+	require.Regexp(s.t, `^(off|waiting|flowing|missing|stopped|uninstalled)$`, state)
+	require.NotEmpty(s.t, s.text(".webhooks .flash"), "the state is said in words")
+	s.shot("feeds-webhooks")
+	require.EqualValues(s.t, http.StatusOK, s.follow(`.webhooks a[href="/privacy"]`))
+	require.Equal(s.t, "/privacy", s.location())
+	require.Contains(s.t, s.text("h1"), "Privacy requests")
+	s.shot("privacy")
 }
