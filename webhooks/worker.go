@@ -128,11 +128,9 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 		now := w.Now()
 		if now.Sub(pruned) > time.Hour {
-			if n, err := w.Store.WebhookPrune(ctx, now.Add(-w.KeepDone)); err == nil {
-				pruned = now
-				if n > 0 {
-					log.Info("forgot webhook deliveries done long ago", "deliveries", n)
-				}
+			pruned = now // tried once an hour, whether the database answers or not
+			if n, err := w.Store.WebhookPrune(ctx, now.Add(-w.KeepDone)); err == nil && n > 0 {
+				log.Info("forgot webhook deliveries done long ago", "deliveries", n)
 			}
 		}
 		if w.Health != nil && now.Sub(checked) > w.CheckEvery {
