@@ -1,0 +1,121 @@
+package reliability_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+)
+
+// shipUnits writes, as the ERP would, up to n shipments of one unit each: one line of an
+// order with an open fulfillment order, each its own tracking number. A fulfillment order
+// stays open after one of them, so Shopify takes a second fulfillment of the same unit —
+// nothing but passthrough stands between a shipment and its being sent twice.
+func shipUnits(t testing.TB, sim *shopifytest.Server, db erpDB, shopName string, n int) {
+	t.Helper()
+	ctx := context.Background()
+	insert := fmt.Sprintf(`INSERT INTO external_order_shipments (shipment_id, line_no, shop, web_order_id, item_code, quantity, tracking_number, carrier, tracking_url)
+		VALUES (%s)`, placeholders(db.driver, 9))
+	next := 0
+	for _, id := range sim.OrderIDs() {
+		if next == n {
+			return
+		}
+		skus := lineSKUs(t, sim, id)
+		for _, fo := range sim.FulfillmentOrders(id) {
+			if fo.Status != "open" || next == n {
+				continue
+			}
+			for _, l := range fo.LineItems {
+				if l.FulfillableQuantity > 0 && skus[l.LineItemID] != "" {
+					next++
+					shipment, tracking := fmt.Sprintf("%s-U%05d", shopName, next), fmt.Sprintf("%s%s%07d", trackingPrefix, strings.ToUpper(shopName[:1]), next)
+					_, err := db.db.ExecContext(ctx, insert, shipment, 1, shopName, id, skus[l.LineItemID], 1, tracking, "UPS", "")
+					require.NoError(t, err)
+					break
+				}
+			}
+		}
+	}
+	require.Equal(t, n, next, "the shop has open lines for %d one-unit shipments", n)
+}
+
+// duplicateFulfillments counts, from the simulator's own records, the fulfillments beyond
+// the first that carry one of the ERP's tracking numbers at one location: each is a
+// shipment sent twice, a customer told twice.
+func duplicateFulfillments(sim *shopifytest.Server) (fulfillments, duplicates int) {
+	seen := map[string]int{}
+	for _, id := range sim.OrderIDs() {
+		for _, f := range sim.Fulfillments(id) {
+			if !strings.HasPrefix(f.TrackingNumber, trackingPrefix) {
+				continue
+			}
+			fulfillments++
+			key := fmt.Sprintf("%s at location %d", f.TrackingNumber, f.LocationID)
+			if seen[key]++; seen[key] > 1 {
+				duplicates++
+			}
+		}
+	}
+	return fulfillments, duplicates
+}
+
+// TestReliabilityTwoRunsSendEachShipmentOnce starts two `passthrough run shipments` at the
+// same moment against one ERP database, in live mode, with 300 one-unit shipments waiting,
+// and again with shipments of whole orders. Each shipment must reach Shopify once, and a
+// shipment that reached Shopify must never be marked error. Before the runs shared a lock
+// and claimed each shipment, the first case made 315 fulfillments of 300 shipments and the
+// second marked a few dozen sent shipments error ("unfulfillable status= closed").
+func TestReliabilityTwoRunsSendEachShipmentOnce(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		ship func(t testing.TB, sim *shopifytest.Server, db erpDB)
+	}{
+		{"one-unit shipments", func(t testing.TB, sim *shopifytest.Server, db erpDB) { shipUnits(t, sim, db, shop, 300) }},
+		{"whole-order shipments", func(t testing.TB, sim *shopifytest.Server, db erpDB) { shipSome(t, sim, db, 300) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			sim := shopifytest.NewServer(shopifytest.WithShop(shop), shopifytest.WithoutRateLimits(),
+				shopifytest.WithGenerated(shopifytest.GenOptions{Orders: 500, SKUs: 30, Seed: 83}))
+			t.Cleanup(sim.Close)
+			db := sqliteDB(t, dir)
+			c := newChild(t, dir, sim, db, "mode: live\n")
+			code, out := c.run(t, "migrate")
+			require.Equal(t, 0, code, out)
+			tc.ship(t, sim, db)
+
+			var wg sync.WaitGroup
+			codes, outs := make([]int, 2), make([]string, 2)
+			for i := range 2 {
+				wg.Go(func() { codes[i], outs[i] = c.run(t, "run", "shipments") })
+			}
+			wg.Wait()
+			fuls, dups := duplicateFulfillments(sim)
+			ships := erpShipments(t, db.db)
+			errs := 0
+			for _, s := range ships {
+				if s.status[erp.ShipmentError] {
+					errs++
+				}
+			}
+			t.Logf("%s: runs exited %v; %d shipments, %d marked error; %d fulfillments, %d of them duplicates", tc.name, codes, len(ships), errs, fuls, dups)
+			for i := range 2 {
+				require.Equal(t, 0, codes[i], tail(outs[i]))
+			}
+			require.Zero(t, dups, "a shipment was sent twice")
+			for id, s := range erpShipments(t, db.db) {
+				require.Equal(t, map[string]bool{erp.ShipmentSent: true}, s.status, "shipment %s", id)
+			}
+			requireShipmentsSent(t, sim, db.db)
+		})
+	}
+}
