@@ -140,6 +140,7 @@ type Store interface {
 	Ledger
 	Executions
 	Bookkeeping
+	Locks
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders
@@ -222,6 +223,12 @@ type Executions interface {
 	ProblemAdd(ctx context.Context, p Problem) error
 	// ProblemList pages through record problems newest first.
 	ProblemList(ctx context.Context, p ProblemListParams) ([]Problem, error)
+	// ExecutionCloseStale closes as FAILED, with p.Error, the RUNNING executions of the
+	// given feeds of a shop whose last heartbeat (by the database's clock) is more than
+	// p.After old: runs whose process died or lost the database. Each ends at its last
+	// heartbeat, the last moment it was known to run. A run whose owner still heartbeats
+	// is never closed. It answers how many it closed.
+	ExecutionCloseStale(ctx context.Context, p ExecutionCloseStaleParams) (int, error)
 }
 
 // Bookkeeping is the rest of what passthrough keeps for itself: how far each feed has come,
@@ -379,6 +386,9 @@ type Execution struct {
 	Outcome    string
 	Counts     ExecutionCounts
 	Error      string // why a FAILED run failed
+	// Owner is the process that ran it (Owner.String()); empty for runs recorded before
+	// processes were told apart.
+	Owner string
 }
 
 // ExecutionCounts counts the records of one run by what happened to them.
@@ -395,6 +405,10 @@ type ExecutionStartParams struct {
 	Shop    string
 	Trigger string
 	At      time.Time
+	Owner   string // Owner.String() of the process
+	// LockToken is the token of the feed lock the run holds, whose renewals heartbeat the
+	// execution; empty for a run without one (its heartbeat is its start).
+	LockToken string
 }
 
 type ExecutionFinishParams struct {
@@ -406,6 +420,7 @@ type ExecutionFinishParams struct {
 }
 
 type ExecutionListParams struct {
+	Shop     string // empty for every shop
 	Feed     string // empty for every feed
 	BeforeID int64  // keyset: 0 for the newest
 	Limit    int    // 0 means 50
@@ -425,6 +440,7 @@ type Problem struct {
 
 // ProblemListParams filters problems; empty fields do not filter.
 type ProblemListParams struct {
+	Shop        string
 	ExecutionID int64
 	Feed        string
 	RecordKey   string

@@ -284,6 +284,14 @@ func (Dialect) Classify(err error) error {
 	return nil
 }
 
+func (Dialect) Now() string { return "SYSUTCDATETIME()" }
+
+// NowPlus casts the milliseconds to int: DATEADD refuses a bigint, which is what the driver
+// sends a Go integer as.
+func (Dialect) NowPlus(ph string) string {
+	return "DATEADD(millisecond, CAST(" + ph + " AS int), SYSUTCDATETIME())"
+}
+
 func (Dialect) Migrations() sqlstore.Migrations {
 	return sqlstore.Migrations{Dialect: goose.DialectMSSQL, FS: Migrations(),
 		Locker: func(context.Context, *sql.DB) (lock.SessionLocker, error) { return appLock{}, nil }}

@@ -25,7 +25,7 @@ func TestOpenPicksTheDialectOfTheDriverName(t *testing.T) {
 	require.Equal(t, erp.DialectSQLite, s.Dialect())
 	res, err := s.Migrate(t.Context())
 	require.NoError(t, err)
-	require.EqualValues(t, 4, res.Version)
+	require.Equal(t, lastVersion(t, erpsqlite.Migrations()), res.Version)
 }
 
 func TestOpenRefusesAnUnknownDriver(t *testing.T) {
@@ -68,7 +68,18 @@ func TestEveryDialectHasTheSameMigrationVersions(t *testing.T) {
 	require.NotEmpty(t, sqlite)
 	require.Equal(t, sqlite, versions(t, erppostgres.Migrations()), "postgres")
 	require.Equal(t, sqlite, versions(t, erpmssql.Migrations()), "sqlserver")
-	for i, v := range sqlite {
-		require.Equal(t, i+1, v, "versions count up from 1 without gaps")
+	require.Equal(t, 1, sqlite[0], "versions count up from 1")
+	for i := 1; i < len(sqlite); i++ {
+		// A gap is allowed: version numbers are handed out to work that lands one branch at
+		// a time.
+		require.Less(t, sqlite[i-1], sqlite[i], "each version once")
 	}
+}
+
+// lastVersion is the highest migration version of one dialect.
+func lastVersion(t *testing.T, fsys fs.FS) int64 {
+	t.Helper()
+	v := versions(t, fsys)
+	require.NotEmpty(t, v)
+	return int64(v[len(v)-1])
 }

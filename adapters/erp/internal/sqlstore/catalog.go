@@ -88,6 +88,11 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{SKU: "IPOD-342-N", InventoryItemID: 808950810, LocationID: 655441491, ERP: 12, Shopify: 9, LastSent: &lastSent},
 		{SKU: "TS-001-X3", InventoryItemID: 808950811, LocationID: 655441491, ERP: 4, Shopify: 0},
 	}}
+	owner := erp.Owner{ID: "1f3a9c02-5b7d-4e61-9a0c-2d8e4f6a1b3c", Host: "web-2", PID: 4711}
+	lockParams := erp.LockParams{Shop: "acme", Name: "orders", Owner: owner, Token: "6c1e0d8a9b2f4c3e", TTL: 30 * time.Second}
+	claimParams := erp.LockParams{Shop: "acme", Name: "SH-1", Owner: owner, Token: "6c1e0d8a9b2f4c3e", TTL: 30 * time.Second}
+	feedLock := erp.Lock{Shop: "acme", Name: "orders", Owner: owner, Token: lockParams.Token}
+	claim := erp.Lock{Shop: "acme", Name: "SH-1", Owner: owner, Token: claimParams.Token}
 	for _, s := range []struct {
 		name string
 		stmt Stmt
@@ -117,14 +122,15 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{"ShipmentMark", st.ShipmentMark(erp.ShipmentMarkParams{ShipmentID: "SH-1", Status: "error", Error: "422 already fulfilled", At: at}), nil},
 		{"StockList/all", st.StockList(erp.StockEachParams{}), nil},
 		{"StockList/changed-since", st.StockList(erp.StockEachParams{ChangedSince: at}), nil},
-		{"ExecutionStart", st.ExecutionStart(erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule", At: at}), nil},
+		{"ExecutionStart", st.ExecutionStart(erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule", At: at,
+			Owner: owner.String(), LockToken: feedLock.Token}), nil},
 		{"ExecutionFinish", st.ExecutionFinish(erp.ExecutionFinishParams{ID: 7, At: at, Outcome: erp.OutcomeFinished,
 			Counts: erp.ExecutionCounts{Seen: 250, Written: 248, Skipped: 1, Retry: 1}}), nil},
 		{"ExecutionGet", st.ExecutionGet(7), nil},
-		{"ExecutionList", st.ExecutionList(erp.ExecutionListParams{Feed: "orders", BeforeID: 7, Limit: 20}), nil},
+		{"ExecutionList", st.ExecutionList(erp.ExecutionListParams{Shop: "acme", Feed: "orders", BeforeID: 7, Limit: 20}), nil},
 		{"ProblemAdd", st.ProblemAdd(erp.Problem{ExecutionID: 7, Feed: "orders", Shop: "acme", RecordKey: "450789469",
 			Severity: passthrough.SeverityError, Message: "unknown SKU IPOD-342-N", At: at}), nil},
-		{"ProblemList", st.ProblemList(erp.ProblemListParams{ExecutionID: 7, Feed: "orders", RecordKey: "450789469", BeforeID: 99, Limit: 20}), nil},
+		{"ProblemList", st.ProblemList(erp.ProblemListParams{Shop: "acme", ExecutionID: 7, Feed: "orders", RecordKey: "450789469", BeforeID: 99, Limit: 20}), nil},
 		{"WatermarkGet", st.WatermarkGet("acme", "orders"), nil},
 		{"WatermarkSet", st.WatermarkSet("acme", "orders", at), nil},
 		{"InventorySentList", st.InventorySentList("acme"), nil},
@@ -137,6 +143,21 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{"InventoryDriftList", st.InventoryDriftList("acme"), nil},
 		{"SettingGet", st.SettingGet("mode"), nil},
 		{"SettingSet", st.SettingSet("mode", "live"), nil},
+		{"LockRead/feed", st.LockRead(FeedLocks, "acme", "orders"), nil},
+		{"LockRead/shipment", st.LockRead(ShipmentClaims, "acme", "SH-1"), nil},
+		{"LockInsert/feed", st.LockInsert(FeedLocks, lockParams), nil},
+		{"LockInsert/shipment", st.LockInsert(ShipmentClaims, claimParams), nil},
+		{"LockTake/feed", st.LockTake(FeedLocks, lockParams), nil},
+		{"LockTake/shipment", st.LockTake(ShipmentClaims, claimParams), nil},
+		{"LockRenew/feed", st.LockRenew(FeedLocks, feedLock, lockParams.TTL), nil},
+		{"LockRenew/shipment", st.LockRenew(ShipmentClaims, claim, claimParams.TTL), nil},
+		{"LockDelete/feed", st.LockDelete(FeedLocks, feedLock), nil},
+		{"LockDelete/shipment", st.LockDelete(ShipmentClaims, claim), nil},
+		{"LockList", st.LockList(FeedLocks, "acme"), nil},
+		{"ExecutionHeartbeat", st.ExecutionHeartbeat(feedLock.Token), nil},
+		{"ExecutionStarted", st.ExecutionStarted(7), nil},
+		{"ExecutionCloseStale", st.ExecutionCloseStale(erp.ExecutionCloseStaleParams{Shop: "acme", Feeds: []string{"inventory", "stock-check"},
+			After: 30 * time.Second, Error: "interrupted: its process stopped heartbeating"}), nil},
 	} {
 		if err := add(s.name, s.stmt, s.err); err != nil {
 			return nil, err
