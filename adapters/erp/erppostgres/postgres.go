@@ -173,7 +173,9 @@ func (Dialect) Classify(err error) error {
 // one transaction's comparisons consistent.
 func (Dialect) Now() string { return "now()" }
 
-func (Dialect) NowPlus(ph string) string { return "(now() + " + ph + "::bigint * interval '1 millisecond')" }
+func (Dialect) NowPlus(ph string) string {
+	return "(now() + " + ph + "::bigint * interval '1 millisecond')"
+}
 
 func (Dialect) Migrations() sqlstore.Migrations {
 	return sqlstore.Migrations{Dialect: goose.DialectPostgres, FS: Migrations(), Locker: schemaLocker}
