@@ -276,4 +276,3 @@ func heldFrom(ctx context.Context) *Held {
 	h, _ := ctx.Value(heldKey{}).(*Held)
 	return h
 }
-
