@@ -348,9 +348,9 @@ func compose(t *testing.T) *composed {
 		}
 	}
 
-	sched, err := feeds.NewScheduler(log, clockwork.NewRealClock())
+	sched, err := feeds.NewScheduler(log, clockwork.NewRealClock(), feeds.NewLocks(st, feeds.NewOwner(), 0, log))
 	require.NoError(t, err)
-	require.NoError(t, sched.Add(feeds.Task{Name: "orders", Feed: "orders", Every: time.Hour, Run: orders.run}))
+	require.NoError(t, sched.Add(feeds.Task{Shop: shop, Name: "orders", Feed: "orders", Every: time.Hour, Run: orders.run}))
 	sched.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -367,8 +367,9 @@ func compose(t *testing.T) *composed {
 	_, err = portal.NewMetrics(reg)
 	require.NoError(t, err)
 	c.srv, err = portal.New(portal.Deps{
-		Shop: shop, Ledger: st, Feeds: sched, Orders: orders, Mappings: maps, Stock: &stockReport{},
-		Mode: "test", FeedModes: map[string]string{"inventory": "live"}, Users: composedUsers(t),
+		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
+			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}},
+		Ledger: st, Feeds: sched, Users: composedUsers(t),
 		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
 	})
 	require.NoError(t, err)

@@ -6,33 +6,27 @@ import (
 	"github.com/labstack/echo/v5"
 )
 
-// mode is the store's mode now.
-func (s *Server) mode() string {
-	if s.d.ModeSwitch != nil {
-		return s.d.ModeSwitch.Mode()
-	}
-	return s.d.Mode
-}
-
 type modeData struct {
 	From, To string
 }
 
 // modeConfirm asks an admin to confirm a change of mode, with a plain form.
 func (s *Server) modeConfirm(c *echo.Context) error {
-	if s.d.ModeSwitch == nil {
+	st := storeOf(c)
+	if st.ModeSwitch == nil {
 		return errNoService
 	}
 	to := c.QueryParam("to")
 	if to != "test" && to != "live" {
 		return echo.NewHTTPError(http.StatusBadRequest, "The mode is test or live.")
 	}
-	return s.render(c, http.StatusOK, "mode", "Switch to "+to+" mode", modeData{From: s.mode(), To: to})
+	return s.render(c, http.StatusOK, "mode", "Switch to "+to+" mode", modeData{From: st.mode(), To: to})
 }
 
 // setMode switches the store between test and live mode.
 func (s *Server) setMode(c *echo.Context) error {
-	if s.d.ModeSwitch == nil {
+	st := storeOf(c)
+	if st.ModeSwitch == nil {
 		return errNoService
 	}
 	to := c.FormValue("mode")
@@ -40,12 +34,12 @@ func (s *Server) setMode(c *echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, "The mode is test or live.")
 	}
 	u := userOf(c)
-	if err := s.d.ModeSwitch.SetMode(c.Request().Context(), to, u.Name); err != nil {
-		s.log.Error("switch mode", "mode", to, "user", u.Name, "err", err)
+	if err := st.ModeSwitch.SetMode(c.Request().Context(), to, u.Name); err != nil {
+		s.log.Error("switch mode", "shop", st.Shop, "mode", to, "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Could not switch to "+to+" mode; the reason has been logged.")
 		return c.Redirect(http.StatusSeeOther, "/feeds")
 	}
-	s.log.Info("mode switched", "mode", to, "user", u.Name)
+	s.log.Info("mode switched", "shop", st.Shop, "mode", to, "user", u.Name)
 	if to == "live" {
 		s.setFlash(c, "good", "Live mode: shipments and stock are sent to Shopify from their next run.")
 	} else {

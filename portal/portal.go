@@ -68,13 +68,14 @@ var (
 	_ Feeds  = (*feeds.Scheduler)(nil)
 )
 
-// Feeds is the scheduler. *feeds.Scheduler satisfies it.
+// Feeds is the scheduler of every store's tasks. *feeds.Scheduler satisfies it.
 type Feeds interface {
 	Status() []feeds.TaskStatus
-	// RunNow starts the named task in the background. It returns an error wrapping
-	// feeds.ErrAlreadyRunning when a run of the same feed is under way, and
+	// RunNow starts the named task of a shop in the background. It returns an error
+	// wrapping feeds.ErrAlreadyRunning when a run of the same feed of the shop is under way
+	// (wrapping an *erp.LockedError that names the process when it is another's), and
 	// feeds.ErrUnknownTask for a name it does not know.
-	RunNow(name string) error
+	RunNow(shop, name string) error
 }
 
 // Orders acts on one order of the ledger; the orders feed implements it for its shop
@@ -168,25 +169,16 @@ type DriftReport = feeds.DriftReport
 // DriftRow is one level that differs between the ERP and Shopify.
 type DriftRow = feeds.DriftRow
 
-// Deps is everything the portal needs. Shop, Ledger and Logger are required; a nil Feeds,
-// Orders, Mappings or Stock leaves its page saying so (useful while wiring grows).
+// Deps is everything the portal needs. Stores (at least one), Ledger and Logger are
+// required; a nil Feeds, or a store's nil Orders, Mappings or Stock, leaves its page saying
+// so (useful while wiring grows).
 type Deps struct {
-	Shop     string
-	Ledger   Ledger
-	Feeds    Feeds
-	Orders   Orders
-	Mappings Mappings
-	Stock    Stock
-	// Mode is the store's mode, "test" or "live": in test mode outbound feeds only record
-	// what they would send.
-	Mode string
-	// ModeSwitch, when set, is where the mode lives instead, and lets an admin switch it
-	// (going live is one switch, so a store can be tried out first without touching Shopify).
-	ModeSwitch ModeSwitch
-	// FeedModes says more about a feed's mode where there is more to say, e.g.
-	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.
-	FeedModes map[string]string
-	Users     []config.User
+	// Stores are the deployment's stores, in the order the switcher lists them. Users may
+	// be limited to some (config.User.Stores).
+	Stores []Store
+	Ledger Ledger
+	Feeds  Feeds
+	Users  []config.User
 	// SessionKey seals session cookies: at least 32 bytes, or empty for a random key (every
 	// session ends when the process restarts).
 	SessionKey []byte
@@ -216,6 +208,7 @@ type Deps struct {
 // http.Server.
 type Server struct {
 	d        Deps
+	stores   []*Store
 	e        *echo.Echo
 	log      *slog.Logger
 	now      func() time.Time
@@ -227,8 +220,15 @@ type Server struct {
 
 // New checks d and builds the portal.
 func New(d Deps) (*Server, error) {
-	if d.Shop == "" {
-		return nil, errors.New("new portal: Deps.Shop is required")
+	if len(d.Stores) == 0 {
+		return nil, errors.New("new portal: Deps.Stores needs a store")
+	}
+	stores := make([]*Store, len(d.Stores))
+	for i := range d.Stores {
+		if d.Stores[i].Shop == "" || storeNamed(stores[:i], d.Stores[i].Shop) != nil {
+			return nil, fmt.Errorf("new portal: store %d needs a shop name of its own", i)
+		}
+		stores[i] = &d.Stores[i]
 	}
 	if d.Ledger == nil {
 		return nil, errors.New("new portal: Deps.Ledger is required")
@@ -272,7 +272,7 @@ func New(d Deps) (*Server, error) {
 		return nil, fmt.Errorf("new portal: %w", err)
 	}
 	s := &Server{
-		d: d, log: d.Logger, now: d.Clock, loc: d.Location, users: users,
+		d: d, stores: stores, log: d.Logger, now: d.Clock, loc: d.Location, users: users,
 		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock),
 		pages:    pg,
 	}
@@ -317,11 +317,12 @@ func (s *Server) routes() *echo.Echo {
 	// Each route names the least role that may use it. Not an Echo group: a group with
 	// middleware claims every unknown path too, which would turn 404s into 403s.
 	route := func(method, path string, least role, h echo.HandlerFunc) {
-		e.Add(method, path, h, s.requireRole(least), s.checkCSRF)
+		e.Add(method, path, h, s.requireRole(least), s.checkCSRF, s.chooseStore)
 	}
 	get, post := http.MethodGet, http.MethodPost
 
-	route(post, "/logout", roleViewer, s.logout)
+	e.Add(post, "/logout", s.logout, s.requireRole(roleViewer), s.checkCSRF)
+	route(get, "/store", roleViewer, s.switchStore)
 	route(get, "/", roleViewer, func(c *echo.Context) error { return c.Redirect(http.StatusSeeOther, "/orders") })
 
 	route(get, "/orders", roleViewer, s.orderList)
@@ -371,6 +372,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if u := userOf(c); u != nil {
 			attrs = append(attrs, slog.String("user", u.Name))
 		}
+		if st := storeOf(c); st != nil {
+			attrs = append(attrs, slog.String("shop", st.Shop))
+		}
 		level := slog.LevelDebug
 		if status >= 500 {
 			level = slog.LevelError
@@ -392,7 +396,7 @@ func (s *Server) healthz(c *echo.Context) error {
 	if s.d.Ping != nil {
 		err = s.d.Ping(ctx)
 	} else {
-		_, err = s.d.Ledger.LedgerList(ctx, erp.LedgerListParams{Shop: s.d.Shop, Limit: 1})
+		_, err = s.d.Ledger.LedgerList(ctx, erp.LedgerListParams{Shop: s.stores[0].Shop, Limit: 1})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if err != nil {

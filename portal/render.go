@@ -61,8 +61,13 @@ type view struct {
 	Page  string
 	User  *user
 	CSRF  string
-	Shop  string
-	Mode  string
+	// Shop is the store the page shows; Stores every store the user may switch to.
+	Shop   string
+	Stores []string
+	// Section is the first page of the section the page belongs to, where the store
+	// switcher goes back to.
+	Section string
+	Mode    string
 	// CanSwitchMode says an admin may switch the mode here.
 	CanSwitchMode bool
 	Now           time.Time
@@ -74,12 +79,31 @@ type view struct {
 }
 
 func (s *Server) view(c *echo.Context, page, title string, data any) view {
-	v := view{Title: title, Page: page, User: userOf(c), Shop: s.d.Shop, Mode: s.mode(), CanSwitchMode: s.d.ModeSwitch != nil, Now: s.now(), Data: data}
+	v := view{Title: title, Page: page, User: userOf(c), Section: section(page), Now: s.now(), Data: data}
+	if st := storeOf(c); st != nil {
+		v.Shop, v.Mode, v.CanSwitchMode = st.Shop, st.mode(), st.ModeSwitch != nil
+		for _, other := range s.storesFor(v.User) {
+			v.Stores = append(v.Stores, other.Shop)
+		}
+	}
 	if ss, ok := sessionOf(c); ok {
 		v.CSRF = ss.CSRF
 	}
 	v.Flash = s.takeFlash(c)
 	return v
+}
+
+// section is the first page of the section a page belongs to.
+func section(page string) string {
+	switch page {
+	case "feeds", "execution", "mode":
+		return "/feeds"
+	case "mappings", "mapping", "versions":
+		return "/mappings"
+	case "stock":
+		return "/stock"
+	}
+	return "/orders"
 }
 
 // render writes a whole page: the layout around the page's content.
