@@ -128,6 +128,10 @@ func postgresDB(t testing.TB, _ string) erpDB {
 	return erpDB{driver: "postgres", dsn: dsn, db: db}
 }
 
+// testLease is the feed locks' lease in the children: a killed child holds its feed for
+// up to this long, which the next run waits out (--wait).
+const testLease = 2 * time.Second
+
 // child runs the passthrough binary against the simulator and an ERP database, with a
 // configuration file whose secrets come from the environment, as in production.
 type child struct {
@@ -143,7 +147,8 @@ func newChild(t testing.TB, dir string, sim *shopifytest.Server, db erpDB, extra
 erp: {driver: %s, dsn: "${PT_ERP_DSN}"}
 mappings: %q
 feeds: {orders: {daily_days: 31}}
-%s`, sim.Shop, sim.URL, db.driver, copyMappings(t, dir), extra)
+locks: {lease: %s}
+%s`, sim.Shop, sim.URL, db.driver, copyMappings(t, dir), testLease, extra)
 	require.NoError(t, os.WriteFile(cfg, []byte(src), 0o600))
 	return &child{bin: passthroughBinary(t), config: cfg,
 		env: append(os.Environ(), "PT_SHOPIFY_TOKEN="+sim.Token, "PT_ERP_DSN="+db.dsn)}

@@ -93,10 +93,11 @@ func TestReliabilityTwoRunsSendEachShipmentOnce(t *testing.T) {
 			require.Equal(t, 0, code, out)
 			tc.ship(t, sim, db)
 
+			// Both wait for the feed's lock: one runs, then the other finds nothing left.
 			var wg sync.WaitGroup
 			codes, outs := make([]int, 2), make([]string, 2)
 			for i := range 2 {
-				wg.Go(func() { codes[i], outs[i] = c.run(t, "run", "shipments") })
+				wg.Go(func() { codes[i], outs[i] = c.run(t, "run", "shipments", "--wait", "1m") })
 			}
 			wg.Wait()
 			fuls, dups := duplicateFulfillments(sim)
