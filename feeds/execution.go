@@ -61,8 +61,9 @@ func startExecution(ctx context.Context, store ExecutionStore, log *slog.Logger,
 	if err != nil {
 		return nil, fmt.Errorf("start execution: %w", err)
 	}
+	// The feed's logger says the shop already (each store's parts log with their shop).
 	x := &execution{store: store, now: now, obs: obs, exec: e,
-		log: log.With("feed", feed, "shop", shop, "run_id", e.ID, "trigger", trigger)}
+		log: log.With("feed", feed, "run_id", e.ID, "trigger", trigger)}
 	if closed > 0 {
 		x.log.Warn("closed runs whose process stopped heartbeating as interrupted", "closed", closed)
 	}
@@ -93,12 +94,15 @@ func (x *execution) problem(ctx context.Context, key string, sev passthrough.Sev
 // need a person, FINISHED otherwise. The record is written even when ctx has ended, so a
 // run stopped by shutdown still says how it ended.
 func (x *execution) finish(ctx context.Context, runErr error) (erp.Execution, error) {
+	x.exec.FinishedAt = x.now()
 	if h := heldFrom(ctx); h != nil && runErr != nil {
 		if lost := h.Err(); lost != nil {
+			// The run's work ended when it was told to stop, before another process could
+			// take the lock; it is recorded so, however late it gets to say it.
 			runErr = fmt.Errorf("stopped before its next write: %w (%v)", lost, runErr)
+			x.exec.FinishedAt = h.LostAt()
 		}
 	}
-	x.exec.FinishedAt = x.now()
 	switch {
 	case runErr != nil:
 		x.exec.Outcome = erp.OutcomeFailed

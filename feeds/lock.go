@@ -172,6 +172,9 @@ type Held struct {
 	stop    chan struct{} // Release asks the heartbeat to end
 	stopped chan struct{} // the heartbeat has ended
 	once    sync.Once
+
+	mu     sync.Mutex
+	lostAt time.Time // when the run was told to stop; zero while it holds the lock
 }
 
 // Context is the run's context: it ends when the parent's does, or when the lock is lost
@@ -194,6 +197,11 @@ func (h *Held) heartbeat(lastSent time.Time) {
 	every := l.lease / 4
 	give := 3 * l.lease / 4
 	lose := func(why error) {
+		h.mu.Lock()
+		if h.lostAt.IsZero() {
+			h.lostAt = time.Now()
+		}
+		h.mu.Unlock()
 		l.log.Warn("feed lock lost: the run stops before its next write", "shop", h.lock.Shop, "feed", h.lock.Name, "err", why)
 		h.cancel(fmt.Errorf("%w: %w", erp.ErrLockLost, why))
 	}
@@ -225,6 +233,14 @@ func (h *Held) heartbeat(lastSent time.Time) {
 				"since_last_renewal", time.Since(lastSent).Round(time.Millisecond))
 		}
 	}
+}
+
+// LostAt is when the run was told to stop because its lock was lost: the end of its work,
+// as its execution records it. Zero while it holds the lock.
+func (h *Held) LostAt() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lostAt
 }
 
 // Err says why the run's context ended early: an error wrapping erp.ErrLockLost when the

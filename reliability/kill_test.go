@@ -66,7 +66,7 @@ func killFeeds() []killFeed {
 			return nil
 		},
 		churn:      churnOrders,
-		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db) },
+		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db, shop) },
 		exact:      func(t testing.TB, w *killWorld) { requireTruth(t, w.db.db, w.sim) },
 	}}
 	return append(out, shipmentsKillFeed(), inventoryKillFeed(), stockCheckKillFeed())

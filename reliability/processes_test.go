@@ -101,7 +101,7 @@ func TestReliabilityTwoRunsSendEachShipmentOnce(t *testing.T) {
 			}
 			wg.Wait()
 			fuls, dups := duplicateFulfillments(sim)
-			ships := erpShipments(t, db.db)
+			ships := erpShipments(t, db.db, shop)
 			errs := 0
 			for _, s := range ships {
 				if s.status[erp.ShipmentError] {
@@ -113,7 +113,7 @@ func TestReliabilityTwoRunsSendEachShipmentOnce(t *testing.T) {
 				require.Equal(t, 0, codes[i], tail(outs[i]))
 			}
 			require.Zero(t, dups, "a shipment was sent twice")
-			for id, s := range erpShipments(t, db.db) {
+			for id, s := range erpShipments(t, db.db, shop) {
 				require.Equal(t, map[string]bool{erp.ShipmentSent: true}, s.status, "shipment %s", id)
 			}
 			requireShipmentsSent(t, sim, db.db)
