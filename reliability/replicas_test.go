@@ -51,7 +51,22 @@ type deployment struct {
 	next    map[string]int            // the last shipment number, by store
 }
 
-func newDeployment(t *testing.T, open dbOpener, orders int) *deployment {
+// deploymentOptions shape a deployment.
+type deploymentOptions struct {
+	shops  []string
+	orders int           // generated per store
+	delay  time.Duration // how long Shopify takes to answer
+	feeds  string        // the config's feeds block
+}
+
+// replicasFeeds is every feed every second or two.
+var replicasFeeds = fmt.Sprintf(`feeds:
+  orders: {every: %s, daily_days: 31}
+  shipments: {every: %s}
+  inventory: {every: %s, mode: live}
+`, replicaEvery, replicaEvery, inventoryTick)
+
+func newDeployment(t testing.TB, open dbOpener, o deploymentOptions) *deployment {
 	t.Helper()
 	d := &deployment{dir: t.TempDir(), sims: map[string]*shopifytest.Server{}, bin: passthroughBinary(t),
 		shipped: map[string]map[int64]bool{}, next: map[string]int{}}
@@ -60,18 +75,16 @@ func newDeployment(t *testing.T, open dbOpener, orders int) *deployment {
 	require.NoError(t, os.WriteFile(filepath.Join(mappings, "inventory.yaml"), []byte(stockMapping), 0o644))
 	var stores strings.Builder
 	d.env = append(os.Environ(), "PT_ERP_DSN="+d.db.dsn)
-	for _, name := range replicaShops {
+	for _, name := range o.shops {
 		// One seed for every store: the same catalog (the ERP's stock is every store's),
 		// the same order ids (so a row of one store taken for another's would show).
 		sim := shopifytest.NewServer(shopifytest.WithShop(name), shopifytest.WithoutRateLimits(), shopifytest.WithRequestLogSize(100),
-			shopifytest.WithGenerated(shopifytest.GenOptions{Orders: orders, SKUs: 20, Locations: 2, Seed: 97}))
+			shopifytest.WithGenerated(shopifytest.GenOptions{Orders: o.orders, SKUs: 20, Locations: 2, Seed: 97}))
 		t.Cleanup(sim.Close)
-		// Shopify answers as over a network, so runs last long enough for kills to land in
-		// them.
-		sim.SetFaults(shopifytest.Faults{Delay: 15 * time.Millisecond})
+		sim.SetFaults(shopifytest.Faults{Delay: o.delay})
 		d.sims[name] = sim
 		d.shipped[name] = map[int64]bool{}
-		token := "PT_TOKEN_" + strings.ToUpper(name)
+		token := "PT_TOKEN_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
 		d.env = append(d.env, token+"="+sim.Token)
 		fmt.Fprintf(&stores, "  - {shop: %s, base_url: %q, access_token: \"${%s}\"}\n", name, sim.URL, token)
 	}
@@ -80,17 +93,13 @@ func newDeployment(t *testing.T, open dbOpener, orders int) *deployment {
 %serp: {driver: %s, dsn: "${PT_ERP_DSN}"}
 mappings: %q
 mode: live
-feeds:
-  orders: {every: %s, daily_days: 31}
-  shipments: {every: %s}
-  inventory: {every: %s, mode: live}
-locks: {lease: %s}
+%slocks: {lease: %s}
 portal: {addr: "127.0.0.1:0"}
-`, stores.String(), d.db.driver, mappings, replicaEvery, replicaEvery, inventoryTick, replicaLease)
+`, stores.String(), d.db.driver, mappings, o.feeds, replicaLease)
 	require.NoError(t, os.WriteFile(d.config, []byte(src), 0o600))
 	code, out := d.run(t, "migrate")
 	require.Equal(t, 0, code, out)
-	stockAll(t, &killWorld{sim: d.sims[replicaShops[0]], db: d.db})
+	stockAll(t, &killWorld{sim: d.sims[o.shops[0]], db: d.db})
 	return d
 }
 
@@ -120,7 +129,7 @@ type replica struct {
 	done chan struct{}
 }
 
-func (d *deployment) startReplica(t *testing.T, n, generation int) *replica {
+func (d *deployment) startReplica(t testing.TB, n, generation int) *replica {
 	t.Helper()
 	log, err := os.Create(filepath.Join(d.dir, fmt.Sprintf("replica-%d.%d.log", n, generation)))
 	require.NoError(t, err)
@@ -144,7 +153,7 @@ func (r *replica) kill9() (time.Time, int) {
 }
 
 // stop stops the replica as a deploy would (SIGTERM: runs finish the record they are on).
-func (r *replica) stop(t *testing.T) {
+func (r *replica) stop(t testing.TB) {
 	_ = r.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-r.done:
@@ -273,7 +282,8 @@ func TestReliabilityReplicas(t *testing.T) {
 }
 
 func replicasLoop(t *testing.T, open dbOpener, length time.Duration) {
-	d := newDeployment(t, open, 120)
+	// Shopify answers as over a network, so runs last long enough for kills to land in them.
+	d := newDeployment(t, open, deploymentOptions{shops: replicaShops, orders: 120, delay: 15 * time.Millisecond, feeds: replicasFeeds})
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("random seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 13))
@@ -405,6 +415,12 @@ func replicasLoop(t *testing.T, open dbOpener, length time.Duration) {
 	require.Positive(t, interrupted, "no kill landed while a replica was running a feed")
 }
 
+// ownedBy says whether the execution ran in the process pid (its owner is "host pid N
+// (instance …)").
+func ownedBy(x execution, pid int) bool {
+	return strings.Contains(x.owner, fmt.Sprintf(" pid %d ", pid))
+}
+
 func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
@@ -470,7 +486,7 @@ func failovers(xs []execution, kills []kill) ([]time.Duration, int) {
 		}
 		var k *kill
 		for i := range kills {
-			if strings.Contains(x.owner, fmt.Sprintf(" pid %d ", kills[i].pid)) {
+			if ownedBy(x, kills[i].pid) {
 				k = &kills[i]
 			}
 		}

@@ -81,3 +81,8 @@ func BenchmarkOrderStage(b *testing.B) {
 	serverDSN(b)
 	erptest.StageBenchmark(b, open)
 }
+
+func BenchmarkLockAcquireRelease(b *testing.B) {
+	serverDSN(b)
+	erptest.LockBenchmark(b, open)
+}

@@ -27,3 +27,7 @@ func TestConformance(t *testing.T) {
 func BenchmarkOrderStage(b *testing.B) {
 	erptest.StageBenchmark(b, open)
 }
+
+func BenchmarkLockAcquireRelease(b *testing.B) {
+	erptest.LockBenchmark(b, open)
+}

@@ -262,3 +262,37 @@ func runLocks(t *testing.T, open Opener) {
 		require.Equal(t, ids["other"][0], probs[0].ExecutionID)
 	})
 }
+
+// LockBenchmark measures what a feed run pays to run in one process only: taking its
+// feed's lock and freeing it (two short transactions), and the check for runs whose
+// process stopped that starts every execution. A run that lasts longer than a quarter of
+// the lease also renews the lock every quarter lease, at about the cost of taking it.
+func LockBenchmark(b *testing.B, open Opener) {
+	s := open(b)
+	ctx := b.Context()
+	_, err := s.Migrate(ctx)
+	require.NoError(b, err)
+	// A history of earlier runs, as a deployment has after a while.
+	for range 2000 {
+		x, err := s.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule"})
+		require.NoError(b, err)
+		require.NoError(b, s.ExecutionFinish(ctx, erp.ExecutionFinishParams{ID: x.ID, Outcome: erp.OutcomeFinished}))
+	}
+	var lockTook, checkTook time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := time.Now()
+		l, err := s.LockAcquire(ctx, erp.LockParams{Shop: "acme", Name: "orders", Owner: web1, Token: fmt.Sprintf("t%d", n), TTL: 30 * time.Second})
+		require.NoError(b, err)
+		t1 := time.Now()
+		_, err = s.ExecutionCloseStale(ctx, erp.ExecutionCloseStaleParams{Shop: "acme", Feeds: []string{"orders"}, After: 30 * time.Second, Error: "interrupted"})
+		require.NoError(b, err)
+		t2 := time.Now()
+		require.NoError(b, s.LockRelease(ctx, l))
+		lockTook += t1.Sub(t0) + time.Since(t2)
+		checkTook += t2.Sub(t1)
+		n++
+	}
+	b.ReportMetric(float64(lockTook.Microseconds())/float64(n), "µs-lock+unlock/run")
+	b.ReportMetric(float64(checkTook.Microseconds())/float64(n), "µs-stale-check/run")
+}

@@ -37,8 +37,11 @@ ALTER TABLE pt_feed_executions ADD lock_token nvarchar(64) NOT NULL CONSTRAINT d
 ALTER TABLE pt_feed_executions ADD heartbeat_at datetime2(3) NULL;
 CREATE INDEX pt_feed_executions_shop ON pt_feed_executions (shop, feed, id);
 CREATE INDEX pt_feed_executions_lock ON pt_feed_executions (lock_token);
+-- The runs a new run looks at: RUNNING ones of its shop, however long the history.
+CREATE INDEX pt_feed_executions_running ON pt_feed_executions (shop, outcome, feed);
 
 -- +goose Down
+DROP INDEX pt_feed_executions_running ON pt_feed_executions;
 DROP INDEX pt_feed_executions_lock ON pt_feed_executions;
 DROP INDEX pt_feed_executions_shop ON pt_feed_executions;
 ALTER TABLE pt_feed_executions DROP COLUMN heartbeat_at;
