@@ -3,6 +3,7 @@ package reliability_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -10,7 +11,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
+	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/mapping"
 )
 
 // shipUnits writes, as the ERP would, up to n shipments of one unit each: one line of an
@@ -118,5 +123,66 @@ func TestReliabilityTwoRunsSendEachShipmentOnce(t *testing.T) {
 			}
 			requireShipmentsSent(t, sim, db.db)
 		})
+	}
+}
+
+// TestReliabilityTwoStockPassesAtOnceLeaveShopifyRight runs the stock feed's full pass in
+// two processes at once — as if the feed lock were bypassed — again and again while the
+// ERP's stock moves. Each pass sets a level only if Shopify still holds what it read
+// (compare-and-set), so the slower pass is refused where the faster one got there first,
+// and that is a retry, never an error; after a clean pass Shopify holds the ERP's stock.
+func TestReliabilityTwoStockPassesAtOnceLeaveShopifyRight(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	sim := shopifytest.NewServer(shopifytest.WithShop(shop), shopifytest.WithoutRateLimits(),
+		shopifytest.WithGenerated(shopifytest.GenOptions{SKUs: 200, Locations: 2, Seed: 89}))
+	t.Cleanup(sim.Close)
+	db := sqliteDB(t, dir)
+	st, err := erpopen.Open(t.Context(), db.driver, db.dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { st.Close() })
+	_, err = st.Migrate(t.Context())
+	require.NoError(t, err)
+	w := &killWorld{sim: sim, db: db}
+	stockAll(t, w)
+	set, err := mapping.Parse("inventory.yaml", []byte(stockMapping))
+	require.NoError(t, err)
+	process := func() *feeds.Inventory {
+		client, err := shopify.New(shopify.Config{Shop: shop, BaseURL: sim.URL, APIVersion: "2026-07", AccessToken: sim.Token,
+			DisablePacing: true, Logger: testLogger(t)})
+		require.NoError(t, err)
+		return &feeds.Inventory{Shop: shop, Shopify: client, Store: st, Log: testLogger(t), Live: func() bool { return true },
+			Mappings: func() *mapping.Set { return set }}
+	}
+	a, b := process(), process()
+
+	rng := rand.New(rand.NewPCG(7, 11))
+	refused := 0
+	for range 6 {
+		restock(t, w, rng)
+		var wg sync.WaitGroup
+		xs := make([]erp.Execution, 2)
+		for i, f := range []*feeds.Inventory{a, b} {
+			wg.Go(func() {
+				var err error
+				xs[i], err = f.Run(t.Context(), feeds.InventoryRun{Full: true})
+				require.NoError(t, err)
+			})
+		}
+		wg.Wait()
+		for _, x := range xs {
+			require.Equal(t, erp.OutcomeFinished, x.Outcome, "a refused level is a retry, not an error: %+v", x.Counts)
+			refused += x.Counts.Retry
+		}
+	}
+	t.Logf("levels refused to the slower pass (Shopify had changed since it read them): %d", refused)
+
+	x, err := a.Run(t.Context(), feeds.InventoryRun{Full: true})
+	require.NoError(t, err)
+	require.Equal(t, erp.OutcomeFinished, x.Outcome)
+	for key, want := range erpStock(t, w) {
+		got, ok := sim.InventoryLevel(key.item, key.loc)
+		require.True(t, ok, "Shopify has no level for %s", key.sku)
+		require.Equal(t, want, int64(got), "%s at location %d", key.sku, key.loc)
 	}
 }
