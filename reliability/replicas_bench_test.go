@@ -95,7 +95,6 @@ func nextStart(t testing.TB, db *sql.DB, shopName, feed string, at time.Time, pi
 	return time.Time{}
 }
 
-
 // BenchmarkReplicaThroughput stages the orders of ten stores (1,000 each generated) into
 // one ERP database, by one `serve` process and by three replicas, and reports the orders
 // staged per second from start to the last one staged: what spreading the stores' jobs over
