@@ -8,6 +8,12 @@
 // Orders, Mappings, Stock) and takes them in one Deps; the application's wiring passes the
 // real things, tests pass fakes.
 //
+// A deployment may have several stores (Deps.Stores): every page shows one, chosen with the
+// switcher in the header (remembered in a cookie, or named by ?store= in the address), and
+// every form says which store it was shown for, so a form sent from another tab acts on its
+// own store. A user may be limited to some stores (config.User.Stores); the others do not
+// exist for them.
+//
 // Security, in one place:
 //   - Users come from the configuration with bcrypt hashes and a role: viewer reads,
 //     operator also retries, skips, runs feeds and syncs stock, admin also edits mappings.

@@ -3,7 +3,7 @@
 // (external_order_shipments, product_qty_in_stock), and passthrough's own pt_ bookkeeping,
 // which lives in the same database.
 //
-// Store is made of four roles (Staging, Ledger, Executions, Bookkeeping), so a caller can
+// Store is made of five roles (Staging, Ledger, Executions, Bookkeeping, Locks), so a caller can
 // take the part it uses. What the order ledger means — its statuses, who acted — is package
 // ledger's; this package only keeps it. Store is implemented once per database, in a package
 // of its own beside this one (erpsqlite, erppostgres, erpmssql), and every implementation
@@ -125,9 +125,9 @@ const (
 	DialectSQLServer Dialect = "sqlserver"
 )
 
-// Store is everything passthrough does with the database: the four roles below, and the
-// schema. Callers take the roles they use, or fewer methods still; only the one place that
-// wires everything together (app) holds a whole Store.
+// Store is everything passthrough does with the database: the five roles below (Locks in
+// locks.go), and the schema. Callers take the roles they use, or fewer methods still; only
+// the one place that wires everything together (app) holds a whole Store.
 type Store interface {
 	Dialect() Dialect
 	// Migrate creates or updates the default staging tables and the pt_ tables, and says
