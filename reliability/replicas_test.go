@@ -350,7 +350,10 @@ func replicasLoop(t *testing.T, open dbOpener, length time.Duration) {
 		if ctx.Err() != nil {
 			break
 		}
-		i := rng.IntN(replicaCount)
+		i := busyReplica(t, d.db.db, replicas)
+		if i < 0 || rng.IntN(4) == 0 {
+			i = rng.IntN(replicaCount) // now and then one that may be idle
+		}
 		at, pid := replicas[i].kill9()
 		kills = append(kills, kill{at: at, pid: pid})
 		sleep(ctx, time.Duration(200+rng.IntN(600))*time.Millisecond)
@@ -413,6 +416,32 @@ func replicasLoop(t *testing.T, open dbOpener, length time.Duration) {
 			replicaEvery, replicaLease, replicaEvery+replicaLease)
 	}
 	require.Positive(t, interrupted, "no kill landed while a replica was running a feed")
+}
+
+// busyReplica is a replica that holds a feed lock (is running a feed) within a second or
+// two, or -1: the kills should mostly land in the middle of runs.
+func busyReplica(t testing.TB, db *sql.DB, replicas []*replica) int {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		rows, err := db.QueryContext(context.Background(), `SELECT pid FROM pt_locks`)
+		require.NoError(t, err)
+		var pids []int
+		for rows.Next() {
+			var pid int
+			require.NoError(t, rows.Scan(&pid))
+			pids = append(pids, pid)
+		}
+		require.NoError(t, rows.Err())
+		rows.Close()
+		for i, r := range replicas {
+			if slices.Contains(pids, r.cmd.Process.Pid) {
+				return i
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return -1
 }
 
 // ownedBy says whether the execution ran in the process pid (its owner is "host pid N
