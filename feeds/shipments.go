@@ -115,6 +115,11 @@ func (f *Shipments) live() bool { return f.Live != nil && f.Live() }
 
 // claimer is who claims the shipments of one run, and for how long: the run's feed lock's
 // process and token, or, for a run without one, a token of its own.
+//
+// A claim lasts half a lease. While its renewals succeed, the feed lock was renewed at most
+// a quarter lease before any claim its run took, and lasts a whole lease from that renewal;
+// so the claims of a run whose process died have all run out by the time another process
+// can take the feed lock, and that process's run sends whatever they held.
 type claimer struct {
 	owner erp.Owner
 	token string
@@ -123,9 +128,9 @@ type claimer struct {
 
 func claimerOf(ctx context.Context) claimer {
 	if h := heldFrom(ctx); h != nil {
-		return claimer{owner: h.Lock().Owner, token: h.Lock().Token, ttl: h.Lease()}
+		return claimer{owner: h.Lock().Owner, token: h.Lock().Token, ttl: h.Lease() / 2}
 	}
-	return claimer{owner: NewOwner(), token: randomToken(), ttl: DefaultLease}
+	return claimer{owner: NewOwner(), token: randomToken(), ttl: DefaultLease / 2}
 }
 
 // claim is one shipment claimed, and when the claim was last taken or extended (by this
