@@ -19,6 +19,8 @@ type taskRow struct {
 	feeds.TaskStatus
 	Mode string
 	Last *erp.Execution // the feed's latest execution, nil before the first
+	// Holder is the lock of the task's feed while a run holds it, in whichever process.
+	Holder *erp.Lock
 }
 
 type feedsData struct {
@@ -47,7 +49,15 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 		before = n
 	}
 	last := map[string]*erp.Execution{}
+	held := map[string]*erp.Lock{}
 	if s.d.Feeds != nil {
+		locks, err := s.d.Ledger.LockList(ctx, st.Shop)
+		if err != nil {
+			return data, fmt.Errorf("list feed locks: %w", err)
+		}
+		for i := range locks {
+			held[locks[i].Name] = &locks[i]
+		}
 		for _, t := range s.d.Feeds.Status() {
 			if t.Shop != st.Shop {
 				continue
@@ -67,8 +77,9 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 			if mode == "" {
 				mode = st.mode()
 			}
-			data.Tasks = append(data.Tasks, taskRow{TaskStatus: t, Mode: mode, Last: last[t.Feed]})
-			data.Poll = data.Poll || t.Running
+			holder := held[feeds.LockName(t.Feed)]
+			data.Tasks = append(data.Tasks, taskRow{TaskStatus: t, Mode: mode, Last: last[t.Feed], Holder: holder})
+			data.Poll = data.Poll || t.Running || holder != nil
 		}
 	}
 	runs, err := s.d.Ledger.ExecutionList(ctx, erp.ExecutionListParams{Shop: st.Shop, Feed: data.Feed, BeforeID: before, Limit: executionsPerPage + 1})

@@ -56,7 +56,7 @@ import (
 )
 
 // Ledger is what the portal reads of passthrough's bookkeeping: the reading half of the
-// store's Ledger and Executions roles, and the stock last sent. It writes nothing; actions go
+// store's Ledger and Executions roles, the stock last sent, and the feed locks. It writes nothing; actions go
 // through Orders. erp.Store satisfies it.
 type Ledger interface {
 	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledger.Entry, error)
@@ -66,6 +66,8 @@ type Ledger interface {
 	ExecutionGet(ctx context.Context, id int64) (erp.Execution, error)
 	ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error)
 	InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error)
+	// LockList says which process runs which feed of a shop now, in any replica.
+	LockList(ctx context.Context, shop string) ([]erp.Lock, error)
 }
 
 // The real things satisfy the portal's interfaces.

@@ -154,3 +154,16 @@ func TestRunNowSaysWhichProcessRunsTheFeed(t *testing.T) {
 	require.Contains(t, page, "orders is already running in web-2 pid 4711 (instance 1f3a9c02) since 2026-11-20 08:59:00 UTC; nothing new was started.")
 	require.NotContains(t, page, "reason has been logged", "a feed running elsewhere is no failure")
 }
+
+func TestTheFeedsPageSaysWhichProcessRunsAFeed(t *testing.T) {
+	t.Parallel()
+	f, _ := twoStores(t)
+	replica := erp.Owner{ID: "77aa66bb-0000-4000-8000-000000000001", Host: "web-3", PID: 5150}
+	_, err := f.store.LockAcquire(context.Background(), erp.LockParams{Shop: otherShop, Name: "shipments", Owner: replica, Token: "t", TTL: time.Hour})
+	require.NoError(t, err)
+	c := signIn(t, f, "vera")
+	page := c.get("/feeds?store=globex").Body.String()
+	require.Contains(t, page, "in web-3 pid 5150 (instance 77aa66bb) since", "the replica running globex's shipments is named")
+	require.Contains(t, page, `hx-trigger="every 2s"`, "the page follows the run")
+	require.NotContains(t, c.get("/feeds?store=acme").Body.String(), "web-3", "acme's shipments are not running")
+}
