@@ -31,7 +31,8 @@ const FeedOrders = "orders"
 
 // OrderSource is where orders come from: Shopify.
 type OrderSource interface {
-	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]record.RawOrder) error) error
+	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func(shopify.OrderPage) error) error
+	OrderCount(ctx context.Context, q shopify.OrderQuery) (int, error)
 	Order(ctx context.Context, id int64) (record.RawOrder, error)
 }
 
@@ -50,12 +51,14 @@ type OrderStore interface {
 
 // Orders pulls orders from Shopify into the ERP's staging tables.
 //
-// A run reads every order updated in a window — from the stored watermark minus an overlap
-// to now — page by page, maps each with the current orders mapping and stages it (header
-// and lines in one transaction, with its ledger entry). The window is walked in slices and
-// the watermark moves to the end of a slice only when every order of it is durably handled:
-// Shopify does not return orders in updated_at order, so no earlier point is safe. A crash
-// repeats at most one slice, and staging is idempotent, so nothing is lost or doubled.
+// A run reads every order updated in a window — from the stored watermark minus an overlap,
+// with no end — in one walk of Shopify's list, page by page in id order, maps each with the
+// current orders mapping and stages it (header and lines in one transaction, with its
+// ledger entry). The walk costs one call per 250 orders however long ago the window starts.
+// The watermark moves only when the walk is done, to Shopify's own clock when it answered the
+// first page: every order updated before that was in the walk, whatever our clock says. A
+// crash repeats the window, and staging is idempotent, so nothing is lost or doubled; a
+// backfill also remembers the last id it handled, and continues after it.
 type Orders struct {
 	Shop     string
 	Source   OrderSource
@@ -71,38 +74,34 @@ type Orders struct {
 	// reprocess is set when the mapping changed: the next run first maps the failed
 	// orders again.
 	reprocess atomic.Bool
-
-	// Slice is the width of the first step the watermark moves in (default 1 day); later
-	// steps widen through quiet stretches and narrow through busy ones.
-	Slice time.Duration
 }
 
 // OrdersRun says what one run covers.
 type OrdersRun struct {
-	// Since and Until bound the window on updated_at; zero means from the watermark (minus the
-	// overlap) and until now. A run with Since set does not move the watermark.
+	// Since and Until bound the window on updated_at; a zero Since means from the watermark
+	// (minus the overlap), a zero Until (or one still to come) means up to whatever Shopify
+	// holds. A run with Since set does not move the watermark.
 	Since, Until time.Time
-	// Resume makes a bounded run (a backfill) continue where an earlier run of the same
-	// window stopped.
+	// Resume makes a run with Since (a backfill) continue after the last order an earlier,
+	// interrupted run of the same window handled. A finished one runs whole again.
 	Resume bool
-	// Progress, when set, hears how far the run has come.
+	// Progress, when set, hears how far the run has come after every page.
 	Progress func(OrdersProgress)
 }
 
 // OrdersProgress is how far a run has come.
 type OrdersProgress struct {
-	From, To, Reached time.Time
-	Seen              int
-	Done              bool
+	Seen  int // orders read so far
+	Total int // orders in the window when the run started
+	Done  bool
 }
 
 // Fraction is the part of the window covered, from 0 to 1.
 func (p OrdersProgress) Fraction() float64 {
-	total := p.To.Sub(p.From)
-	if total <= 0 || p.Done {
+	if p.Done || p.Total <= 0 {
 		return 1
 	}
-	return min(1, float64(p.Reached.Sub(p.From))/float64(total))
+	return min(1, float64(p.Seen)/float64(p.Total))
 }
 
 // Run runs the feed once and returns its execution.
@@ -128,10 +127,10 @@ func (f *Orders) defaults() {
 	if f.FirstLookback == 0 {
 		f.FirstLookback = 7 * 24 * time.Hour
 	}
-	if f.Slice == 0 {
-		f.Slice = 24 * time.Hour
-	}
 }
+
+// backfillDone is the progress a finished backfill leaves: asked again, it runs whole.
+const backfillDone = "done"
 
 func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
 	set := f.Mappings()
@@ -147,91 +146,51 @@ func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
 		x.log.Info("mapped failed orders again after a mapping change", "orders", n)
 	}
 	now := f.Now().UTC()
-	from, to, moveWatermark := r.Since, r.Until, r.Since.IsZero()
-	if to.IsZero() || to.After(now) {
-		to = now
+	q := shopify.OrderQuery{UpdatedAtMin: r.Since, UpdatedAtMax: r.Until}
+	if q.UpdatedAtMax.After(now) {
+		q.UpdatedAtMax = time.Time{}
 	}
+	moveWatermark := r.Since.IsZero()
 	if moveWatermark {
 		wm, err := f.Store.WatermarkGet(ctx, f.Shop, FeedOrders)
 		switch {
 		case errors.Is(err, erp.ErrNotFound):
-			from = now.Add(-f.FirstLookback)
+			q.UpdatedAtMin = now.Add(-f.FirstLookback)
 		case err != nil:
 			return fmt.Errorf("read watermark: %w", err)
 		default:
-			from = wm.Add(-f.Overlap)
+			q.UpdatedAtMin = wm.Add(-f.Overlap)
 		}
 	}
-	progressKey := fmt.Sprintf("orders.backfill:%s:%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
-	start := from
+	progressKey := ""
 	if r.Resume && !moveWatermark {
-		if v, err := f.Store.SettingGet(ctx, progressKey); err == nil {
-			if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.After(from) && !t.After(to) {
-				x.log.Info("resuming backfill", "from", t)
-				start = t
+		progressKey = backfillKey(f.Shop, q)
+		if v, err := f.Store.SettingGet(ctx, progressKey); err == nil && v != backfillDone {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+				x.log.Info("resuming backfill", "after_order_id", id)
+				q.AfterID = id
 			}
 		}
 	}
-
-	p := OrdersProgress{From: from, To: to, Reached: start}
-	width := f.Slice
-	for lo := start; lo.Before(to); {
-		hi := lo.Add(width)
-		if hi.After(to) {
-			hi = to
-		}
-		seen := x.exec.Counts.Seen
-		if err := f.slice(ctx, x, lo, hi); err != nil {
+	p := OrdersProgress{}
+	if r.Progress != nil {
+		n, err := f.Source.OrderCount(ctx, q)
+		if err != nil {
 			return err
 		}
-		lo = hi
-		if moveWatermark {
-			if err := f.Store.WatermarkSet(ctx, f.Shop, FeedOrders, hi); err != nil {
-				return fmt.Errorf("move watermark: %w", err)
-			}
-		} else if r.Resume {
-			if err := f.Store.SettingSet(ctx, progressKey, hi.Format(time.RFC3339Nano)); err != nil {
-				return fmt.Errorf("save backfill progress: %w", err)
-			}
+		p.Total = n
+	}
+
+	// Pages come in id order (since_id), so the last id handled is a point to continue from.
+	// Checked rather than trusted: should a page come out of order, progress is no longer
+	// saved, and an interrupted run starts the window again.
+	last, inOrder := q.AfterID, true
+	var shopNow time.Time
+	err := f.Source.OrderPages(ctx, q, func(pg shopify.OrderPage) error {
+		if shopNow.IsZero() {
+			shopNow = pg.At
 		}
-		width = nextWidth(width, x.exec.Counts.Seen-seen)
-		p.Reached, p.Seen = hi, x.exec.Counts.Seen
-		if r.Progress != nil {
-			r.Progress(p)
-		}
-	}
-	p.Done, p.Seen = true, x.exec.Counts.Seen
-	if r.Progress != nil {
-		r.Progress(p)
-	}
-	return nil
-}
-
-// nextWidth adapts the slice width to how many orders the last slice held: quiet stretches
-// are walked in wide steps, so a long window costs about one list call per 250 orders, and
-// busy ones in narrow steps, so a stopped run repeats little.
-func nextWidth(width time.Duration, orders int) time.Duration {
-	switch {
-	case orders < ordersPerSliceLow && width < maxSlice:
-		return min(2*width, maxSlice)
-	case orders > ordersPerSliceHigh && width > minSlice:
-		return max(width/2, minSlice)
-	}
-	return width
-}
-
-const (
-	ordersPerSliceLow  = 125  // half a page
-	ordersPerSliceHigh = 2000 // eight pages
-	minSlice           = time.Minute
-	maxSlice           = 31 * 24 * time.Hour
-)
-
-// slice handles every order updated within [lo, hi].
-func (f *Orders) slice(ctx context.Context, x *execution, lo, hi time.Time) error {
-	q := shopify.OrderQuery{UpdatedAtMin: lo, UpdatedAtMax: hi}
-	err := f.Source.OrderPages(ctx, q, func(page []record.RawOrder) error {
-		for _, o := range page {
+		for _, o := range pg.Orders {
 			// Stop between orders, never inside one.
 			if err := ctx.Err(); err != nil {
 				return err
@@ -244,13 +203,57 @@ func (f *Orders) slice(ctx context.Context, x *execution, lo, hi time.Time) erro
 			if err := x.count(ctx, out); err != nil {
 				return err
 			}
+			if o.ID != 0 {
+				if o.ID <= last && inOrder {
+					inOrder = false
+					x.log.Warn("Shopify's orders came out of id order; an interrupted backfill will start again", "order_id", o.ID, "after", last)
+				}
+				last = max(last, o.ID)
+			}
+		}
+		if progressKey != "" && inOrder && last > 0 {
+			if err := f.Store.SettingSet(ctx, progressKey, strconv.FormatInt(last, 10)); err != nil {
+				return fmt.Errorf("save backfill progress: %w", err)
+			}
+		}
+		p.Seen = x.exec.Counts.Seen
+		if r.Progress != nil {
+			r.Progress(p)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("pull orders updated %s to %s: %w", lo.Format(time.RFC3339), hi.Format(time.RFC3339), err)
+		return fmt.Errorf("pull orders updated since %s: %w", q.UpdatedAtMin.Format(time.RFC3339), err)
+	}
+	if moveWatermark {
+		mark := shopNow
+		if mark.IsZero() {
+			mark = now
+		}
+		if err := f.Store.WatermarkSet(ctx, f.Shop, FeedOrders, mark); err != nil {
+			return fmt.Errorf("move watermark: %w", err)
+		}
+	}
+	if progressKey != "" {
+		if err := f.Store.SettingSet(ctx, progressKey, backfillDone); err != nil {
+			return fmt.Errorf("save backfill progress: %w", err)
+		}
+	}
+	p.Done, p.Seen = true, x.exec.Counts.Seen
+	if r.Progress != nil {
+		r.Progress(p)
 	}
 	return nil
+}
+
+// backfillKey names a backfill's window in the settings, where its progress is kept: the
+// same --since and --until give the same key, however often they are run.
+func backfillKey(shop string, q shopify.OrderQuery) string {
+	until := "open"
+	if !q.UpdatedAtMax.IsZero() {
+		until = q.UpdatedAtMax.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("orders.backfill:%s:%s:%s", shop, q.UpdatedAtMin.UTC().Format(time.RFC3339), until)
 }
 
 // outcome is what happened to one order.

@@ -353,6 +353,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw.Header().Set("X-Shopify-API-Version", served)
+	// The store's clock, which may not be the caller's (net/http would write its own).
+	rw.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
 	rw.Header().Set("X-Request-Id", randomHex(8))
 	req := &apiRequest{Request: r, version: served, path: rest, seq: logged}
 
