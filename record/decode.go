@@ -70,6 +70,31 @@ func decodeOrderFast(raw []byte) (*Order, bool) {
 	if o.LineItems, ok = fastLines(f.Lines); !ok {
 		return nil, false
 	}
+	if f.Refunds != nil {
+		o.Refunds = make([]*Refund, len(f.Refunds))
+		for i, fr := range f.Refunds {
+			if fr == nil {
+				return nil, false
+			}
+			if fr.Items != nil {
+				fr.RefundLineItems = make([]*RefundLineItem, len(fr.Items))
+				for j, it := range fr.Items {
+					if it == nil {
+						return nil, false
+					}
+					if it.Line != nil {
+						lines, ok := fastLines([]*fastLine{it.Line})
+						if !ok {
+							return nil, false
+						}
+						it.LineItem = lines[0]
+					}
+					fr.RefundLineItems[j] = &it.RefundLineItem
+				}
+			}
+			o.Refunds[i] = &fr.Refund
+		}
+	}
 	if f.Fulfillments != nil {
 		o.Fulfillments = make([]*Fulfillment, len(f.Fulfillments))
 		for i, ff := range f.Fulfillments {
@@ -95,6 +120,15 @@ type (
 		Order
 		Lines        []*fastLine        `json:"line_items"`
 		Fulfillments []*fastFulfillment `json:"fulfillments"`
+		Refunds      []*fastRefund      `json:"refunds"`
+	}
+	fastRefund struct {
+		Refund
+		Items []*fastRefundItem `json:"refund_line_items"`
+	}
+	fastRefundItem struct {
+		RefundLineItem
+		Line *fastLine `json:"line_item"`
 	}
 	fastFulfillment struct {
 		Fulfillment

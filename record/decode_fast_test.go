@@ -77,6 +77,13 @@ func TestTheFastDecoderReadsOrdersExactlyAsTheTolerantOne(t *testing.T) {
 	}
 	older := `{"id": 1, "fulfillments": [{"id": 5, "line_items": [{"id": 2, "quantity": 4}]}]}`
 	require.True(t, sameAsTolerant(t, "a fulfillment's older line", []byte(older)))
+	refunded := `{"id": 1, "refunds": [{"id": 7, "refund_line_items": [{"id": 8, "line_item_id": 2, "quantity": 1, "line_item": {"id": 2, "quantity": 4}}],
+		"order_adjustments": [{"id": 9, "kind": "shipping_refund", "amount": "-5.00"}]}]}`
+	require.True(t, sameAsTolerant(t, "a refunded line", []byte(refunded)))
+	o, err := record.DecodeOrder([]byte(refunded))
+	require.NoError(t, err)
+	require.Equal(t, 4, o.Refunds[0].RefundLineItems[0].LineItem.CurrentQuantity, "a refund's line counts its quantity like any line")
+	require.Equal(t, "-5", o.Refunds[0].OrderAdjustments[0].Amount.String())
 }
 
 // ordersOf returns the orders in a response body ({"orders": […]}, {"order": …}) or the
