@@ -22,6 +22,7 @@ func TestOneProgramPerRowGivesWhatEachColumnGives(t *testing.T) {
 	set, err := LoadDir("../mappings")
 	require.NoError(t, err)
 	m := set.Orders
+	m.balance = false // the older payload's figures do not add up; what is compared here is the program
 
 	var orders []*record.Order
 	for _, f := range []string{"order-1001-2026-07.json", "order-1001-older-api.json", "order-9999-go-shopify.json", "order-9999-webhook-sample.json"} {

@@ -70,6 +70,21 @@ func decodeOrderFast(raw []byte) (*Order, bool) {
 	if o.LineItems, ok = fastLines(f.Lines); !ok {
 		return nil, false
 	}
+	for i, raw := range []json.RawMessage{f.HasCurrentTotal, f.HasCurrentSubtotal, f.HasCurrentTax, f.HasCurrentDiscounts} {
+		c := currentTotals(o)[i]
+		switch {
+		case raw == nil:
+			*c.current = c.original
+		case bytes.Equal(raw, []byte("null")):
+			*c.current = decimal.Decimal{}
+		default:
+			var d decimal.Decimal
+			if json.Unmarshal(raw, &d) != nil {
+				return nil, false
+			}
+			*c.current = d
+		}
+	}
 	if f.Refunds != nil {
 		o.Refunds = make([]*Refund, len(f.Refunds))
 		for i, fr := range f.Refunds {
@@ -118,7 +133,12 @@ func decodeOrderFast(raw []byte) (*Order, bool) {
 type (
 	fastOrder struct {
 		Order
-		Lines        []*fastLine        `json:"line_items"`
+		// Whether the payload has the current_* totals (see currentTotals).
+		HasCurrentTotal     json.RawMessage `json:"current_total_price"`
+		HasCurrentSubtotal  json.RawMessage `json:"current_subtotal_price"`
+		HasCurrentTax       json.RawMessage `json:"current_total_tax"`
+		HasCurrentDiscounts json.RawMessage `json:"current_total_discounts"`
+		Lines               []*fastLine     `json:"line_items"`
 		Fulfillments []*fastFulfillment `json:"fulfillments"`
 		Refunds      []*fastRefund      `json:"refunds"`
 	}
@@ -371,7 +391,34 @@ func decodeStruct(path string, obj map[string]any, dst reflect.Value) error {
 			li.CurrentQuantity = li.Quantity
 		}
 	}
+	if o, ok := dst.Addr().Interface().(*Order); ok {
+		for _, c := range currentTotals(o) {
+			if _, has := obj[c.name]; !has {
+				*c.current = c.original
+			}
+		}
+	}
 	return nil
+}
+
+// currentTotals pairs the order's totals after refunds and edits (current_*) with the
+// originals. Payloads older than the current_* fields had nothing refunded or edited that
+// they could say, so the current totals are the original ones.
+func currentTotals(o *Order) []struct {
+	name     string
+	current  *decimal.Decimal
+	original decimal.Decimal
+} {
+	return []struct {
+		name     string
+		current  *decimal.Decimal
+		original decimal.Decimal
+	}{
+		{"current_total_price", &o.CurrentTotalPrice, o.TotalPrice},
+		{"current_subtotal_price", &o.CurrentSubtotalPrice, o.SubtotalPrice},
+		{"current_total_tax", &o.CurrentTotalTax, o.TotalTax},
+		{"current_total_discounts", &o.CurrentTotalDiscount, o.TotalDiscounts},
+	}
 }
 
 func decodeSlice(path string, v any, dst reflect.Value) error {

@@ -17,6 +17,7 @@ import (
 
 var (
 	createTable = regexp.MustCompile(`(?m)^CREATE TABLE (\w+) \($`)
+	addColumn   = regexp.MustCompile(`^ALTER TABLE (\w+) ADD (\w+ \w+(?:\([^)]*\))? (?:NOT NULL|NULL))`)
 	columnLine  = regexp.MustCompile(`^\s+(\w+)\s+(\w+)(?:\((max|\d+)(?:,\d+)?\))?(?: COLLATE \w+)?\s+(NOT NULL|NULL)\b`)
 )
 
@@ -36,6 +37,12 @@ func migratedTables(t *testing.T) map[string]*sqlstore.Table {
 		var table string
 		var cols []passthrough.Column
 		for _, line := range strings.Split(string(src), "\n") {
+			if m := addColumn.FindStringSubmatch(line); m != nil && out[m[1]] != nil {
+				c := columnLine.FindStringSubmatch("    " + m[2])
+				require.NotNil(t, c, line)
+				out[m[1]] = sqlstore.NewTable(m[1], append(out[m[1]].Columns, Dialect{}.Column(c[1], c[2], sql.NullInt64{}, c[4] == "NULL")))
+				continue
+			}
 			if m := createTable.FindStringSubmatch(line); m != nil {
 				table, cols = m[1], nil
 				continue

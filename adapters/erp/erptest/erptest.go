@@ -55,6 +55,9 @@ type bundle struct {
 	store Store
 	d     erp.Dialect
 	clock *Clock
+	// applied and version are what migrating the fresh database did.
+	applied []string
+	version int64
 }
 
 // setup opens a store on a fake clock, logging to the test, and migrates it.
@@ -67,6 +70,7 @@ func setup(t testing.TB, open Opener, opts ...erp.Option) *bundle {
 	res, err := s.Migrate(b.ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Applied, "a fresh database gets every migration")
+	b.applied, b.version = res.Applied, res.Version
 	return b
 }
 
