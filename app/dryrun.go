@@ -39,6 +39,13 @@ func (d *dryRunStore) OrderHeaderUpdate(_ context.Context, p erp.OrderHeaderUpda
 	return nil
 }
 
+func (d *dryRunStore) RefundStage(_ context.Context, p erp.RefundStageParams) error {
+	d.keep(p.Ledger)
+	return nil
+}
+
+func (d *dryRunStore) CompletenessPut(context.Context, []erp.CompletenessDay) error { return nil }
+
 func (d *dryRunStore) LedgerPut(_ context.Context, e ledger.Entry) error {
 	d.keep(e)
 	return nil

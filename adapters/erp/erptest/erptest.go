@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 	runLedger(t, open)
 	runBookkeeping(t, open)
 	runERPSide(t, open)
+	runRefunds(t, open)
 }
 
 // bundle is what one case works with.

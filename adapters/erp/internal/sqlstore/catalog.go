@@ -24,9 +24,9 @@ type Sample struct {
 // header and lines are one order as a mapping produces it.
 func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines []passthrough.Row) ([]Sample, error) {
 	st := NewStatements(d)
-	h, l := tables["s_orders"], tables["s_order_details"]
-	if h == nil || l == nil {
-		return nil, fmt.Errorf("the catalog needs s_orders and s_order_details")
+	h, l, rf := tables["s_orders"], tables["s_order_details"], tables["s_order_refunds"]
+	if h == nil || l == nil || rf == nil {
+		return nil, fmt.Errorf("the catalog needs s_orders, s_order_details and s_order_refunds")
 	}
 	hdr, err := resolve(d, h, header)
 	if err != nil {
@@ -137,6 +137,14 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{"InventoryDriftList", st.InventoryDriftList("acme"), nil},
 		{"SettingGet", st.SettingGet("mode"), nil},
 		{"SettingSet", st.SettingSet("mode", "live"), nil},
+		{"RefundInsert", st.RefundInsert("acme", 509562969, 450789469, refundStaged, at), nil},
+		{"RefundRecord", st.RefundRecord("acme", 509562969, 450789469, refundAbsorbed, at), nil},
+		{"RefundIDList", st.RefundIDList("acme", 450789469), nil},
+		{"RefundImportedList", st.RefundImportedList(rf, "acme", 450789469), nil},
+		{"RefundRowsWithdraw", st.RefundRowsWithdraw(rf, "acme", 450789469), nil},
+		{"CompletenessPut", st.CompletenessPut(erp.CompletenessDay{Shop: "acme", Day: "2026-11-21", CheckedAt: at,
+			ShopifyOrders: 412, Missing: 1, Late: 2, Imported: 3}), nil},
+		{"CompletenessList", st.CompletenessList("acme", 31), nil},
 	} {
 		if err := add(s.name, s.stmt, s.err); err != nil {
 			return nil, err
