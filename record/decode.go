@@ -134,13 +134,13 @@ type (
 	fastOrder struct {
 		Order
 		// Whether the payload has the current_* totals (see currentTotals).
-		HasCurrentTotal     json.RawMessage `json:"current_total_price"`
-		HasCurrentSubtotal  json.RawMessage `json:"current_subtotal_price"`
-		HasCurrentTax       json.RawMessage `json:"current_total_tax"`
-		HasCurrentDiscounts json.RawMessage `json:"current_total_discounts"`
-		Lines               []*fastLine     `json:"line_items"`
-		Fulfillments []*fastFulfillment `json:"fulfillments"`
-		Refunds      []*fastRefund      `json:"refunds"`
+		HasCurrentTotal     json.RawMessage    `json:"current_total_price"`
+		HasCurrentSubtotal  json.RawMessage    `json:"current_subtotal_price"`
+		HasCurrentTax       json.RawMessage    `json:"current_total_tax"`
+		HasCurrentDiscounts json.RawMessage    `json:"current_total_discounts"`
+		Lines               []*fastLine        `json:"line_items"`
+		Fulfillments        []*fastFulfillment `json:"fulfillments"`
+		Refunds             []*fastRefund      `json:"refunds"`
 	}
 	fastRefund struct {
 		Refund
