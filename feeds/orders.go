@@ -3,13 +3,13 @@ package feeds
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -29,11 +29,16 @@ import (
 // FeedOrders is the orders feed's name in executions, watermarks and the scheduler.
 const FeedOrders = "orders"
 
-// OrderSource is where orders come from: Shopify.
+// OrderSource is where orders come from: Shopify. The shop's settings give its time zone;
+// locations and fulfillment orders say which lines the ERP ships, when the store names its
+// locations.
 type OrderSource interface {
 	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func(shopify.OrderPage) error) error
 	OrderCount(ctx context.Context, q shopify.OrderQuery) (int, error)
 	Order(ctx context.Context, id int64) (record.RawOrder, error)
+	ShopInfo(ctx context.Context) (*record.Shop, error)
+	Locations(ctx context.Context) (shopify.Locations, error)
+	FulfillmentOrders(ctx context.Context, orderID int64) ([]shopify.FulfillmentOrder, error)
 }
 
 // OrderStore is what the orders feed does with the ERP database: it keeps the ledger, stages
@@ -43,6 +48,9 @@ type OrderStore interface {
 	erp.Ledger
 	OrderStage(ctx context.Context, p erp.OrderStageParams) error
 	OrderHeaderUpdate(ctx context.Context, p erp.OrderHeaderUpdateParams) error
+	RefundStage(ctx context.Context, p erp.RefundStageParams) error
+	OrderRefundIDs(ctx context.Context, shop string, orderID int64) ([]int64, error)
+	CompletenessPut(ctx context.Context, days []erp.CompletenessDay) error
 	WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error)
 	WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error
 	SettingGet(ctx context.Context, key string) (string, error)
@@ -71,9 +79,17 @@ type Orders struct {
 	Overlap time.Duration
 	// FirstLookback is how far back the very first run looks (default 7 days).
 	FirstLookback time.Duration
+	// TimeZone is the shop's time zone (an IANA name) when the configuration gives one;
+	// empty reads it from Shopify (see Zone).
+	TimeZone string
+	// Locations, when set, are the Shopify locations (by name or id) the ERP ships from:
+	// only the lines of an order assigned to one of them are staged.
+	Locations []string
 	// reprocess is set when the mapping changed: the next run first maps the failed
 	// orders again.
 	reprocess atomic.Bool
+
+	shop shopState // the shop's time zone and locations, as read
 }
 
 // OrdersRun says what one run covers.
@@ -137,6 +153,7 @@ func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
 	if set == nil || set.Orders == nil {
 		return errors.New("no orders mapping: orders.yaml is missing or does not compile")
 	}
+	f.Zone(ctx)
 	if f.reprocess.Swap(false) {
 		n, err := f.reprocessFailed(ctx, x.exec.ID)
 		if err != nil {
@@ -275,8 +292,16 @@ func (x *execution) count(ctx context.Context, o outcome) error {
 }
 
 // handle maps and stages one order, for the feed run runID or the operator actor. It returns
-// an error only for failures of the run itself (database, context); everything wrong with the
-// order is its outcome.
+// an error only for failures of the run itself (database, context, Shopify); everything wrong
+// with the order is its outcome.
+//
+// An order not yet staged is staged when the mapping takes it: its rows account for the
+// refunds it already has (they are recorded as absorbed). An order already staged is staged
+// again only while the ERP has not imported it, and only when Shopify changed what the ERP was
+// given (lines, quantities, prices, addresses, totals: the order's print) or the mapping now
+// makes other rows of it. Refunds that come after staging go to the refunds table, once each,
+// imported or not. A problem with a staged order never takes its status away: the ledger keeps
+// saying staged, as the tables do, and adds the problem.
 func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, actor string) (outcome, error) {
 	out := outcome{key: strconv.FormatInt(o.ID, 10)}
 	prev, err := f.Store.LedgerGet(ctx, f.Shop, o.ID)
@@ -307,59 +332,220 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, act
 		return out, nil
 	}
 	if o.Err != nil {
+		if prev.Status.InStaging() {
+			e.Status, e.Payload = prev.Status, prev.Payload
+			return f.note(ctx, prev, e, out, passthrough.SeverityError, "changed in Shopify, but the new version cannot be read ("+o.Err.Error()+"); the staged rows are left as they were")
+		}
 		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+o.Err.Error())
 	}
 	order := o.Order
 	describe(&e, order)
 
 	m := f.Mappings().Orders
-	in := mapping.OrderInput{Shop: f.Shop, Order: order, Now: f.Now().UTC()}
-	wasStaged := prev.Status.InStaging()
-
-	if wasStaged && order.CancelledAt != nil {
-		return f.cancel(ctx, m, in, prev, e, out)
+	in := f.input(order)
+	if prev.Status.InStaging() {
+		if order.CancelledAt != nil {
+			return f.cancel(ctx, m, in, prev, e, out)
+		}
+		return f.handleStaged(ctx, m, in, prev, e, out)
 	}
-	res, err := m.Map(in)
+	res, lineNote, err := f.mapOrder(ctx, m, in)
 	if err != nil {
-		sev, ok := passthrough.SeverityOf(err)
-		if !ok {
-			sev = passthrough.SeverityError
+		if _, ok := passthrough.SeverityOf(err); !ok {
+			return out, err // Shopify did not answer (fulfillment orders)
 		}
-		msg := err.Error()
-		if wasStaged {
-			// The ERP has the rows of an earlier version; leave them and say why.
-			msg = "changed in Shopify, and the new version is not for import (" + msg + "); the staged rows are left as they were"
-			e.Status = prev.Status
-			return f.note(ctx, prev, e, out, sev, msg)
-		}
-		return f.reject(ctx, prev, e, out, sev, msg)
+		sev, _ := passthrough.SeverityOf(err)
+		return f.reject(ctx, prev, e, out, sev, err.Error())
 	}
+	e.PayloadHash = printOf(order, res).String()
+	return f.stage(ctx, m, res, prev, e, out, order, lineNote)
+}
 
-	hash := rowsHash(res)
-	if prev.Status == ledger.StatusStaged && prev.PayloadHash == hash {
-		return out, nil // nothing the ERP would see has changed (our own fulfillment, a note)
+// input is what the mapping gets for an order.
+func (f *Orders) input(o *record.Order) mapping.OrderInput {
+	return mapping.OrderInput{Shop: f.Shop, Order: o, Now: f.Now().UTC(), TimeZone: f.zoneName()}
+}
+
+// mapOrder maps an order, keeping to the ERP's locations when the store names them: an
+// order the mapping takes costs one read of its fulfillment orders then, and the lines
+// assigned elsewhere are left out (and said so in lineNote). A rejection is a
+// *passthrough.RecordError; any other error is Shopify's.
+func (f *Orders) mapOrder(ctx context.Context, m *mapping.Orders, in mapping.OrderInput) (*passthrough.OrderRows, string, error) {
+	res, err := m.Map(in)
+	if err != nil || len(f.Locations) == 0 {
+		return res, "", err
 	}
-	e.Status, e.Severity, e.Problem, e.PayloadHash = ledger.StatusStaged, "", "", hash
-	err = f.write(ctx, func(ctx context.Context) error {
-		return f.Store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e})
+	only, elsewhere, err := f.ourLines(ctx, in.Order)
+	if err != nil || len(elsewhere) == 0 {
+		return res, "", err
+	}
+	in.Only = only
+	res, err = m.Map(in)
+	return res, elsewhere, err
+}
+
+// handleStaged handles a new version of an order already in the staging tables.
+func (f *Orders) handleStaged(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome) (outcome, error) {
+	order := in.Order
+	before, known := parsePrint(prev.PayloadHash)
+	now := printOf(order, nil)
+	imported := prev.ImportStatus != ""
+	shopifyChanged := !known || !before.sameOrder(now)
+	// What the order gives now is only worked out when it could be staged again.
+	var res *passthrough.OrderRows
+	var lineNote string
+	if !imported {
+		var err error
+		res, lineNote, err = f.mapOrder(ctx, m, in)
+		if err != nil {
+			sev, ok := passthrough.SeverityOf(err)
+			if !ok {
+				return out, err
+			}
+			// The ERP has the rows of an earlier version; leave them and say why.
+			e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash
+			return f.note(ctx, prev, e, out, sev,
+				"changed in Shopify, and the new version is not for import ("+err.Error()+"); the staged rows are left as they were")
+		}
+		now = printOf(order, res)
+		if !known || shopifyChanged || now.rows != before.rows {
+			e.PayloadHash = now.String()
+			return f.stage(ctx, m, res, prev, e, out, order, lineNote)
+		}
+	}
+	// Nothing to stage again: the rows are the ERP's as they are. Refunds still go through.
+	e.Status, e.Payload = prev.Status, prev.Payload
+	switch {
+	case !known:
+		// Written before prints had parts: what Shopify sent then is not known, so this
+		// version is taken as the one the ERP has rather than cried wolf over.
+		now.rows = "-"
+		e.PayloadHash = now.String()
+	case shopifyChanged && imported && e.Actor != "":
+		// An operator retried after changing the order in the ERP: this version is the ERP's now.
+		now.rows = before.rows
+		e.PayloadHash = now.String()
+		e.Problem = "the change in Shopify was accepted by " + e.Actor
+	default:
+		e.PayloadHash = prev.PayloadHash
+	}
+	sev, msg := passthrough.Severity(""), ""
+	if known && shopifyChanged && imported && e.Actor == "" {
+		sev, msg = passthrough.SeverityError, "edited in Shopify after the ERP imported it"+erpNo(prev)+": "+before.changes(now)+
+			" changed; change the order in the ERP, then Retry it here"
+	}
+	return f.refundsAfterStaging(ctx, m, in, prev, e, out, sev, msg)
+}
+
+// stage writes an order's rows with its ledger entry, absorbing the refunds it has.
+func (f *Orders) stage(ctx context.Context, m *mapping.Orders, res *passthrough.OrderRows, prev, e ledger.Entry, out outcome, order *record.Order, lineNote string) (outcome, error) {
+	wasStaged := prev.Status.InStaging()
+	e.Status, e.Severity, e.Problem = ledger.StatusStaged, "", ""
+	if lineNote != "" {
+		e.Severity, e.Problem = passthrough.SeverityInfo, lineNote
+	}
+	refunds := erp.OrderRefunds{Table: m.Refunds()}
+	for _, r := range order.Refunds {
+		refunds.IDs = append(refunds.IDs, r.ID)
+	}
+	err := f.write(ctx, func(ctx context.Context) error {
+		return f.Store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e, Refunds: refunds})
 	})
 	switch {
 	case errors.Is(err, erp.ErrImported):
-		e.Status = prev.Status
-		e.PayloadHash = prev.PayloadHash
+		// The ERP imported it since we looked: what Shopify changed is for a person.
+		e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash
+		before, known := parsePrint(prev.PayloadHash)
+		if !known || before.sameOrder(printOf(order, nil)) {
+			return f.refundsAfterStaging(ctx, m, f.input(order), prev, e, out, "", "")
+		}
 		return f.note(ctx, prev, e, out, passthrough.SeverityError,
-			"edited in Shopify after the ERP imported it"+erpNo(prev)+": lines or totals differ; change the order in the ERP")
+			"edited in Shopify after the ERP imported it"+erpNo(prev)+": "+before.changes(printOf(order, nil))+
+				" changed; change the order in the ERP, then Retry it here")
 	case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
-		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "the ERP refused the rows: "+err.Error())
+		msg := "the ERP refused the rows: " + err.Error()
+		if wasStaged {
+			// The rows of the version staged before are still there: the order stays staged.
+			e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash
+			return f.note(ctx, prev, e, out, passthrough.SeverityError,
+				"changed, but the new rows cannot be staged ("+msg+"); the rows staged before are left as they were")
+		}
+		return f.reject(ctx, prev, e, out, passthrough.SeverityError, msg)
 	case err != nil:
-		return out, fmt.Errorf("stage order %d: %w", o.ID, err)
+		return out, fmt.Errorf("stage order %d: %w", e.OrderID, err)
 	}
 	out.written = true
+	out.severity, out.problem = e.Severity, e.Problem
+	return out, nil
+}
+
+// refundsAfterStaging stages the refunds of a staged order that came after it was staged,
+// each once, and settles what the ledger says about the order: the problem found (sev, msg),
+// a refund that cannot be staged, or none, which clears a problem that no longer holds.
+func (f *Orders) refundsAfterStaging(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
+	if m.Refunds().Name != "" && len(in.Order.Refunds) > 0 {
+		done, err := f.Store.OrderRefundIDs(ctx, f.Shop, e.OrderID)
+		if err != nil {
+			return out, fmt.Errorf("read refunds of order %d: %w", e.OrderID, err)
+		}
+		for _, r := range in.Order.Refunds {
+			if slices.Contains(done, r.ID) || r.ID == 0 {
+				continue
+			}
+			rows, err := m.Refund(in, r)
+			if err != nil {
+				if sev == "" || sev == passthrough.SeverityInfo {
+					sev, msg = passthrough.SeverityError, fmt.Sprintf("refund %d cannot be staged: %v", r.ID, err)
+				}
+				continue
+			}
+			staged := e
+			staged.Severity, staged.Problem = "", ""
+			err = f.write(ctx, func(ctx context.Context) error {
+				return f.Store.RefundStage(ctx, erp.RefundStageParams{Table: m.Refunds(), Rows: rows, Shop: f.Shop,
+					OrderID: e.OrderID, RefundID: r.ID, Ledger: staged})
+			})
+			switch {
+			case errors.Is(err, erp.ErrDuplicate):
+				// Staged by another process a moment ago.
+			case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
+				if sev == "" || sev == passthrough.SeverityInfo {
+					sev, msg = passthrough.SeverityError, fmt.Sprintf("refund %d cannot be staged: the ERP refused the rows: %v", r.ID, err)
+				}
+			case err != nil:
+				return out, fmt.Errorf("stage refund %d of order %d: %w", r.ID, e.OrderID, err)
+			default:
+				out.written = true
+				prev = staged // what the ledger says now
+			}
+		}
+	}
+	if sev != "" {
+		return f.note(ctx, prev, e, out, sev, msg)
+	}
+	// Nothing is wrong now: a problem that no longer holds is cleared. A note (severity
+	// info: lines left to other locations) stays as long as it holds.
+	if prev.Severity != passthrough.SeverityInfo || e.Problem != prev.Problem {
+		e.Severity = ""
+		if e.Problem == prev.Problem {
+			e.Problem = ""
+		}
+	}
+	if e.Severity == prev.Severity && e.Problem == prev.Problem && e.PayloadHash == prev.PayloadHash &&
+		!e.ShopifyUpdatedAt.After(prev.ShopifyUpdatedAt) {
+		return out, nil // nothing the ERP would see has changed, and nothing to say
+	}
+	// A problem that no longer holds is cleared; a newer version seen is noted.
+	err := f.write(ctx, func(ctx context.Context) error { return f.Store.LedgerPut(ctx, e) })
+	if err != nil {
+		return out, fmt.Errorf("record order %d: %w", e.OrderID, err)
+	}
 	return out, nil
 }
 
 // cancel handles an order cancelled in Shopify after it was staged.
 func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome) (outcome, error) {
+	e.Payload, e.PayloadHash = prev.Payload, prev.PayloadHash
 	if prev.Status == ledger.StatusCancelled {
 		return out, nil
 	}
@@ -448,6 +634,7 @@ func (f *Orders) write(ctx context.Context, fn func(context.Context) error) erro
 // portal's Retry). It takes back an operator's exclusion (Skip).
 func (f *Orders) Retry(ctx context.Context, orderID int64, user string) error {
 	f.defaults()
+	f.Zone(ctx)
 	o, err := f.Source.Order(ctx, orderID)
 	if err != nil {
 		return fmt.Errorf("fetch order %d: %w", orderID, err)
@@ -488,6 +675,7 @@ func (f *Orders) Skip(ctx context.Context, orderID int64, user, reason string) e
 // many it looked at.
 func (f *Orders) Reprocess(ctx context.Context) (int, error) {
 	f.defaults()
+	f.Zone(ctx)
 	return f.reprocessFailed(ctx, 0)
 }
 
@@ -541,12 +729,17 @@ func (f *Orders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRow
 	if err != nil {
 		return nil, err
 	}
-	return set.Orders.Map(mapping.OrderInput{Shop: f.Shop, Order: o, Now: f.Now().UTC()})
+	f.Zone(ctx)
+	return set.Orders.Map(f.input(o))
 }
 
-// describe copies what the portal lists about an order into its ledger entry.
+// describe copies what the portal lists about an order into its ledger entry. Its date is
+// when it was processed (placed, for most orders), as the ERP's order_date is.
 func describe(e *ledger.Entry, o *record.Order) {
 	e.OrderName, e.OrderDate, e.Currency = o.Name, o.CreatedAt.UTC(), o.Currency
+	if o.ProcessedAt != nil && !o.ProcessedAt.IsZero() {
+		e.OrderDate = o.ProcessedAt.UTC()
+	}
 	e.Total = o.TotalPrice
 	e.CustomerEmail = o.Email
 	if e.CustomerEmail == "" {
@@ -563,22 +756,22 @@ func describe(e *ledger.Entry, o *record.Order) {
 	}
 }
 
-// rowsHash fingerprints the rows an order produces, so a new version of the order that
-// changes nothing the ERP would see (a fulfillment we posted, a tag) is not staged again.
+// rowsHash fingerprints the rows an order produces, so that a mapping that now makes other
+// rows of an order is seen.
 func rowsHash(r *passthrough.OrderRows) string {
-	h := sha256.New()
-	write := func(t passthrough.Table, row passthrough.Row) {
-		fmt.Fprintf(h, "%s\x00", t.Name)
-		for i, c := range row.Columns {
-			fmt.Fprintf(h, "%s=%s\x00", c, valueText(row.Values[i]))
+	return short(func(h hash.Hash) {
+		write := func(t passthrough.Table, row passthrough.Row) {
+			fmt.Fprintf(h, "%s\x00", t.Name)
+			for i, c := range row.Columns {
+				fmt.Fprintf(h, "%s=%s\x00", c, valueText(row.Values[i]))
+			}
+			h.Write([]byte{'\n'})
 		}
-		h.Write([]byte{'\n'})
-	}
-	write(r.Header, r.HeaderRow)
-	for _, l := range r.LineRows {
-		write(r.Lines, l)
-	}
-	return hex.EncodeToString(h.Sum(nil))
+		write(r.Header, r.HeaderRow)
+		for _, l := range r.LineRows {
+			write(r.Lines, l)
+		}
+	})
 }
 
 func valueText(v any) string {

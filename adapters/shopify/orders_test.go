@@ -234,3 +234,28 @@ func TestOrderPagesWalkByIDAndContinueAfterOne(t *testing.T) {
 		require.Len(t, b.srv.Requests(), 1)
 	})
 }
+
+func TestShopInfoGivesTheShopsTimeZone(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		zone *time.Location
+		iana string
+	}{
+		{ny, "America/New_York"},
+		{nil, "Etc/GMT+4"}, // the simulator's default, four hours behind UTC
+	} {
+		var opts []shopifytest.Option
+		if tc.zone != nil {
+			opts = append(opts, shopifytest.WithTimeZone(tc.zone))
+		}
+		b := setup(t, nil, opts...)
+		s, err := b.client.ShopInfo(context.Background())
+		require.NoError(t, err)
+		require.Equal(t, tc.iana, s.IANATimezone)
+		_, err = time.LoadLocation(s.IANATimezone)
+		require.NoError(t, err, "a name the tz database knows")
+		require.Equal(t, "USD", s.Currency)
+	}
+}

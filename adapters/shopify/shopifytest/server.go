@@ -152,8 +152,9 @@ func WithClientCredentials(clientID, clientSecret string, ttl time.Duration) Opt
 // WithClock makes the simulator tell time by clock (default: the system clock).
 func WithClock(clock Clock) Option { return func(c *config) { c.clock = clock } }
 
-// WithTimeZone sets the shop's time zone, used in every timestamp it writes (default a
-// fixed UTC-04:00, so that code which forgets offsets is caught).
+// WithTimeZone sets the shop's time zone, used in every timestamp it writes and given as
+// shop.json's iana_timezone (default a fixed UTC-04:00, Etc/GMT+4, so that code which forgets
+// offsets is caught).
 func WithTimeZone(loc *time.Location) Option { return func(c *config) { c.zone = loc } }
 
 // WithAPIVersions sets the oldest and newest supported API versions (default 2025-01 and
@@ -405,6 +406,8 @@ func (s *Server) route(w http.ResponseWriter, r *apiRequest) {
 		return n, err == nil && n > 0
 	}
 	switch {
+	case get && len(seg) == 1 && seg[0] == "shop":
+		s.handleShop(w, r)
 	case get && len(seg) == 1 && seg[0] == "orders":
 		s.handleListOrders(w, r)
 	case get && len(seg) == 2 && seg[0] == "orders" && seg[1] == "count":
