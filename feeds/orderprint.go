@@ -9,13 +9,14 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/record"
 )
 
 // orderPrint is what the ERP was given of an order, in parts, so that a new version of the
 // order can be compared with it: what Shopify sent of its lines, its addresses and its totals,
-// and the rows the mapping made of them. The ledger keeps it (Entry.PayloadHash).
+// and the version of the mapping that made the rows. The ledger keeps it (Entry.PayloadHash).
+// (The rows themselves are no measure: refunds change them, and a refund after staging goes
+// to the ERP as a refund.)
 //
 // The Shopify parts leave out what changes without the order changing for the ERP: refunds
 // (they reach the ERP as refunds), fulfillment (our own shipments move updated_at), tags and
@@ -23,13 +24,13 @@ import (
 // alone is not an edit, while an order edit that takes units away is.
 type orderPrint struct {
 	lines, addresses, totals string // from the payload
-	rows                     string // from the mapping
+	mapping                  string // the orders mapping's Version
 }
 
 const printVersion = "v2"
 
 func (p orderPrint) String() string {
-	return fmt.Sprintf("%s l=%s a=%s t=%s r=%s", printVersion, p.lines, p.addresses, p.totals, p.rows)
+	return fmt.Sprintf("%s l=%s a=%s t=%s m=%s", printVersion, p.lines, p.addresses, p.totals, p.mapping)
 }
 
 // parsePrint reads a stored print; false for an entry written before prints had parts (a
@@ -37,7 +38,7 @@ func (p orderPrint) String() string {
 func parsePrint(s string) (orderPrint, bool) {
 	var p orderPrint
 	var v string
-	n, err := fmt.Sscanf(s, "%s l=%s a=%s t=%s r=%s", &v, &p.lines, &p.addresses, &p.totals, &p.rows)
+	n, err := fmt.Sscanf(s, "%s l=%s a=%s t=%s m=%s", &v, &p.lines, &p.addresses, &p.totals, &p.mapping)
 	if err != nil || n != 5 || v != printVersion {
 		return orderPrint{}, false
 	}
@@ -70,9 +71,8 @@ func (p orderPrint) changes(q orderPrint) string {
 	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
-// printOf fingerprints what Shopify sent of an order, and the rows the mapping made of it
-// (res may be nil, then the rows part is empty).
-func printOf(o *record.Order, res *passthrough.OrderRows) orderPrint {
+// printOf fingerprints what Shopify sent of an order, and the mapping version that maps it.
+func printOf(o *record.Order, mappingVersion string) orderPrint {
 	refunded := map[int64]int{}
 	for _, r := range o.Refunds {
 		for _, li := range r.RefundLineItems {
@@ -105,10 +105,9 @@ func printOf(o *record.Order, res *passthrough.OrderRows) orderPrint {
 		fmt.Fprintf(h, "%s|%s|%s|%s|%s|%s|%t", o.Currency, dec(o.TotalPrice), dec(o.SubtotalPrice), dec(o.TotalTax),
 			dec(o.TotalDiscounts), dec(o.TotalTipReceived), o.TaxesIncluded)
 	})
-	if res != nil {
-		p.rows = rowsHash(res)
-	} else {
-		p.rows = "-"
+	p.mapping = mappingVersion
+	if p.mapping == "" {
+		p.mapping = "-"
 	}
 	return p
 }

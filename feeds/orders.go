@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -357,7 +356,7 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, act
 		sev, _ := passthrough.SeverityOf(err)
 		return f.reject(ctx, prev, e, out, sev, err.Error())
 	}
-	e.PayloadHash = printOf(order, res).String()
+	e.PayloadHash = printOf(order, m.Version()).String()
 	return f.stage(ctx, m, res, prev, e, out, order, lineNote)
 }
 
@@ -388,15 +387,12 @@ func (f *Orders) mapOrder(ctx context.Context, m *mapping.Orders, in mapping.Ord
 func (f *Orders) handleStaged(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome) (outcome, error) {
 	order := in.Order
 	before, known := parsePrint(prev.PayloadHash)
-	now := printOf(order, nil)
+	now := printOf(order, m.Version())
 	imported := prev.ImportStatus != ""
 	shopifyChanged := !known || !before.sameOrder(now)
-	// What the order gives now is only worked out when it could be staged again.
-	var res *passthrough.OrderRows
-	var lineNote string
-	if !imported {
-		var err error
-		res, lineNote, err = f.mapOrder(ctx, m, in)
+	if !imported && (shopifyChanged || now.mapping != before.mapping) {
+		// Staged again, whole: the new rows account for every refund the order has.
+		res, lineNote, err := f.mapOrder(ctx, m, in)
 		if err != nil {
 			sev, ok := passthrough.SeverityOf(err)
 			if !ok {
@@ -407,11 +403,8 @@ func (f *Orders) handleStaged(ctx context.Context, m *mapping.Orders, in mapping
 			return f.note(ctx, prev, e, out, sev,
 				"changed in Shopify, and the new version is not for import ("+err.Error()+"); the staged rows are left as they were")
 		}
-		now = printOf(order, res)
-		if !known || shopifyChanged || now.rows != before.rows {
-			e.PayloadHash = now.String()
-			return f.stage(ctx, m, res, prev, e, out, order, lineNote)
-		}
+		e.PayloadHash = now.String()
+		return f.stage(ctx, m, res, prev, e, out, order, lineNote)
 	}
 	// Nothing to stage again: the rows are the ERP's as they are. Refunds still go through.
 	e.Status, e.Payload = prev.Status, prev.Payload
@@ -419,11 +412,10 @@ func (f *Orders) handleStaged(ctx context.Context, m *mapping.Orders, in mapping
 	case !known:
 		// Written before prints had parts: what Shopify sent then is not known, so this
 		// version is taken as the one the ERP has rather than cried wolf over.
-		now.rows = "-"
 		e.PayloadHash = now.String()
 	case shopifyChanged && imported && e.Actor != "":
 		// An operator retried after changing the order in the ERP: this version is the ERP's now.
-		now.rows = before.rows
+		now.mapping = before.mapping
 		e.PayloadHash = now.String()
 		e.Problem = "the change in Shopify was accepted by " + e.Actor
 	default:
@@ -456,11 +448,12 @@ func (f *Orders) stage(ctx context.Context, m *mapping.Orders, res *passthrough.
 		// The ERP imported it since we looked: what Shopify changed is for a person.
 		e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash
 		before, known := parsePrint(prev.PayloadHash)
-		if !known || before.sameOrder(printOf(order, nil)) {
+		now := printOf(order, m.Version())
+		if !known || before.sameOrder(now) {
 			return f.refundsAfterStaging(ctx, m, f.input(order), prev, e, out, "", "")
 		}
 		return f.note(ctx, prev, e, out, passthrough.SeverityError,
-			"edited in Shopify after the ERP imported it"+erpNo(prev)+": "+before.changes(printOf(order, nil))+
+			"edited in Shopify after the ERP imported it"+erpNo(prev)+": "+before.changes(now)+
 				" changed; change the order in the ERP, then Retry it here")
 	case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
 		msg := "the ERP refused the rows: " + err.Error()
@@ -753,37 +746,6 @@ func describe(e *ledger.Entry, o *record.Order) {
 	}
 	if e.CustomerEmail == "" && o.Customer != nil {
 		e.CustomerEmail = o.Customer.Email
-	}
-}
-
-// rowsHash fingerprints the rows an order produces, so that a mapping that now makes other
-// rows of an order is seen.
-func rowsHash(r *passthrough.OrderRows) string {
-	return short(func(h hash.Hash) {
-		write := func(t passthrough.Table, row passthrough.Row) {
-			fmt.Fprintf(h, "%s\x00", t.Name)
-			for i, c := range row.Columns {
-				fmt.Fprintf(h, "%s=%s\x00", c, valueText(row.Values[i]))
-			}
-			h.Write([]byte{'\n'})
-		}
-		write(r.Header, r.HeaderRow)
-		for _, l := range r.LineRows {
-			write(r.Lines, l)
-		}
-	})
-}
-
-func valueText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "\x01null"
-	case decimal.Decimal:
-		return "d:" + x.String()
-	case time.Time:
-		return "t:" + x.UTC().Format(time.RFC3339Nano)
-	default:
-		return fmt.Sprintf("%T:%v", v, v)
 	}
 }
 

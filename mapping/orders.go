@@ -1,10 +1,13 @@
 package mapping
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -31,6 +34,7 @@ type Orders struct {
 	lineBlock   blockInfo
 	refundBlock blockInfo
 	cancelCols  []column
+	version     string // identifies the file's text
 	vms         vmPool
 }
 
@@ -151,6 +155,16 @@ func (m *Orders) Cancel(in OrderInput) (passthrough.Row, error) {
 	return passthrough.Row{Columns: m.cancelProg.names, Values: out.values}, nil
 }
 
+// Version identifies the file's text: it changes when the file is edited, so a feed can tell
+// rows staged with another version of the mapping.
+func (m *Orders) Version() string { return m.version }
+
+// textVersion is the first 16 hex digits of a SHA-256 of a file's lines.
+func textVersion(lines []string) string {
+	h := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(h[:])[:16]
+}
+
 // Header is the table the header row goes to, with its key.
 func (m *Orders) Header() passthrough.Table { return m.header }
 
@@ -251,7 +265,7 @@ func parseOrders(src *yamlfile.Source, root *yaml.Node) *Orders {
 		return nil
 	}
 	c := &exprCompiler{src: src, defaults: parseDefaults(src, top["defaults"].Val), lookups: parseLookups(src, top["lookups"].Val)}
-	m := &Orders{file: src.Name, balance: true}
+	m := &Orders{file: src.Name, balance: true, version: textVersion(src.Lines)}
 	if f, ok := top["balance"]; ok {
 		if f.Val.Kind == yaml.ScalarNode && f.Val.ShortTag() == "!!bool" {
 			m.balance = f.Val.Value == "true"
