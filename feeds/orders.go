@@ -348,15 +348,21 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, act
 		}
 		return f.handleStaged(ctx, m, in, prev, e, out)
 	}
+	e.PayloadHash = printOf(order, m.Version()).String()
+	if len(f.Locations) > 0 && actor == "" && prev.Status == ledger.StatusSkipped && prev.PayloadHash == e.PayloadHash &&
+		prev.ShopifyUpdatedAt.Equal(e.ShopifyUpdatedAt) {
+		// The same version of the order, the same mapping: the same answer, without reading
+		// its fulfillment orders again.
+		return f.reject(ctx, prev, e, out, prev.Severity, prev.Problem)
+	}
 	res, lineNote, err := f.mapOrder(ctx, m, in)
 	if err != nil {
-		if _, ok := passthrough.SeverityOf(err); !ok {
+		sev, ok := passthrough.SeverityOf(err)
+		if !ok {
 			return out, err // Shopify did not answer (fulfillment orders)
 		}
-		sev, _ := passthrough.SeverityOf(err)
 		return f.reject(ctx, prev, e, out, sev, err.Error())
 	}
-	e.PayloadHash = printOf(order, m.Version()).String()
 	return f.stage(ctx, m, res, prev, e, out, order, lineNote)
 }
 
