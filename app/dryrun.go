@@ -67,6 +67,8 @@ func (d *dryRunStore) InventorySentPut(context.Context, []erp.InventorySent) err
 
 func (d *dryRunStore) ShipmentMark(context.Context, erp.ShipmentMarkParams) error { return nil }
 
+func (d *dryRunStore) ShipmentRelease(context.Context, string) (int, error) { return 0, nil }
+
 // DryRun lists what a dry run would have written, in the order it came.
 func (a *App) DryRun() []DryRunRecord {
 	d, ok := a.Store.(*dryRunStore)

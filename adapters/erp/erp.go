@@ -187,6 +187,12 @@ type Staging interface {
 	// ShipmentMark writes sync_status, sync_error and synced_at on every row of a shipment.
 	// ErrNotFound when the shipment has no rows.
 	ShipmentMark(ctx context.Context, p ShipmentMarkParams) error
+	// ShipmentListTest returns the rows (at most 1,000) of a shop's shipments handled in test
+	// mode (sync_status test), oldest first: what going live may send.
+	ShipmentListTest(ctx context.Context, shop string) ([]record.ShipmentRow, error)
+	// ShipmentRelease sets a shop's shipments handled in test mode back to unsent (sync_status
+	// NULL), so the shipments feed sends them on its next run, and says how many rows.
+	ShipmentRelease(ctx context.Context, shop string) (int, error)
 	// OrderCommittedList returns the lines of orders staged but not yet imported by the ERP
 	// (ledger status staged and the header's import status blank) whose ledger entry was
 	// updated at or after Since: units Shopify has sold that the ERP's stock does not count

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 	runBookkeeping(t, open)
 	runERPSide(t, open)
 	runRefunds(t, open)
+	runGoingLive(t, open)
 }
 
 // bundle is what one case works with.

@@ -148,3 +148,37 @@ func runRefunds(t *testing.T, open Opener) {
 		require.ErrorIs(t, b.store.CompletenessPut(b.ctx, []erp.CompletenessDay{{Shop: "acme", Day: "21 Nov"}}), erp.ErrInvalidValue)
 	})
 }
+
+func runGoingLive(t *testing.T, open Opener) {
+	t.Run("going live lists the shipments test mode handled and sends them on", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		day := func(d int) time.Time { return time.Date(2026, 11, d, 8, 0, 0, 0, time.UTC) }
+		b.addShipmentRow(t, "T2", 1, "acme", day(12), "test")
+		b.addShipmentRow(t, "T1", 2, "acme", day(11), "test")
+		b.addShipmentRow(t, "T1", 1, "acme", day(11), "test")
+		b.addShipmentRow(t, "S1", 1, "acme", day(10), "sent")
+		b.addShipmentRow(t, "T9", 1, "other", day(10), "test")
+		b.exec(t, "UPDATE external_order_shipments SET sync_error = 'would send 1 × SKU-T1' WHERE sync_status = 'test'")
+
+		rows, err := b.store.ShipmentListTest(b.ctx, "acme")
+		require.NoError(t, err)
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.ShipmentID+"/"+string(rune('0'+r.LineNo)))
+		}
+		require.Equal(t, []string{"T1/1", "T1/2", "T2/1"}, got, "oldest first, each shipment whole, this shop only")
+
+		n, err := b.store.ShipmentRelease(b.ctx, "acme")
+		require.NoError(t, err)
+		require.Equal(t, 3, n)
+		unsent, err := b.store.ShipmentListUnsent(b.ctx, erp.ShipmentListUnsentParams{Shop: "acme"})
+		require.NoError(t, err)
+		require.Len(t, unsent, 3, "the shipments feed sends them next")
+		require.Zero(t, b.count(t, "SELECT COUNT(*) FROM external_order_shipments WHERE shop = 'acme' AND sync_error IS NOT NULL"))
+		require.Equal(t, 1, b.count(t, "SELECT COUNT(*) FROM external_order_shipments WHERE sync_status = 'test'"), "another shop's are left")
+		rows, err = b.store.ShipmentListTest(b.ctx, "acme")
+		require.NoError(t, err)
+		require.Empty(t, rows)
+	})
+}

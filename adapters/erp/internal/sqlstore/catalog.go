@@ -145,6 +145,8 @@ func Catalog(d Dialect, tables map[string]*Table, header passthrough.Row, lines 
 		{"CompletenessPut", st.CompletenessPut(erp.CompletenessDay{Shop: "acme", Day: "2026-11-21", CheckedAt: at,
 			ShopifyOrders: 412, Missing: 1, Late: 2, Imported: 3}), nil},
 		{"CompletenessList", st.CompletenessList("acme", 31), nil},
+		{"ShipmentListTest", st.ShipmentListTest("acme"), nil},
+		{"ShipmentRelease", st.ShipmentRelease("acme"), nil},
 	} {
 		if err := add(s.name, s.stmt, s.err); err != nil {
 			return nil, err
