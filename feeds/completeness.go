@@ -32,16 +32,19 @@ const checkSettle = 15 * time.Minute
 // an older version (late), handles them one by one, fetched by id, as a run does (imported
 // counts those), and records the counts per day. Orders placed in the last quarter of an hour are left to
 // the regular runs.
-func (f *Orders) CheckCompleteness(ctx context.Context, r CompletenessRun) ([]erp.CompletenessDay, error) {
+func (f *Orders) CheckCompleteness(ctx context.Context, r CompletenessRun) (erp.Execution, []erp.CompletenessDay, error) {
 	f.defaults()
 	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrdersCheck, f.Shop, TriggerFrom(ctx))
 	if err != nil {
-		return nil, err
+		return erp.Execution{}, nil, err
 	}
 	days, err := f.checkCompleteness(ctx, x, r)
-	_, err = x.finish(ctx, err)
-	return days, err
+	exec, err := x.finish(ctx, err)
+	return exec, days, err
 }
+
+// ManualTrigger marks ctx as a person's request from the portal, for the run's record.
+func ManualTrigger(ctx context.Context) context.Context { return withTrigger(ctx, "manual") }
 
 func (f *Orders) checkCompleteness(ctx context.Context, x *execution, r CompletenessRun) ([]erp.CompletenessDay, error) {
 	set := f.Mappings()

@@ -34,7 +34,7 @@ func TestTheCompletenessCheckFindsAndImportsWhatTheRunsMissed(t *testing.T) {
 		}))
 
 		b.sim.ResetRequests()
-		days, err := b.feed.CheckCompleteness(t.Context(), feeds.CompletenessRun{Days: 32})
+		_, days, err := b.feed.CheckCompleteness(t.Context(), feeds.CompletenessRun{Days: 32})
 		require.NoError(t, err)
 		require.Len(t, days, 32)
 		var total, missing, lateN, imported int
@@ -67,13 +67,13 @@ func TestTheCompletenessCheckFindsAndImportsWhatTheRunsMissed(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, days, stored)
 
-		again, err := b.feed.CheckCompleteness(t.Context(), feeds.CompletenessRun{Days: 32})
+		_, again, err := b.feed.CheckCompleteness(t.Context(), feeds.CompletenessRun{Days: 32})
 		require.NoError(t, err)
 		for _, d := range again {
 			require.Zero(t, d.Missing+d.Late, d.Day)
 		}
 
-		one, err := b.feed.CheckCompleteness(t.Context(), feeds.CompletenessRun{Day: days[5].Day})
+		_, one, err := b.feed.CheckCompleteness(t.Context(), feeds.CompletenessRun{Day: days[5].Day})
 		require.NoError(t, err)
 		require.Len(t, one, 1)
 		require.Equal(t, days[5].ShopifyOrders, one[0].ShopifyOrders)
