@@ -173,13 +173,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 	a.Portal, err = portal.New(portal.Deps{
 		Shop: cfg.Shopify.Shop, Ledger: a.Store, Feeds: sched,
-		Orders:       a.Orders,
-		Location:     a.shopZone(ctx),
-		Completeness: completeness{a},
+		Orders:        a.Orders,
+		Location:      a.shopZone(ctx),
+		Completeness:  completeness{a},
 		TestShipments: testShipments{a},
-		Mappings:   &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
-		Stock:      stockPage{a.Inventory, sched},
-		ModeSwitch: a.Mode, FeedModes: map[string]string{
+		Mappings:      &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
+		Stock:         stockPage{a.Inventory, sched},
+		ModeSwitch:    a.Mode, FeedModes: map[string]string{
 			feeds.FeedInventory: "stock sync " + cfg.Feeds.Inventory.Mode,
 		},
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
