@@ -5,7 +5,9 @@
 // lenient, because a lenient fake hides the bugs the real store would show: access tokens
 // are checked, paths must carry an API version, orders default to status=open, a page_info
 // request may carry nothing but limit and fields, limit is at most 250, pages come newest
-// first (not in updated_at order), the REST leaky bucket answers 429 with Retry-After,
+// first (not in updated_at order; by id, ascending, with since_id), every answer is dated by
+// the store's clock (which may not be the caller's), shop.json gives the store's time zone,
+// orders are refunded as Shopify records refunds, the REST leaky bucket answers 429 with Retry-After,
 // GraphQL reports its cost and throttles, fulfillment orders follow their state machine and
 // answer 422 on over-fulfilment, and the removed orders/{id}/fulfillments.json POST is a 404.
 // GraphQL serves productVariants (cursors, 250 a page, Shopify's search syntax with
