@@ -86,17 +86,17 @@ func (m *Orders) Map(in OrderInput) (*passthrough.OrderRows, error) {
 	if out.failed != nil {
 		return nil, reject(out.failed, vmm, henv)
 	}
-	if m.balance {
-		if err := checkBalance(in.Order); err != nil {
-			return nil, err
-		}
-	}
 	res := &passthrough.OrderRows{
 		Header:    m.header,
 		HeaderRow: passthrough.Row{Columns: m.headerProg.names, Values: out.values},
 		Lines:     m.lines,
 	}
 	if !m.hasLines {
+		if m.balance {
+			if err := checkBalance(in.Order); err != nil {
+				return nil, err
+			}
+		}
 		return res, nil
 	}
 	if items, ok := out.extra.([]*record.LineItem); ok {
@@ -132,6 +132,12 @@ func (m *Orders) Map(in OrderInput) (*passthrough.OrderRows, error) {
 	case len(res.LineRows) == 0:
 		return nil, &passthrough.RecordError{Severity: passthrough.SeverityInfo,
 			Message: fmt.Sprintf("no line to import: lines.when leaves out all %d lines", n)}
+	}
+	// Only an order that would be staged is checked: one left out says why it is.
+	if m.balance {
+		if err := checkBalance(in.Order); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

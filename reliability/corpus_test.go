@@ -234,18 +234,20 @@ var badOrders = map[string]orderWant{
 	"financial-status-missing.json":        {status: ledger.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is "},
 	"financial-status-number.json":         {status: ledger.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is 1"},
 	// Numbers beyond the ERP's columns: SQLite keeps them (it checks text widths only);
-	// PostgreSQL refuses them, and the order says why.
+	// PostgreSQL refuses them, and the order says why. (Their totals add up: an order whose
+	// figures do not is refused before the ERP sees it; see order-does-not-add-up.json.)
 	"total-price-too-large-for-the-erp.json": {status: ledger.StatusStaged, lines: 2, header: map[string]string{"order_total": "123456789012345678901234.50"},
 		onPostgres: &orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: "the ERP refused the rows: stage order {{ID}}: invalid value: write header: ERROR: numeric field overflow (SQLSTATE 22003); " +
 			"the order's name, customer or total do not fit the ledger (put ledger entry {{ID}}: invalid value: write ledger: ERROR: numeric field overflow (SQLSTATE 22003))"}},
 	"line-quantity-too-large-for-the-erp.json": {status: ledger.StatusStaged, lines: 2, line1: map[string]string{"quantity": "900000000000000"},
-		onPostgres: &orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: "the ERP refused the rows: stage order {{ID}}: invalid value: write lines: failed to encode args[6]: " +
-			"unable to encode 900000000000000 into binary format for int4 (OID 23): 900000000000000 is greater than maximum value for int4"}},
+		onPostgres: &orderWant{status: ledger.StatusFailed, severity: passthrough.SeverityError, problem: "the ERP refused the rows: stage order {{ID}}: invalid value: write header: ERROR: numeric field overflow (SQLSTATE 22003); " +
+			"the order's name, customer or total do not fit the ledger (put ledger entry {{ID}}: invalid value: write ledger: ERROR: numeric field overflow (SQLSTATE 22003))"}},
 	// Odd but importable: staged, every value intact.
 	"id-as-text.json":                   stagedWith(2, nil, nil),
 	"line-item-null-entry.json":         stagedWith(2, nil, map[string]string{"item_code": "TS-001"}),
 	"line-properties-as-an-object.json": stagedWith(2, nil, nil),
 	"line-price-negative.json":          stagedWith(2, nil, map[string]string{"unit_price": "-24.99"}),
+	"order-does-not-add-up.json":        failed("the order does not add up: lines 49.98 + shipping 5.99 + tax 4.01 − discounts 0.00 + tips 0.00 + duties 0.00 = 59.98, but its total is 69.98 (10.00 USD apart); check it in Shopify"),
 	"customer-and-addresses-null.json":  stagedWith(2, map[string]string{"bill_to_name": "", "ship_to_name": "", "customer_email": ""}, nil),
 	"five-hundred-lines.json":           stagedWith(500, nil, nil),
 	// Hostile strings: stored as given (cut to the column), never run.
