@@ -21,8 +21,8 @@ func completenessKillFeed() killFeed {
 		shortKills: 10,
 		// (The child's configuration checks daily_days: 31 days.) Orders of the month before an
 		// hour ago: the check leaves the last quarter of an hour to the regular runs.
-		gen:  shopifytest.GenOptions{Orders: sized(200, 800), SKUs: 30, Seed: 37, Until: time.Now().Add(-time.Hour)},
-		args: func(*killWorld, int) []string { return nil },
+		gen:        shopifytest.GenOptions{Orders: sized(200, 800), SKUs: 30, Seed: 37, Until: time.Now().Add(-time.Hour)},
+		args:       func(*killWorld, int) []string { return nil },
 		churn:      churnOldOrders,
 		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db) },
 		exact:      func(t testing.TB, w *killWorld) { requireTruth(t, w.db.db, w.sim) },
