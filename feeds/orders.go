@@ -450,6 +450,12 @@ func (f *Orders) stage(ctx context.Context, m *mapping.Orders, res *passthrough.
 		return f.Store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e, Refunds: refunds})
 	})
 	switch {
+	case errors.Is(err, erp.ErrImported) && !wasStaged:
+		// A header the ERP has imported, for an order the ledger did not have staged (its
+		// ledger was lost, or another install staged it): the tables say staged, so does the
+		// ledger now, taking this version as the ERP's.
+		e.Status = ledger.StatusStaged
+		return f.note(ctx, prev, e, out, passthrough.SeverityInfo, "the ERP had imported this order already when passthrough saw it")
 	case errors.Is(err, erp.ErrImported):
 		// The ERP imported it since we looked: what Shopify changed is for a person.
 		e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash

@@ -189,3 +189,23 @@ func TestAStagedOrderWhoseNewRowsAreRefusedStaysStaged(t *testing.T) {
 		require.Equal(t, b.truth(t), b.staged(t))
 	})
 }
+
+// An order whose header the ERP had imported before the ledger knew it (a lost ledger, an
+// earlier install) is recorded as staged, as the tables say.
+func TestAnOrderTheERPImportedBeforeTheLedgerKnewItIsRecordedStaged(t *testing.T) {
+	t.Parallel()
+	b := newOrdersBundle(t, sqliteStore, shopifytest.GenOptions{Orders: 60, SKUs: 10, Seed: 89})
+	b.run(t)
+	id := b.stagedIDs(t)[0]
+	b.importOrder(t, id)
+	for _, q := range []string{`DELETE FROM pt_ledger_events WHERE order_id = `, `DELETE FROM pt_order_refunds WHERE order_id = `, `DELETE FROM pt_order_ledger WHERE order_id = `} {
+		_, err := b.db.ExecContext(t.Context(), q+itoa(id))
+		require.NoError(t, err)
+	}
+	b.refetch(t)
+	e := b.ledger(t, id)
+	require.Equal(t, ledger.StatusStaged, e.Status)
+	require.Equal(t, passthrough.SeverityInfo, e.Severity)
+	require.Equal(t, "the ERP had imported this order already when passthrough saw it", e.Problem)
+	require.Equal(t, "SO-"+itoa(id%1000), e.ERPOrderNo)
+}
