@@ -171,13 +171,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 
+	zone := a.shopZone(ctx)
 	a.Portal, err = portal.New(portal.Deps{
 		Shop: cfg.Shopify.Shop, Ledger: a.Store, Feeds: sched,
 		Orders:        a.Orders,
-		Location:      a.shopZone(ctx),
+		Location:      zone,
 		Completeness:  completeness{a},
 		TestShipments: testShipments{a},
-		Mappings:      &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
+		Mappings:      &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, zone: a.Orders.ZoneName(), now: a.clock.Now},
 		Stock:         stockPage{a.Inventory, sched},
 		ModeSwitch:    a.Mode, FeedModes: map[string]string{
 			feeds.FeedInventory: "stock sync " + cfg.Feeds.Inventory.Mode,

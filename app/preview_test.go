@@ -117,3 +117,9 @@ func paidPayload(t *testing.T) string {
 	require.NoError(t, os.WriteFile(p, b, 0o644))
 	return p
 }
+
+func TestMappingPreviewInTheShopsTimeZone(t *testing.T) {
+	t.Parallel()
+	out := previewOf(t, app.MappingPreview{Payload: paidPayload(t), Shop: "acme", TimeZone: "Asia/Tokyo"})
+	require.Regexp(t, `\n  order_date +2008-01-11T01:00:00\n`, out, "11:00 in New York is 01:00 the next day in Tokyo")
+}

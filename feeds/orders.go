@@ -368,7 +368,7 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, act
 
 // input is what the mapping gets for an order.
 func (f *Orders) input(o *record.Order) mapping.OrderInput {
-	return mapping.OrderInput{Shop: f.Shop, Order: o, Now: f.Now().UTC(), TimeZone: f.zoneName()}
+	return mapping.OrderInput{Shop: f.Shop, Order: o, Now: f.Now().UTC(), TimeZone: f.ZoneName()}
 }
 
 // mapOrder maps an order, keeping to the ERP's locations when the store names them: an

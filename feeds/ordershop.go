@@ -63,9 +63,9 @@ func (f *Orders) Zone(ctx context.Context) (*time.Location, bool) {
 	return loc, true
 }
 
-// zoneName is the shop's time zone as mappings see it (timezone), once Zone has read it; empty
+// ZoneName is the shop's time zone as mappings see it (timezone), once Zone has read it; empty
 // before, or when nothing said.
-func (f *Orders) zoneName() string {
+func (f *Orders) ZoneName() string {
 	f.shop.mu.Lock()
 	defer f.shop.mu.Unlock()
 	if f.shop.zone == nil {
