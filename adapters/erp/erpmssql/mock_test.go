@@ -18,13 +18,22 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
+	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
 )
 
-// passThrough hands parameters to the mock as the dialect bound them (civil.DateTime,
-// mssql.VarChar…), so the tests see the types go-mssqldb would get.
-type passThrough struct{}
+// driverConversion hands parameters to the mock as go-mssqldb's own check of a parameter
+// (Conn.CheckNamedValue) leaves them for its encoder, so the tests see what the driver
+// encodes (civil.DateTime, mssql.VarChar, sql.NullString…). A value it leaves nil is sent
+// as an untyped NULL (TDS type 0x1F), which other TDS servers than SQL Server refuse.
+type driverConversion struct{}
 
-func (passThrough) ConvertValue(v any) (driver.Value, error) { return v, nil }
+func (driverConversion) ConvertValue(v any) (driver.Value, error) {
+	nv := driver.NamedValue{Ordinal: 1, Value: v}
+	if err := new(mssql.Conn).CheckNamedValue(&nv); err != nil {
+		return nil, err
+	}
+	return nv.Value, nil
+}
 
 // is matches a parameter of exactly this type and value.
 type is struct{ want any }
@@ -40,7 +49,7 @@ var now = time.Date(2026, 11, 22, 10, 30, 0, 123456789, time.UTC)
 // mockStore is a store on go-sqlmock, on a fixed clock.
 func mockStore(t *testing.T) (*Store, sqlmock.Sqlmock) {
 	t.Helper()
-	db, mock, err := sqlmock.New(sqlmock.ValueConverterOption(passThrough{}))
+	db, mock, err := sqlmock.New(sqlmock.ValueConverterOption(driverConversion{}))
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.NoError(t, mock.ExpectationsWereMet())
@@ -52,22 +61,46 @@ func mockStore(t *testing.T) (*Store, sqlmock.Sqlmock) {
 // expectColumns answers the introspection of a default table from the migrations' DDL.
 func expectColumns(t *testing.T, mock sqlmock.Sqlmock, table string) {
 	t.Helper()
-	rows := sqlmock.NewRows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "IS_NULLABLE"})
-	for _, c := range migratedTables(t)[table].Columns {
-		var max any
-		if c.Kind == passthrough.KindText {
+	expectTable(t, mock, migratedTables(t)[table])
+}
+
+// expectTable answers the introspection of a table as SQL Server would describe it.
+func expectTable(t *testing.T, mock sqlmock.Sqlmock, tbl *sqlstore.Table) {
+	t.Helper()
+	rows := sqlmock.NewRows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE",
+		"IS_NULLABLE", "COLLATION_NAME", "ignore_case", "generated", "code_page"})
+	for _, c := range tbl.Columns {
+		var max, precision, scale, collation, codePage any
+		switch c.Kind {
+		case passthrough.KindText:
 			max = int64(c.MaxLength)
 			if c.MaxLength == 0 {
 				max = int64(-1)
 			}
+			if c.Collation != "" {
+				collation = c.Collation
+			}
+			if c.CodePage != 0 {
+				codePage = int64(c.CodePage)
+			}
+		case passthrough.KindDecimal:
+			precision, scale = int64(c.Precision), int64(c.Scale)
 		}
 		nullable := "NO"
 		if c.Nullable {
 			nullable = "YES"
 		}
-		rows.AddRow(c.Name, c.DataType, max, nullable)
+		rows.AddRow(c.Name, c.DataType, max, precision, scale, nullable, collation, boolInt(c.IgnoreCase), boolInt(c.Generated), codePage)
 	}
-	mock.ExpectQuery(regexp.QuoteMeta(Dialect{}.ColumnsQuery())).WithArgs(is{table}).WillReturnRows(rows)
+	q, _ := Dialect{}.ColumnsQuery("", tbl.Name)
+	mock.ExpectQuery(regexp.QuoteMeta(q)).WithArgs(is{tbl.Name}).WillReturnRows(rows)
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // headerArgs are the parameters of the header statement for erptest.Order: the mapping's
@@ -80,7 +113,7 @@ func headerArgs(p erp.OrderStageParams) []driver.Value {
 		case time.Time:
 			out = append(out, is{civil.DateTimeOf(x)})
 		case decimal.Decimal:
-			out = append(out, is{x.String()})
+			out = append(out, is{mssql.VarChar(x.String())})
 		default:
 			out = append(out, is{v})
 		}
@@ -116,11 +149,11 @@ func TestOrderStageSendsItsStatementsInOrderInOneTransaction(t *testing.T) {
 	expectStaged(mock, p)
 	mock.ExpectExec(regexp.QuoteMeta(ledgerWrite)+`(.|\n)*INSERT INTO pt_ledger_events`).
 		WithArgs(is{"acme"}, is{int64(1001)}, is{"#1001"}, is{civil.DateTimeOf(p.Ledger.OrderDate)}, is{"Bob Norman"},
-			is{"Buyer1001@Example.com"}, is{"buyer1001@example.com"}, is{"254.98"}, is{"USD"}, is{"staged"}, is{""}, is{""},
-			is{int64(0)}, is{p.Ledger.PayloadHash}, is{civil.DateTimeOf(p.Ledger.ShopifyUpdatedAt)}, is{nil}, is{""},
+			is{"Buyer1001@Example.com"}, is{"buyer1001@example.com"}, is{mssql.VarChar("254.98")}, is{"USD"}, is{"staged"}, is{""}, is{""},
+			is{int64(0)}, is{p.Ledger.PayloadHash}, is{civil.DateTimeOf(p.Ledger.ShopifyUpdatedAt)}, is{sql.NullInt64{}}, is{""},
 			is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{string(p.Ledger.Payload)},
 			is{"acme"}, is{int64(1001)}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{"staged"}, is{""},
-			is{"staged with 3 lines"}, is{nil}, is{""}).
+			is{"staged with 3 lines"}, is{sql.NullInt64{}}, is{""}).
 		WillReturnResult(sqlmock.NewResult(0, 2))
 	mock.ExpectCommit()
 	require.NoError(t, s.OrderStage(t.Context(), p))
@@ -203,7 +236,8 @@ func TestShipmentMarkCountsRowsWithRowCountAndReportsAMissingShipment(t *testing
 	s, mock := mockStore(t)
 	q := regexp.QuoteMeta("UPDATE external_order_shipments SET sync_status = @p1, sync_error = @p2, synced_at = @p3 WHERE shipment_id = @p4;\nSELECT @@ROWCOUNT")
 	at := time.Date(2026, 11, 22, 12, 0, 0, 42000000, time.UTC)
-	mock.ExpectQuery(q).WithArgs(is{"sent"}, is{nil}, is{civil.DateTimeOf(at)}, is{"SH-1"}).
+	expectColumns(t, mock, "external_order_shipments")
+	mock.ExpectQuery(q).WithArgs(is{"sent"}, is{sql.NullString{}}, is{civil.DateTimeOf(at)}, is{"SH-1"}).
 		WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(3)))
 	mock.ExpectQuery(q).WithArgs(is{"error"}, is{"422 already fulfilled"}, is{civil.DateTimeOf(at)}, is{"SH-404"}).
 		WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(0)))

@@ -23,7 +23,7 @@ import (
 func StageBenchmark(b *testing.B, open Opener) {
 	const orders, lines, round = 10000, 3, 500
 	s := open(b)
-	bd := &bundle{ctx: b.Context(), store: s, d: s.Dialect()}
+	bd := newBundle(b, s)
 	_, err := s.Migrate(bd.ctx)
 	require.NoError(b, err)
 

@@ -136,7 +136,7 @@ func keyOf(t *Table, r row, key []string) ([]passthrough.Column, []any, error) {
 }
 
 func isSentinel(err error) bool {
-	for _, s := range []error{erp.ErrNotFound, erp.ErrDuplicate, erp.ErrRetryable, erp.ErrImported, erp.ErrUnknownColumn, erp.ErrInvalidValue} {
+	for _, s := range []error{erp.ErrNotFound, erp.ErrDuplicate, erp.ErrRetryable, erp.ErrImported, erp.ErrUnknownColumn, erp.ErrInvalidValue, erp.ErrDenied} {
 		if errors.Is(err, s) {
 			return true
 		}
