@@ -270,6 +270,11 @@ func TestWritesMapSQLServerErrorsOntoTheStoreSentinels(t *testing.T) {
 		{2628, erp.ErrInvalidValue},
 		{8152, erp.ErrInvalidValue},
 		{8115, erp.ErrInvalidValue},
+		{220, erp.ErrInvalidValue},
+		{18456, erp.ErrDenied},
+		{4060, erp.ErrDenied},
+		{229, erp.ErrDenied},
+		{262, erp.ErrDenied},
 	} {
 		t.Run(fmt.Sprintf("error %d is %v", tc.number, tc.want), func(t *testing.T) {
 			t.Parallel()
@@ -327,4 +332,85 @@ func TestInventoryCheckPutReplacesTheDriftReportInOneTransaction(t *testing.T) {
 	mock.ExpectExec(insert).WillReturnResult(sqlmock.NewResult(0, 50))
 	mock.ExpectCommit()
 	require.NoError(t, s.InventoryCheckPut(t.Context(), check))
+}
+
+// notNil matches a parameter the driver sends with a type: anything but nil, which it would
+// send as an untyped NULL (0x1F).
+type notNil struct{}
+
+func (notNil) Match(v driver.Value) bool { return v != nil }
+
+func TestOrderStageSendsEveryNullWithItsColumnsType(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	p := erptest.Order("acme", 1001, 1)
+	for _, c := range []string{"order_date", "order_total", "comment", "hold_code"} {
+		p.HeaderRow.Set(c, nil)
+	}
+	p.LineRows[0].Set("line_item_id", nil)
+	p.LineRows[0].Set("unit_price", nil)
+	p.LineRows[0].Set("quantity", int64(2))
+	expectColumns(t, mock, "s_orders")
+	expectColumns(t, mock, "s_order_details")
+
+	header := make([]driver.Value, 0, 37)
+	for i, c := range p.HeaderRow.Columns {
+		switch c {
+		case "order_date":
+			header = append(header, is{mssql.NullDateTime{}})
+		case "order_total":
+			header = append(header, is{decimal.NullDecimal{}})
+		case "comment", "hold_code":
+			header = append(header, is{sql.NullString{}})
+		default:
+			header = append(header, headerArgs(p)[i])
+		}
+	}
+	header = append(header, notNil{}, notNil{})
+	mock.ExpectBegin()
+	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WithArgs(header...).WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(1)))
+	mock.ExpectExec(regexp.QuoteMeta(linesDelete)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnResult(sqlmock.NewResult(0, 0))
+	mock.ExpectExec(regexp.QuoteMeta(linesInsert)).WithArgs(is{"acme"}, is{int64(1001)}, is{int32(1)}, is{sql.NullInt64{}},
+		is{"SKU-001"}, is{"Item number 1"}, is{int32(2)}, is{decimal.NullDecimal{}}, notNil{}, notNil{}, notNil{}, is{"000"}).
+		WillReturnResult(sqlmock.NewResult(0, 1))
+	args := make([]driver.Value, 28)
+	for i := range args {
+		args[i] = notNil{}
+	}
+	mock.ExpectExec(regexp.QuoteMeta(ledgerWrite)).WithArgs(args...).WillReturnResult(sqlmock.NewResult(0, 2))
+	mock.ExpectCommit()
+	require.NoError(t, s.OrderStage(t.Context(), p))
+}
+
+func TestAStoreInASchemaReadsAndWritesItsTablesThere(t *testing.T) {
+	t.Parallel()
+	db, mock, err := sqlmock.New(sqlmock.ValueConverterOption(driverConversion{}))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, mock.ExpectationsWereMet())
+		db.Close()
+	})
+	s := newStore(db, erp.WithSchema("erp"), erp.WithClock(func() time.Time { return now }))
+	q, _ := Dialect{}.ColumnsQuery("erp", "s_orders")
+	require.Contains(t, q, "c.TABLE_SCHEMA = @p1 AND c.TABLE_NAME = @p2")
+	rows := sqlmock.NewRows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE",
+		"IS_NULLABLE", "COLLATION_NAME", "ignore_case", "generated", "code_page"}).
+		AddRow("shop", "varchar", int64(20), nil, nil, "NO", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252)).
+		AddRow("web_order_id", "bigint", nil, int64(19), int64(0), "NO", nil, int64(0), int64(0), nil).
+		AddRow("import_status", "char", int64(1), nil, nil, "YES", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252)).
+		AddRow("import_error", "varchar", int64(255), nil, nil, "YES", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252)).
+		AddRow("erp_order_no", "varchar", int64(20), nil, nil, "YES", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252))
+	mock.ExpectQuery(regexp.QuoteMeta(q)).WithArgs(is{"erp"}, is{"s_orders"}).WillReturnRows(rows)
+	mock.ExpectQuery(regexp.QuoteMeta("SELECT [web_order_id], [import_status], [import_error], [erp_order_no] FROM [erp].[s_orders] WHERE [shop] = @p1 AND [web_order_id] IN (@p2)")).
+		WithArgs(is{mssql.VarChar("acme")}, is{int64(1001)}).
+		WillReturnRows(sqlmock.NewRows([]string{"web_order_id", "import_status", "import_error", "erp_order_no"}).AddRow(int64(1001), "Y", nil, "SO-7"))
+	got, err := s.OrderImportStatusList(t.Context(), erp.OrderImportStatusListParams{Shop: "acme", OrderIDs: []int64{1001}})
+	require.NoError(t, err)
+	require.Equal(t, []erp.OrderImportStatus{{OrderID: 1001, ImportStatus: "Y", ERPOrderNo: "SO-7"}}, got)
+
+	mock.ExpectExec(regexp.QuoteMeta("INSERT INTO [erp].pt_problems (execution_id, feed, shop, record_key, severity, message, found_at) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7)")).
+		WithArgs(is{sql.NullInt64{}}, is{"orders"}, is{"acme"}, is{"1001"}, is{"error"}, is{"unknown SKU"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}).
+		WillReturnResult(sqlmock.NewResult(0, 1))
+	require.NoError(t, s.ProblemAdd(t.Context(), erp.Problem{Feed: "orders", Shop: "acme", RecordKey: "1001",
+		Severity: passthrough.SeverityError, Message: "unknown SKU"}))
 }

@@ -211,3 +211,34 @@ func TestQuoteDoublesTheClosingBracket(t *testing.T) {
 	require.Equal(t, "[a]]; DROP TABLE x; --]", Dialect{}.Quote("a]; DROP TABLE x; --"))
 	require.Equal(t, `[we"ird [col]`, Dialect{}.Quote(`we"ird [col`))
 }
+
+// TestMigrationsNameEveryTableInTheStoresSchema renders each migration for a store working
+// in schema erp: every table it creates, changes, fills or looks up must be in that schema
+// (written ${schema}.name in the file), or SQL Server would put it in the login's default
+// schema. For the default schema the names stay as they are.
+func TestMigrationsNameEveryTableInTheStoresSchema(t *testing.T) {
+	t.Parallel()
+	ref := regexp.MustCompile(`(?i)(?:\b(?:CREATE TABLE|ALTER TABLE|DROP TABLE|INSERT INTO|UPDATE|DELETE FROM|REFERENCES|ON)\s+|OBJECT_ID\(N')([\w\[\]${}.]+)`)
+	names, err := fs.Glob(Migrations(), "*.sql")
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	for _, name := range names {
+		src, err := fs.ReadFile(Migrations(), name)
+		require.NoError(t, err)
+		in := inSchema(string(src), "[erp].")
+		require.NotContains(t, in, "${schema}", name)
+		for _, line := range strings.Split(in, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "--") {
+				continue
+			}
+			for _, m := range ref.FindAllStringSubmatch(line, -1) {
+				switch {
+				case strings.HasPrefix(m[1], "@"), m[1] == "DELETE", m[1] == "sys.columns", strings.HasPrefix(m[1], "c."):
+					continue // a table variable, ON DELETE CASCADE, a catalog view, a join condition
+				}
+				require.True(t, strings.HasPrefix(m[1], "[erp]."), "%s names %s outside the store's schema:\n%s", name, m[1], line)
+			}
+		}
+		require.NotContains(t, inSchema(string(src), ""), "${schema}", name)
+	}
+}
