@@ -87,3 +87,9 @@ func BenchmarkOrderStage(b *testing.B) {
 	serverDSN(b)
 	erptest.StageBenchmark(b, open)
 }
+
+// BenchmarkOrderStageCustomerTables stages into tables shaped as ERPs bring them.
+func BenchmarkOrderStageCustomerTables(b *testing.B) {
+	serverDSN(b)
+	erptest.CustomerStageBenchmark(b, open)
+}

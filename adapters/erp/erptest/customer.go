@@ -38,7 +38,7 @@ func CustomerOrder(shop string, id int64) erp.OrderStageParams {
 		HeaderRow: h,
 		Lines:     passthrough.Table{Name: "web_order_lines", Key: []string{"shop", "web_order_id", "line_no"}},
 	},
-		Ledger: ledger.Entry{Shop: "acme", OrderID: id, OrderName: fmt.Sprintf("#%d", id), OrderDate: date,
+		Ledger: ledger.Entry{Shop: shop, OrderID: id, OrderName: fmt.Sprintf("#%d", id), OrderDate: date,
 			CustomerName: "Zoë Ørsted", Total: decimal.RequireFromString("254.98"), Currency: "USD"},
 	}
 	for i, line := range []struct {
@@ -65,7 +65,7 @@ func CustomerOrder(shop string, id int64) erp.OrderStageParams {
 // line numbers, and a trigger on each that writes web_order_audit on insert and update.
 // SQLite keeps money as DECIMAL_TEXT (exact text; its MONEY would be a float), PostgreSQL
 // as numeric(19,4), and ignores case through a nondeterministic ICU collation.
-func createCustomerTables(t *testing.T, b *bundle) {
+func createCustomerTables(t testing.TB, b *bundle) {
 	t.Helper()
 	switch b.d {
 	case erp.DialectSQLite:
@@ -242,6 +242,11 @@ func runCustomerTables(t *testing.T, open Opener) {
 		require.Equal(t, 1, b.count(t, "SELECT COUNT(*) FROM web_orders WHERE web_order_id = ?1", int64(1001)))
 		require.Equal(t, 1, b.count(t, "SELECT COUNT(*) FROM web_order_lines WHERE web_order_id = ?1", int64(1001)),
 			"the lines of the first staging went with it")
+
+		mixed := CustomerOrder("acme", 1002)
+		mixed.LineRows[1].Set("shop", "Acme")
+		require.NoError(t, b.store.OrderStage(b.ctx, mixed), "a line whose shop differs from the header's only by case is the order's")
+		require.Equal(t, 2, b.count(t, "SELECT COUNT(*) FROM web_order_lines WHERE web_order_id = ?1", int64(1002)))
 	})
 
 	t.Run("values the customer's columns cannot hold are refused naming the column, alike on every dialect", func(t *testing.T) {

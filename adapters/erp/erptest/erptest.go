@@ -156,14 +156,14 @@ func (b *bundle) timeArg(t time.Time) any {
 	return t.UTC()
 }
 
-func (b *bundle) exec(t *testing.T, q string, args ...any) {
+func (b *bundle) exec(t testing.TB, q string, args ...any) {
 	t.Helper()
 	_, err := b.store.DB().ExecContext(b.ctx, b.sql(t, q), args...)
 	require.NoError(t, err, q)
 }
 
 // rows reads every row of q as column → value maps.
-func (b *bundle) rows(t *testing.T, q string, args ...any) []map[string]any {
+func (b *bundle) rows(t testing.TB, q string, args ...any) []map[string]any {
 	t.Helper()
 	rows, err := b.store.DB().QueryContext(b.ctx, b.sql(t, q), args...)
 	require.NoError(t, err, q)
@@ -188,7 +188,7 @@ func (b *bundle) rows(t *testing.T, q string, args ...any) []map[string]any {
 	return out
 }
 
-func (b *bundle) count(t *testing.T, q string, args ...any) int {
+func (b *bundle) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	require.NoError(t, b.store.DB().QueryRowContext(b.ctx, b.sql(t, q), args...).Scan(&n), q)

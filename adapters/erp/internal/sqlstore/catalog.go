@@ -135,7 +135,7 @@ func StagingCatalog(st Statements, o StagingOrder) ([]Sample, error) {
 	var insertOnly []string
 	for _, name := range []string{erp.ColUpdatedAt, erp.ColCreatedAt} {
 		if c, err := h.Column(name); err == nil {
-			hdr.set(c, d.Bind(c, catalogTime))
+			hdr.set(&c, d.Bind(c, catalogTime))
 			if name == erp.ColCreatedAt {
 				insertOnly = []string{c.Name}
 			}

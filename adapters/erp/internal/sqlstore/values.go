@@ -165,13 +165,14 @@ func decimalFits(c passthrough.Column, x decimal.Decimal) error {
 	if c.Precision == 0 && c.Max == 0 {
 		return nil
 	}
-	whole, frac, _ := strings.Cut(x.Abs().String(), ".")
-	before := len(strings.TrimLeft(whole, "0"))
-	after := len(strings.TrimRight(frac, "0")) // 19.9900 keeps two decimals
-	if after > c.Scale {
-		return fmt.Errorf("%s has %d digits after the point and the column keeps %d; round it in the mapping", x, after, c.Scale)
+	exp := int(x.Exponent())
+	if -exp > c.Scale && !x.Equal(x.Truncate(int32(c.Scale))) {
+		// Trailing zeros after the point cost nothing: 19.9900 fits two decimals.
+		_, frac, _ := strings.Cut(x.String(), ".")
+		return fmt.Errorf("%s has %d digits after the point and the column keeps %d; round it in the mapping",
+			x, len(strings.TrimRight(frac, "0")), c.Scale)
 	}
-	if c.Precision > 0 && before > c.Precision-c.Scale {
+	if before := x.NumDigits() + exp; c.Precision > 0 && !x.IsZero() && before > c.Precision-c.Scale {
 		return fmt.Errorf("%s does not fit: the column holds up to %d digits before the point and %d after", x, c.Precision-c.Scale, c.Scale)
 	}
 	if c.Max != 0 {
