@@ -167,9 +167,12 @@ func (Dialect) Column(info sqlstore.ColumnInfo) passthrough.Column {
 	return c
 }
 
-// TextLength counts characters, as varchar(n) does; the database's encoding (UTF-8) holds
-// every character.
+// TextLength counts characters, as varchar(n) does. The database's encoding (UTF-8) holds
+// every character but NUL, which PostgreSQL's text types cannot hold at all.
 func (Dialect) TextLength(_ passthrough.Column, s string) (int, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return 0, errors.New(`PostgreSQL text cannot hold the NUL character (\x00)`)
+	}
 	return utf8.RuneCountInString(s), nil
 }
 

@@ -32,12 +32,14 @@ type stagePlan struct {
 // OrderStage writes one order's header and lines, its ledger entry and a ledger event in
 // one transaction.
 func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
-	if err := checkLedger(p.Ledger); err != nil {
-		return fmt.Errorf("stage order: %w", err)
-	}
+	// The rows first: a value the ERP's columns cannot hold is what the order's problem
+	// should name, before anything the ledger cannot hold.
 	plan, err := s.planStage(ctx, p)
 	if err != nil {
 		return fmt.Errorf("stage order %d: %w", p.Ledger.OrderID, err)
+	}
+	if err := checkLedger(p.Ledger); err != nil {
+		return fmt.Errorf("stage order: %w", err)
 	}
 	e := p.Ledger
 	if e.Status == "" {
