@@ -55,6 +55,9 @@ func TestStatementsMatchTheGoldenFiles(t *testing.T) {
 	customer, err := sqlstore.StagingCatalog(sqlstore.NewStatements(Dialect{}).InSchema("erp"), customerOrder())
 	require.NoError(t, err)
 	for _, s := range customer {
+		// The ERP's tables may have triggers, and SQL Server refuses OUTPUT without INTO on
+		// a table with an enabled trigger.
+		require.NotContains(t, s.Stmt.SQL, "OUTPUT", s.Name)
 		samples = append(samples, sqlstore.Sample{Name: "customer-tables/" + s.Name, Stmt: s.Stmt})
 	}
 

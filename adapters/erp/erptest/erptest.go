@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 	runStaging(t, open)
 	runValues(t, open)
 	runCustomerTables(t, open)
+	runWidths(t, open)
 	runLedger(t, open)
 	runBookkeeping(t, open)
 	runERPSide(t, open)
