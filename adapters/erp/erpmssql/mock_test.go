@@ -231,10 +231,10 @@ func TestACommitWhoseConnectionBrokeIsNotRunAgain(t *testing.T) {
 	require.ErrorContains(t, err, "commit outcome unknown")
 }
 
-func TestShipmentMarkCountsRowsWithRowCountAndReportsAMissingShipment(t *testing.T) {
+func TestShipmentMarkCountsTheRowsItUpdatedAndReportsAMissingShipment(t *testing.T) {
 	t.Parallel()
 	s, mock := mockStore(t)
-	q := regexp.QuoteMeta("UPDATE external_order_shipments SET sync_status = @p1, sync_error = @p2, synced_at = @p3 WHERE shipment_id = @p4;\nSELECT @@ROWCOUNT")
+	q := regexp.QuoteMeta("DECLARE @n TABLE (x int);\nUPDATE external_order_shipments SET sync_status = @p1, sync_error = @p2, synced_at = @p3 OUTPUT 1 INTO @n WHERE shipment_id = @p4;\nSELECT COUNT(*) FROM @n;")
 	at := time.Date(2026, 11, 22, 12, 0, 0, 42000000, time.UTC)
 	expectColumns(t, mock, "external_order_shipments")
 	mock.ExpectQuery(q).WithArgs(is{"sent"}, is{sql.NullString{}}, is{civil.DateTimeOf(at)}, is{"SH-1"}).

@@ -143,11 +143,19 @@ func (d Dialect) insert(table string, cols []string) string {
 
 // UpsertUnlessImported first reads the header's key under UPDLOCK and HOLDLOCK, which
 // holds it (or the gap for a new order) until the transaction ends, and writes only when
-// the import status is blank. It answers a row only when it wrote.
+// the import status is blank: an UPDATE when the key is there, an INSERT when not. The
+// header is the ERP's table, which may have triggers, so the choice is made on the key,
+// never on the @@ROWCOUNT an UPDATE leaves after a trigger ran. It answers a row only when
+// it wrote.
 func (d Dialect) UpsertUnlessImported(table string, key, cols, insertOnly []string, status string) string {
-	return "IF NOT EXISTS (SELECT 1 FROM " + table + " WITH (UPDLOCK, HOLDLOCK) WHERE " + d.keyWhere(key, cols) +
-		" AND LTRIM(RTRIM(COALESCE(" + status + ", N''))) <> N'')\nBEGIN\n    " +
-		strings.ReplaceAll(d.upsert(table, key, cols, insertOnly), "\n", "\n    ") + ";\n    SELECT 1;\nEND;"
+	where := d.keyWhere(key, cols)
+	write := "IF NOT EXISTS (SELECT 1 FROM " + table + " WITH (UPDLOCK, HOLDLOCK) WHERE " + where + ")\n        " + d.insert(table, cols) + ";"
+	if set := d.setList(key, cols, insertOnly); len(set) > 0 {
+		write = "IF EXISTS (SELECT 1 FROM " + table + " WITH (UPDLOCK, HOLDLOCK) WHERE " + where + ")\n        UPDATE " + table +
+			" SET " + strings.Join(set, ", ") + " WHERE " + where + ";\n    ELSE\n        " + d.insert(table, cols) + ";"
+	}
+	return "IF NOT EXISTS (SELECT 1 FROM " + table + " WITH (UPDLOCK, HOLDLOCK) WHERE " + where +
+		" AND LTRIM(RTRIM(COALESCE(" + status + ", N''))) <> N'')\nBEGIN\n    " + write + "\n    SELECT 1;\nEND;"
 }
 
 func (d Dialect) setList(key, cols, insertOnly []string) []string {
@@ -180,12 +188,16 @@ func (Dialect) Combine(first, second string) string {
 	return strings.TrimSuffix(first, ";") + ";\n" + second + ";"
 }
 
-// RowCount reads the rows an UPDATE touched from @@ROWCOUNT: the driver's RowsAffected adds
-// up the counts of the ERP's triggers too, and reads nothing under SET NOCOUNT ON.
 // Prepare is pointless: go-mssqldb sends every statement through sp_executesql.
 func (Dialect) Prepare() bool { return false }
 
-func (Dialect) RowCount() string { return "SELECT @@ROWCOUNT" }
+// CountedUpdate counts the rows the UPDATE touched through OUTPUT … INTO a table variable:
+// the driver's RowsAffected adds up the counts of the ERP's triggers too and reads nothing
+// under SET NOCOUNT ON, and what @@ROWCOUNT says after a trigger ran is not the UPDATE's to
+// rely on. OUTPUT with INTO is allowed on a table with triggers (without INTO it is not).
+func (Dialect) CountedUpdate(update, where string) string {
+	return "DECLARE @n TABLE (x int);\n" + update + " OUTPUT 1 INTO @n WHERE " + where + ";\nSELECT COUNT(*) FROM @n;"
+}
 
 // ColumnsQuery reads INFORMATION_SCHEMA.COLUMNS, with what it leaves out: whether the
 // database fills the column (identity, computed, rowversion), whether its collation ignores

@@ -112,7 +112,7 @@ func (Dialect) Combine(first, second string) string {
 // Prepare leaves it to pgx, which prepares and caches every statement per connection.
 func (Dialect) Prepare() bool { return false }
 
-func (Dialect) RowCount() string { return "" }
+func (Dialect) CountedUpdate(string, string) string { return "" }
 
 // ColumnsQuery reads information_schema.columns, with what it leaves out: whether the
 // column's collation ignores case (a nondeterministic collation, or citext), and whether

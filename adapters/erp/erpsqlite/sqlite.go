@@ -148,7 +148,7 @@ func (Dialect) Combine(string, string) string { return "" }
 // Prepare keeps statements: SQLite spends more time parsing a wide INSERT than running it.
 func (Dialect) Prepare() bool { return true }
 
-func (Dialect) RowCount() string { return "" }
+func (Dialect) CountedUpdate(string, string) string { return "" }
 
 // ColumnsQuery reads pragma_table_info. SQLite keeps no lengths or precisions of its own:
 // they come from the declared type (VARCHAR(30), DECIMAL_TEXT(18,4)). A column is filled

@@ -120,8 +120,8 @@ func createCustomerTables(t testing.TB, b *bundle) {
 		b.exec(t, `CREATE INDEX web_order_lines_order ON `+b.table("web_order_lines")+` (shop, web_order_id)`)
 		b.exec(t, `CREATE TABLE web_order_audit (id int IDENTITY(1,1) NOT NULL PRIMARY KEY, web_order_id bigint NOT NULL, what varchar(20) NOT NULL)`)
 		// An ERP's trigger ends with whatever statement it likes; these end with one that
-		// touches no row, so a store that took @@ROWCOUNT from the trigger rather than from
-		// its own UPDATE would insert the header a second time.
+		// touches no row, so a store that went by the @@ROWCOUNT its UPDATE leaves would
+		// insert the header a second time.
 		for _, tr := range []struct{ table, what, on string }{{"web_orders", "header", "INSERT, UPDATE"}, {"web_order_lines", "line", "INSERT"}} {
 			b.exec(t, fmt.Sprintf(`CREATE TRIGGER %s ON %s AFTER %s AS
 				BEGIN
@@ -306,6 +306,35 @@ func runCustomerTables(t *testing.T, open Opener) {
 		default:
 			t.Fatalf("the suite does not know dialect %q", b.d)
 		}
+	})
+
+	t.Run("marking a shipment counts its own rows whatever the ERP's trigger on the table does", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		b.exec(t, `CREATE TABLE shipment_audit (shipment_id VARCHAR(50) NOT NULL, status VARCHAR(10) NULL)`)
+		switch b.d {
+		case erp.DialectSQLite:
+			b.exec(t, `CREATE TRIGGER shipment_audit AFTER UPDATE ON external_order_shipments BEGIN
+				INSERT INTO shipment_audit (shipment_id, status) VALUES (NEW.shipment_id, NEW.sync_status); END`)
+		case erp.DialectPostgres:
+			b.exec(t, `CREATE FUNCTION shipment_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN INSERT INTO shipment_audit (shipment_id, status) VALUES (NEW.shipment_id, NEW.sync_status); RETURN NULL; END $$`)
+			b.exec(t, `CREATE TRIGGER shipment_audit AFTER UPDATE ON external_order_shipments FOR EACH ROW EXECUTE FUNCTION shipment_audit()`)
+		case erp.DialectSQLServer:
+			b.exec(t, fmt.Sprintf(`CREATE TRIGGER %s ON %s AFTER UPDATE AS
+				BEGIN
+					INSERT INTO %s (shipment_id, status) SELECT shipment_id, sync_status FROM inserted;
+					DELETE FROM %s WHERE 1 = 0;
+				END`, b.table("shipment_audit_trigger"), b.table("external_order_shipments"), b.table("shipment_audit"), b.table("shipment_audit")))
+		default:
+			t.Fatalf("the suite does not know dialect %q", b.d)
+		}
+		for line := 1; line <= 2; line++ {
+			b.addShipmentRow(t, "S1", line, "acme", time.Time{}, nil)
+		}
+		require.NoError(t, b.store.ShipmentMark(b.ctx, erp.ShipmentMarkParams{ShipmentID: "S1", Status: erp.ShipmentSent}))
+		require.Equal(t, 2, b.count(t, "SELECT COUNT(*) FROM shipment_audit WHERE status = 'sent'"), "the trigger ran for both rows")
+		require.ErrorIs(t, b.store.ShipmentMark(b.ctx, erp.ShipmentMarkParams{ShipmentID: "S404", Status: erp.ShipmentSent}), erp.ErrNotFound)
 	})
 
 	t.Run("the committed lines of a staged order come from the customer's lines table", func(t *testing.T) {

@@ -58,9 +58,10 @@ type Dialect interface {
 	// costs more than running (SQLite), not where the driver caches them itself (pgx) or
 	// never prepares on the server (go-mssqldb).
 	Prepare() bool
-	// RowCount, when not empty, is appended after an UPDATE to read the rows it touched as
-	// a result row, for drivers whose RowsAffected cannot be trusted.
-	RowCount() string
+	// CountedUpdate is the statement update (UPDATE … SET …) WHERE where, made to answer the
+	// number of rows it changed as a result row, for drivers whose RowsAffected cannot be
+	// trusted; "" when RowsAffected can.
+	CountedUpdate(update, where string) string
 
 	// ColumnsQuery lists the columns of table in schema ("" for the connection's own), in
 	// order, answering per column what ColumnInfo holds, in its order.

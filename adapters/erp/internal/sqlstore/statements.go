@@ -16,9 +16,9 @@ import (
 type Stmt struct {
 	SQL  string
 	Args []any
-	// Counted statements answer the number of rows they changed: as a result row when the
-	// dialect has a RowCount suffix, otherwise through RowsAffected.
-	Counted bool
+	// Counted statements answer the number of rows they changed: as a result row when
+	// CountRow is set (the dialect's CountedUpdate), otherwise through RowsAffected.
+	Counted, CountRow bool
 }
 
 // Statements builds every statement the store sends, so they can all be written out and
@@ -101,11 +101,12 @@ func (st Statements) where(p *params, alias string, cols []passthrough.Column, v
 	return strings.Join(parts, " AND ")
 }
 
-func (st Statements) counted(sql string, args []any) Stmt {
-	if rc := st.d.RowCount(); rc != "" {
-		sql += ";\n" + rc
+// counted is the statement update WHERE where, answering the rows it changed.
+func (st Statements) counted(update, where string, args []any) Stmt {
+	if q := st.d.CountedUpdate(update, where); q != "" {
+		return Stmt{SQL: q, Args: args, Counted: true, CountRow: true}
 	}
-	return Stmt{SQL: sql, Args: args, Counted: true}
+	return Stmt{SQL: update + " WHERE " + where, Args: args, Counted: true}
 }
 
 func names(cols []passthrough.Column) []string {
@@ -451,9 +452,8 @@ func (st Statements) ShipmentMark(t *Table, mp erp.ShipmentMarkParams) Stmt {
 	}
 	q := "UPDATE " + st.name("external_order_shipments") + " SET sync_status = " + p.add(st.value(column(t, "sync_status", passthrough.KindText), mp.Status)) +
 		", sync_error = " + p.add(st.value(column(t, "sync_error", passthrough.KindText), syncError)) +
-		", synced_at = " + p.add(st.value(column(t, "synced_at", passthrough.KindTime), Normalize(mp.At))) +
-		" WHERE shipment_id = " + p.add(st.value(column(t, "shipment_id", passthrough.KindText), mp.ShipmentID))
-	return st.counted(q, p.args)
+		", synced_at = " + p.add(st.value(column(t, "synced_at", passthrough.KindTime), Normalize(mp.At)))
+	return st.counted(q, "shipment_id = "+p.add(st.value(column(t, "shipment_id", passthrough.KindText), mp.ShipmentID)), p.args)
 }
 
 // CommittedColumns are the columns OrderCommittedList reads from the lines table, as the
@@ -525,8 +525,8 @@ func (st Statements) ExecutionFinish(ep erp.ExecutionFinishParams) Stmt {
 	q := "UPDATE " + st.name("pt_feed_executions") + " SET finished_at = " + p.add(st.time(ep.At)) + ", outcome = " + p.add(st.text(ep.Outcome)) +
 		", n_seen = " + p.add(st.int64(int64(c.Seen))) + ", n_written = " + p.add(st.int64(int64(c.Written))) + ", n_skipped = " + p.add(st.int64(int64(c.Skipped))) +
 		", n_retry = " + p.add(st.int64(int64(c.Retry))) + ", n_errors = " + p.add(st.int64(int64(c.Errors))) +
-		", error_message = " + p.add(st.text(ep.Error)) + " WHERE id = " + p.add(st.int64(ep.ID))
-	return st.counted(q, p.args)
+		", error_message = " + p.add(st.text(ep.Error))
+	return st.counted(q, "id = "+p.add(st.int64(ep.ID)), p.args)
 }
 
 // ExecutionGet reads one run.

@@ -190,7 +190,7 @@ func (s *Store) table(ctx context.Context, name string) (*Table, error) {
 // exec runs a statement, answering the rows it changed when it is a counted one. tx may be
 // nil to run outside a transaction.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, st Stmt) (int64, error) {
-	if st.Counted && s.d.RowCount() != "" {
+	if st.Counted && st.CountRow {
 		var n int64
 		err := s.queryRow(ctx, tx, st).Scan(&n)
 		return n, err
