@@ -94,7 +94,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 	a.Store = opts.Store
 	if a.Store == nil {
-		s, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal(), erp.WithLogger(a.Log.With("part", "erp")))
+		s, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal(), erp.WithLogger(a.Log.With("part", "erp")), erp.WithSchema(cfg.ERP.Schema))
 		if err != nil {
 			return nil, fmt.Errorf("open the %s database: %w", cfg.ERP.Driver, err)
 		}

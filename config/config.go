@@ -56,6 +56,10 @@ type Shopify struct {
 type ERP struct {
 	Driver string `yaml:"driver"` // sqlite | postgres | sqlserver
 	DSN    Secret `yaml:"dsn"`
+	// Schema is where the staging tables and passthrough's pt_ tables are (an ERP's own
+	// staging schema rather than dbo); empty for the login's default schema (PostgreSQL:
+	// the search_path). SQLite has none.
+	Schema string `yaml:"schema"`
 }
 
 // Feeds holds one section per feed.
@@ -298,6 +302,13 @@ func (c Config) Validate() error {
 	if c.ERP.DSN == "" {
 		bad("erp.dsn", "required")
 	}
+	switch {
+	case c.ERP.Schema == "":
+	case c.ERP.Driver == "sqlite":
+		bad("erp.schema", "SQLite has no schemas; leave it out")
+	case !schemaName.MatchString(c.ERP.Schema):
+		bad("erp.schema", "%q is not a schema name (letters, digits and underscores, not starting with a digit)", c.ERP.Schema)
+	}
 	if c.Mappings == "" {
 		bad("mappings", "required")
 	}
@@ -364,6 +375,8 @@ func (c Config) Validate() error {
 var (
 	shopName   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 	apiVersion = regexp.MustCompile(`^(\d{4}-(01|04|07|10)|unstable)$`)
+	// schemaName keeps erp.schema a plain identifier, which every database takes quoted or not.
+	schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 )
 
 func validClock(s string) bool {

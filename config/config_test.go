@@ -54,6 +54,13 @@ portal:
 	require.Equal(t, []string{"Main Warehouse", "655441491"}, c.Shopify.Locations)
 }
 
+func TestParseReadsTheERPSchema(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse(strings.NewReader("erp:\n  driver: sqlserver\n  dsn: ${ERP_DSN}\n  schema: stg\n"), env(map[string]string{"ERP_DSN": "sqlserver://u:p@h?database=ERP"}))
+	require.NoError(t, err)
+	require.Equal(t, "stg", c.ERP.Schema)
+}
+
 func TestParseRejectsBadConfigNamingTheField(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -62,6 +69,8 @@ func TestParseRejectsBadConfigNamingTheField(t *testing.T) {
 		want string
 	}{
 		{"unknown driver", "erp: {driver: oracle}", `erp.driver: "oracle" is not one of sqlite, postgres, sqlserver`},
+		{"a schema on SQLite", "erp: {driver: sqlite, schema: erp}", `erp.schema: SQLite has no schemas; leave it out`},
+		{"a schema that is not a name", "erp: {driver: sqlserver, dsn: x, schema: 'erp].[x'}", `erp.schema: "erp].[x" is not a schema name`},
 		{"bad mode", "mode: production", `mode: "production" is not test or live`},
 		{"bad duration", "feeds: {orders: {every: often}}", `"often" is not a duration like 5m or 90s`},
 		{"too short interval", "feeds: {shipments: {every: 10ms}}", `feeds.shipments.every: must be at least 1s`},

@@ -80,6 +80,9 @@ func checkColumn(src *yamlfile.Source, c column, table string, real map[string]p
 		}
 		return []Diagnostic{src.DiagNode(c.key, exp, "table %s has no column %s", table, c.name)}
 	}
+	if rc.Kind == passthrough.KindText && rc.MaxLength == 1 && c.x.kind == kindBool {
+		return nil // a flag: the store writes 'Y' or 'N', as ERPs keep them
+	}
 	if !kindFits(rc.Kind, c.x.kind) {
 		return []Diagnostic{src.DiagNode(c.x.node, fmt.Sprintf("%s, which %s (%s) holds", kindForColumn(rc.Kind), rc.Name, rc.DataType),
 			"column %s is %s but the expression gives %s", rc.Name, rc.DataType, c.x.kind)}

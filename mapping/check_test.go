@@ -135,3 +135,27 @@ orders.yaml:16:10: table s_order_lines: not found
     |          ^
     = expected: a table of the ERP database`, diags.Error())
 }
+
+func TestCheckColumnsTakesAFlagIntoAOneCharacterColumnAsYOrN(t *testing.T) {
+	t.Parallel()
+	set, err := mapping.Load(fstest.MapFS{"orders.yaml": {Data: []byte(`header:
+  table: s_orders
+  key: [shop, web_order_id]
+  columns:
+    shop: shop
+    web_order_id: order.id
+    cancelled: order.cancelled_at != nil
+    test_order: order.test
+`)}})
+	require.NoError(t, err)
+	src := fakeColumns{"s_orders": {
+		text("shop", 50), {Name: "web_order_id", Kind: passthrough.KindInteger, DataType: "bigint"},
+		{Name: "cancelled", Kind: passthrough.KindText, DataType: "char", MaxLength: 1},
+		text("test_order", 5),
+	}}
+	err = mapping.CheckColumns(context.Background(), set, src)
+	var diags *mapping.Diagnostics
+	require.True(t, errors.As(err, &diags), "want diagnostics, got %v", err)
+	require.Len(t, diags.List, 1, "the CHAR(1) flag is fine; the five-character column is not: %v", err)
+	require.Contains(t, err.Error(), "column test_order is nvarchar but the expression gives true or false")
+}

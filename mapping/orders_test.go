@@ -347,7 +347,7 @@ kits:
 		want int64
 		ok   bool
 	}{
-		{"TS-001-X3", 4, true},  // Pimento's example: 12 units, packs of 3
+		{"TS-001-X3", 4, true},  // 12 units in packs of 3
 		{"TS-001-X5", 2, true},  // rounded down
 		{"GIFT-SET", 2, true},   // 12 shirts, 5 mugs for 2 per set
 		{"NOPE-X2", 0, true},    // a pack of a SKU without stock

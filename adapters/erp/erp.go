@@ -53,6 +53,10 @@ var (
 	// allows none, a type the column cannot hold). The record needs a person; nothing of it
 	// was written, and the database is fine.
 	ErrInvalidValue = errors.New("invalid value")
+	// ErrDenied: the database refused the login or a permission (SQL Server 18456, 229,
+	// 262; PostgreSQL 28P01, 42501). Trying again does not help: the credentials or the
+	// grants must be fixed (adapters/erp/README.md lists the grants passthrough needs).
+	ErrDenied = errors.New("access denied")
 )
 
 // Columns of the order header table that are part of the contract with the ERP, whatever
@@ -85,6 +89,11 @@ type Options struct {
 	Now func() time.Time
 	// HeaderTable is the staging header joined to the ledger for the ERP's import status.
 	HeaderTable string
+	// Schema is the schema passthrough works in: the staging tables mappings name, the
+	// default staging tables and passthrough's own pt_ tables are all found (and created by
+	// Migrate) there. Empty for the connection's own (the SQL Server login's default schema,
+	// PostgreSQL's search_path). SQLite has none.
+	Schema string
 }
 
 // Option changes one of the Options.
@@ -95,6 +104,10 @@ func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l 
 
 // WithClock replaces time.Now, so tests can give the ledger exact times.
 func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
+
+// WithSchema makes the store work in schema (config's erp.schema) instead of the
+// connection's default one.
+func WithSchema(schema string) Option { return func(o *Options) { o.Schema = schema } }
 
 // WithHeaderTable names the order header table when a mapping writes headers somewhere other
 // than s_orders. It must have the Col* columns above.

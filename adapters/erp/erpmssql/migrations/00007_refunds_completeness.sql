@@ -7,20 +7,20 @@
 -- +goose Up
 
 -- +goose StatementBegin
-IF COL_LENGTH(N's_orders', N'fulfilled_in_shopify') IS NULL
-ALTER TABLE s_orders ADD fulfilled_in_shopify bit NOT NULL
+IF COL_LENGTH(N'${schema}.s_orders', N'fulfilled_in_shopify') IS NULL
+ALTER TABLE ${schema}.s_orders ADD fulfilled_in_shopify bit NOT NULL
     CONSTRAINT df_s_orders_fulfilled_in_shopify DEFAULT 0;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-IF OBJECT_ID(N's_order_refunds', N'U') IS NULL
-CREATE TABLE s_order_refunds (
+IF OBJECT_ID(N'${schema}.s_order_refunds', N'U') IS NULL
+CREATE TABLE ${schema}.s_order_refunds (
     shop               nvarchar(100) NOT NULL,
     refund_id          bigint NOT NULL,
     web_order_id       bigint NOT NULL,
     line_no            int NOT NULL,
     line_item_id       bigint NULL,
-    item_code          nvarchar(30) NULL,
+    item_code          nvarchar(255) NULL,
     quantity           int NOT NULL DEFAULT 0,
     amount             decimal(18,4) NULL,
     tax_amount         decimal(18,4) NULL,
@@ -34,13 +34,13 @@ CREATE TABLE s_order_refunds (
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N's_order_refunds_order' AND object_id = OBJECT_ID(N's_order_refunds'))
-CREATE INDEX s_order_refunds_order ON s_order_refunds (shop, web_order_id);
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N's_order_refunds_order' AND object_id = OBJECT_ID(N'${schema}.s_order_refunds'))
+CREATE INDEX s_order_refunds_order ON ${schema}.s_order_refunds (shop, web_order_id);
 -- +goose StatementEnd
 
 -- disposition: staged (its rows went to the refunds table) or absorbed (the order's staged
 -- lines already leave out what it refunded).
-CREATE TABLE pt_order_refunds (
+CREATE TABLE ${schema}.pt_order_refunds (
     shop               nvarchar(100) NOT NULL,
     refund_id          bigint NOT NULL,
     order_id           bigint NOT NULL,
@@ -48,9 +48,9 @@ CREATE TABLE pt_order_refunds (
     recorded_at        datetime2(3) NOT NULL,
     CONSTRAINT pk_pt_order_refunds PRIMARY KEY (shop, refund_id)
 );
-CREATE INDEX pt_order_refunds_order ON pt_order_refunds (shop, order_id);
+CREATE INDEX pt_order_refunds_order ON ${schema}.pt_order_refunds (shop, order_id);
 
-CREATE TABLE pt_completeness (
+CREATE TABLE ${schema}.pt_completeness (
     shop               nvarchar(100) NOT NULL,
     day                nvarchar(10) NOT NULL,
     checked_at         datetime2(3) NOT NULL,
@@ -62,12 +62,13 @@ CREATE TABLE pt_completeness (
 );
 
 -- +goose Down
-DROP TABLE pt_completeness;
-DROP TABLE pt_order_refunds;
+DROP TABLE ${schema}.pt_completeness;
+DROP TABLE ${schema}.pt_order_refunds;
 -- +goose StatementBegin
-IF COL_LENGTH(N's_orders', N'fulfilled_in_shopify') IS NOT NULL
+-- Only the column this migration added: its default has the name given above.
+IF OBJECT_ID(N'${schema}.df_s_orders_fulfilled_in_shopify', N'D') IS NOT NULL
 BEGIN
-    ALTER TABLE s_orders DROP CONSTRAINT df_s_orders_fulfilled_in_shopify;
-    ALTER TABLE s_orders DROP COLUMN fulfilled_in_shopify;
+    ALTER TABLE ${schema}.s_orders DROP CONSTRAINT df_s_orders_fulfilled_in_shopify;
+    ALTER TABLE ${schema}.s_orders DROP COLUMN fulfilled_in_shopify;
 END
 -- +goose StatementEnd

@@ -13,7 +13,7 @@ CREATE TABLE IF NOT EXISTS s_order_refunds (
     web_order_id       bigint NOT NULL,
     line_no            integer NOT NULL,
     line_item_id       bigint NULL,
-    item_code          varchar(30) NULL,
+    item_code          varchar(255) NULL,
     quantity           integer NOT NULL DEFAULT 0,
     amount             numeric(18,4) NULL,
     tax_amount         numeric(18,4) NULL,

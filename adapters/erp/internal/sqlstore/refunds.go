@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 )
 
@@ -104,9 +105,6 @@ func (s *Store) absorbRefunds(ctx context.Context, tx *sql.Tx, p refundPlan, sho
 
 // RefundStage writes a refund's rows, its record and a ledger event in one transaction.
 func (s *Store) RefundStage(ctx context.Context, p erp.RefundStageParams) error {
-	if err := checkLedger(p.Ledger); err != nil {
-		return fmt.Errorf("stage refund: %w", err)
-	}
 	if p.Shop == "" || p.OrderID == 0 || p.RefundID == 0 {
 		return fmt.Errorf("stage refund: shop, order id and refund id are needed: %w", erp.ErrInvalidValue)
 	}
@@ -124,6 +122,11 @@ func (s *Store) RefundStage(ctx context.Context, p erp.RefundStageParams) error 
 			}
 			runs = addToRuns(runs, r)
 		}
+	}
+	// The rows before the ledger entry, as OrderStage checks them: a value the ERP's columns
+	// cannot hold is what the problem should name.
+	if err := checkLedger(p.Ledger); err != nil {
+		return fmt.Errorf("stage refund: %w", err)
 	}
 	e := p.Ledger
 	message := fmt.Sprintf("refund %d staged with %d rows", p.RefundID, len(p.Rows))
@@ -208,60 +211,66 @@ func (s *Store) CompletenessList(ctx context.Context, shop string, limit int) ([
 // did.
 func (st Statements) RefundInsert(shop string, refundID, orderID int64, disposition string, at time.Time) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: fmt.Sprintf("INSERT INTO pt_order_refunds (shop, refund_id, order_id, disposition, recorded_at) VALUES (%s, %s, %s, %s, %s)",
-		p.add(st.text(shop)), p.add(refundID), p.add(orderID), p.add(st.text(disposition)), p.add(st.time(at))), Args: p.args}
+	return Stmt{SQL: fmt.Sprintf("INSERT INTO %s (shop, refund_id, order_id, disposition, recorded_at) VALUES (%s, %s, %s, %s, %s)",
+		st.name("pt_order_refunds"), p.add(st.text(shop)), p.add(st.int64(refundID)), p.add(st.int64(orderID)),
+		p.add(st.text(disposition)), p.add(st.time(at))), Args: p.args}
 }
 
 // RefundRecord writes a refund's record, whether or not there is one.
 func (st Statements) RefundRecord(shop string, refundID, orderID int64, disposition string, at time.Time) Stmt {
-	return Stmt{SQL: st.upsert("pt_order_refunds", []string{"shop", "refund_id"}, []string{"shop", "refund_id", "order_id", "disposition", "recorded_at"}, nil),
-		Args: []any{st.text(shop), refundID, orderID, st.text(disposition), st.time(at)}}
+	return Stmt{SQL: st.upsert(st.name("pt_order_refunds"), []string{"shop", "refund_id"}, []string{"shop", "refund_id", "order_id", "disposition", "recorded_at"}, nil),
+		Args: []any{st.text(shop), st.int64(refundID), st.int64(orderID), st.text(disposition), st.time(at)}}
 }
 
 // RefundIDList lists an order's recorded refunds.
 func (st Statements) RefundIDList(shop string, orderID int64) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT refund_id FROM pt_order_refunds WHERE shop = " + p.add(st.text(shop)) + " AND order_id = " + p.add(orderID) +
-		" ORDER BY refund_id", Args: p.args}
+	return Stmt{SQL: "SELECT refund_id FROM " + st.name("pt_order_refunds") + " WHERE shop = " + p.add(st.text(shop)) +
+		" AND order_id = " + p.add(st.int64(orderID)) + " ORDER BY refund_id", Args: p.args}
 }
 
-// refundCols are the refunds table's contract columns, quoted: shop, web_order_id,
-// refund_id, import_status.
-func (st Statements) refundCols(t *Table) (shop, order, refund, status string) {
-	q := func(name string) string {
+// refundWhere is the refunds table's columns refund_id and import_status, quoted, and the
+// condition that picks an order's rows, its values bound as the table's columns are.
+func (st Statements) refundWhere(t *Table, p *params, shop string, orderID int64) (refund, status, where string) {
+	q := func(name string) (passthrough.Column, string) {
 		c, _ := t.Column(name) // refundTable checked they are there
-		return st.d.Quote(c.Name)
+		return c, st.d.Quote(c.Name)
 	}
-	return q(erp.ColShop), q(erp.ColWebOrderID), q(erp.ColRefundID), q(erp.ColImportStatus)
+	shopCol, sh := q(erp.ColShop)
+	orderCol, order := q(erp.ColWebOrderID)
+	_, refund = q(erp.ColRefundID)
+	_, status = q(erp.ColImportStatus)
+	return refund, status, sh + " = " + p.add(st.value(shopCol, shop)) + " AND " + order + " = " + p.add(st.value(orderCol, orderID))
 }
 
 // RefundImportedList lists the refunds of an order whose rows the ERP has imported.
 func (st Statements) RefundImportedList(t *Table, shop string, orderID int64) Stmt {
-	sh, order, refund, status := st.refundCols(t)
 	p := &params{d: st.d}
-	return Stmt{SQL: fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s = %s AND %s = %s AND COALESCE(%s, '') <> ''",
-		refund, st.d.Quote(t.Name), sh, p.add(st.text(shop)), order, p.add(orderID), status), Args: p.args}
+	refund, status, where := st.refundWhere(t, p, shop, orderID)
+	return Stmt{SQL: fmt.Sprintf("SELECT DISTINCT %s FROM %s WHERE %s AND COALESCE(%s, '') <> ''",
+		refund, st.quote(t.Name), where, status), Args: p.args}
 }
 
 // RefundRowsWithdraw deletes an order's refund rows the ERP has not imported.
 func (st Statements) RefundRowsWithdraw(t *Table, shop string, orderID int64) Stmt {
-	sh, order, _, status := st.refundCols(t)
 	p := &params{d: st.d}
-	return Stmt{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s = %s AND %s = %s AND COALESCE(%s, '') = ''",
-		st.d.Quote(t.Name), sh, p.add(st.text(shop)), order, p.add(orderID), status), Args: p.args}
+	_, status, where := st.refundWhere(t, p, shop, orderID)
+	return Stmt{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s AND COALESCE(%s, '') = ''",
+		st.quote(t.Name), where, status), Args: p.args}
 }
 
 // CompletenessPut writes one checked day.
 func (st Statements) CompletenessPut(d erp.CompletenessDay) Stmt {
-	return Stmt{SQL: st.upsert("pt_completeness", []string{"shop", "day"},
+	return Stmt{SQL: st.upsert(st.name("pt_completeness"), []string{"shop", "day"},
 		[]string{"shop", "day", "checked_at", "shopify_orders", "missing", "late", "imported"}, nil),
-		Args: []any{st.text(d.Shop), st.text(d.Day), st.time(d.CheckedAt), int64(d.ShopifyOrders), int64(d.Missing), int64(d.Late), int64(d.Imported)}}
+		Args: []any{st.text(d.Shop), st.text(d.Day), st.time(d.CheckedAt), st.int64(int64(d.ShopifyOrders)), st.int64(int64(d.Missing)),
+			st.int64(int64(d.Late)), st.int64(int64(d.Imported))}}
 }
 
 // CompletenessList reads a shop's checked days, the most recent first.
 func (st Statements) CompletenessList(shop string, limit int) Stmt {
 	p := &params{d: st.d}
 	w := p.add(st.text(shop))
-	return Stmt{SQL: "SELECT day, checked_at, shopify_orders, missing, late, imported FROM pt_completeness WHERE shop = " + w +
-		" ORDER BY day DESC" + st.d.Limit(p.add(int64(limit))), Args: p.args}
+	return Stmt{SQL: "SELECT day, checked_at, shopify_orders, missing, late, imported FROM " + st.name("pt_completeness") + " WHERE shop = " + w +
+		" ORDER BY day DESC" + st.d.Limit(p.add(st.int64(int64(limit)))), Args: p.args}
 }

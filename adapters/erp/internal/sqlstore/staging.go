@@ -33,12 +33,14 @@ type stagePlan struct {
 // OrderStage writes one order's header and lines, its ledger entry and a ledger event in
 // one transaction.
 func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
-	if err := checkLedger(p.Ledger); err != nil {
-		return fmt.Errorf("stage order: %w", err)
-	}
+	// The rows first: a value the ERP's columns cannot hold is what the order's problem
+	// should name, before anything the ledger cannot hold.
 	plan, err := s.planStage(ctx, p)
 	if err != nil {
 		return fmt.Errorf("stage order %d: %w", p.Ledger.OrderID, err)
+	}
+	if err := checkLedger(p.Ledger); err != nil {
+		return fmt.Errorf("stage order: %w", err)
 	}
 	e := p.Ledger
 	if e.Status == "" {
@@ -117,14 +119,16 @@ func (s *Store) planStage(ctx context.Context, p erp.OrderStageParams) (stagePla
 			return plan, fmt.Errorf("line %d: %w", n+1, err)
 		}
 		// Each line carries its order's key: filled in when the mapping left it out,
-		// refused when it names another order.
+		// refused when it names another order (as the column compares: a key that differs
+		// only by case is the same key in a case-insensitive column).
 		for i, c := range plan.lineKey {
 			j := r.index(c.Name)
 			if j < 0 {
-				r.set(c, plan.keyVals[i])
+				r.set(&plan.lineKey[i], plan.keyVals[i])
 				continue
 			}
-			if fmt.Sprint(r.vals[j]) != fmt.Sprint(plan.keyVals[i]) {
+			line, header := fmt.Sprint(r.vals[j]), fmt.Sprint(plan.keyVals[i])
+			if line != header && !(c.IgnoreCase && strings.EqualFold(line, header)) {
 				return plan, fmt.Errorf("line %d: %s is %v, the header's is %v: %w", n+1, c.Name, r.vals[j], plan.keyVals[i], erp.ErrInvalidValue)
 			}
 		}
@@ -175,7 +179,7 @@ func (s *Store) stampHeader(h *Table, r *row, now time.Time, created bool) {
 	}
 	for _, n := range names {
 		if c, err := h.Column(n); err == nil {
-			r.set(c, s.d.Bind(c, now))
+			r.set(&c, s.d.Bind(c, now))
 		}
 	}
 }
