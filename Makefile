@@ -30,7 +30,7 @@ FUZZ_TARGETS = ./mapping:FuzzLoad ./mapping:FuzzEval ./mapping:FuzzMapOrder ./re
 	./adapters/shopify:FuzzVerifyWebhook ./record:FuzzReadOrder
 FUZZTIME  ?= 1m
 # The benchmarks behind the figures of `make bench`, and their packages.
-BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkDecodeAndMapOrder|BenchmarkCatalogRead|BenchmarkOrderStage|BenchmarkOrderStageCustomerTables|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory)$$
+BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkDecodeAndMapOrder|BenchmarkBackfillCalls|BenchmarkLocationsCost|BenchmarkCompletenessCheck|BenchmarkCatalogRead|BenchmarkOrderStage|BenchmarkOrderStageCustomerTables|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory)$$
 BENCH_PKGS = ./mapping ./adapters/erp/erpsqlite ./adapters/erp/erppostgres ./adapters/erp/erpmssql ./adapters/shopify ./feeds ./portal ./reliability
 
 test-reliability: ## Run the long reliability suite (100 kills per feed and database, outages, bad inputs) and fuzz each target for FUZZTIME

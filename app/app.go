@@ -150,6 +150,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Log: a.Log, Now: a.clock.Now, Observer: a,
 		Overlap:       cfg.Feeds.Orders.Overlap.Std(),
 		FirstLookback: time.Duration(max(cfg.Feeds.Orders.DailyDays, 1)) * 24 * time.Hour,
+		TimeZone:      cfg.Shopify.TimeZone, Locations: cfg.Shopify.Locations,
 	}
 	maps.OnChange(func(*mapping.Set) { a.Orders.MappingChanged() })
 	a.Shipments = &feeds.Shipments{
@@ -170,12 +171,16 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 
+	zone := a.shopZone(ctx)
 	a.Portal, err = portal.New(portal.Deps{
 		Shop: cfg.Shopify.Shop, Ledger: a.Store, Feeds: sched,
-		Orders:     a.Orders,
-		Mappings:   &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
-		Stock:      stockPage{a.Inventory, sched},
-		ModeSwitch: a.Mode, FeedModes: map[string]string{
+		Orders:        a.Orders,
+		Location:      zone,
+		Completeness:  completeness{a},
+		TestShipments: testShipments{a},
+		Mappings:      &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, zone: a.Orders.ZoneName(), now: a.clock.Now},
+		Stock:         stockPage{a.Inventory, sched},
+		ModeSwitch:    a.Mode, FeedModes: map[string]string{
 			feeds.FeedInventory: "stock sync " + cfg.Feeds.Inventory.Mode,
 		},
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
@@ -259,13 +264,19 @@ func (a *App) Close() error {
 }
 
 // FeedNames are the feeds `passthrough run` knows.
-var FeedNames = []string{feeds.FeedOrders, feeds.FeedShipments, feeds.FeedInventory, feeds.FeedStockCheck}
+var FeedNames = []string{feeds.FeedOrders, feeds.FeedOrdersCheck, feeds.FeedShipments, feeds.FeedInventory, feeds.FeedStockCheck}
+
+// ErrFeedOff says a feed's mode is off in the configuration: `run` does not run it unless
+// forced.
+var ErrFeedOff = errors.New("the inventory feed is off (feeds.inventory.mode: off); pass --force to run it anyway")
 
 // RunRequest is one run asked for on the command line.
 type RunRequest struct {
 	Since, Until time.Time
 	// Full: orders re-fetch the last daily_days days; inventory makes a full pass.
-	Full     bool
+	Full bool
+	// Force runs a feed whose mode is off.
+	Force    bool
 	Progress func(feeds.OrdersProgress)
 }
 
@@ -281,7 +292,13 @@ func (a *App) RunFeed(ctx context.Context, name string, r RunRequest) (erp.Execu
 		return a.Orders.Run(ctx, run)
 	case feeds.FeedShipments:
 		return a.Shipments.Run(ctx)
+	case feeds.FeedOrdersCheck:
+		x, _, err := a.Orders.CheckCompleteness(ctx, feeds.CompletenessRun{Days: a.Config.Feeds.Orders.DailyDays})
+		return x, err
 	case feeds.FeedInventory:
+		if a.Config.Feeds.Inventory.Mode == config.InventoryOff && !r.Force {
+			return erp.Execution{}, ErrFeedOff
+		}
 		return a.Inventory.Run(ctx, feeds.InventoryRun{Full: r.Full})
 	case feeds.FeedStockCheck:
 		return a.Inventory.Check(ctx)

@@ -39,6 +39,13 @@ func (d *dryRunStore) OrderHeaderUpdate(_ context.Context, p erp.OrderHeaderUpda
 	return nil
 }
 
+func (d *dryRunStore) RefundStage(_ context.Context, p erp.RefundStageParams) error {
+	d.keep(p.Ledger)
+	return nil
+}
+
+func (d *dryRunStore) CompletenessPut(context.Context, []erp.CompletenessDay) error { return nil }
+
 func (d *dryRunStore) LedgerPut(_ context.Context, e ledger.Entry) error {
 	d.keep(e)
 	return nil
@@ -59,6 +66,8 @@ func (d *dryRunStore) ProblemAdd(context.Context, erp.Problem) error { return ni
 func (d *dryRunStore) InventorySentPut(context.Context, []erp.InventorySent) error { return nil }
 
 func (d *dryRunStore) ShipmentMark(context.Context, erp.ShipmentMarkParams) error { return nil }
+
+func (d *dryRunStore) ShipmentRelease(context.Context, string) (int, error) { return 0, nil }
 
 // DryRun lists what a dry run would have written, in the order it came.
 func (a *App) DryRun() []DryRunRecord {

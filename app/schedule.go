@@ -14,6 +14,8 @@ import (
 const (
 	// TaskOrdersDaily re-fetches the last daily_days days of orders once a day.
 	TaskOrdersDaily = feeds.FeedOrders + "-daily"
+	// TaskOrdersCheck is the daily completeness check of the last daily_days days.
+	TaskOrdersCheck = feeds.FeedOrdersCheck
 	// TaskInventoryFull is the nightly full stock pass; the portal's "sync now" runs it.
 	TaskInventoryFull = "inventory-full"
 )
@@ -34,7 +36,8 @@ func (a *App) schedule() error {
 
 // tasks are the scheduler tasks of every feed, as the config's feeds block asks for them:
 //   - orders every feeds.orders.every, and at daily_at a re-fetch of the last daily_days
-//     days (TaskOrdersDaily), unless disabled;
+//     days (TaskOrdersDaily) and the completeness check of those days (TaskOrdersCheck),
+//     unless disabled;
 //   - shipments every feeds.shipments.every, unless disabled;
 //   - inventory by its mode: nothing when off; the nightly full pass at daily_at
 //     (TaskInventoryFull) when daily; and besides, a delta run every feeds.inventory.every
@@ -58,6 +61,12 @@ func (a *App) tasks() ([]feeds.Task, error) {
 				Name: TaskOrdersDaily, Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
 				Run: func(ctx context.Context) error {
 					_, err := a.Orders.Run(ctx, a.refetch())
+					return err
+				},
+			}, feeds.Task{
+				Name: TaskOrdersCheck, Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
+				Run: func(ctx context.Context) error {
+					_, _, err := a.Orders.CheckCompleteness(ctx, feeds.CompletenessRun{Days: f.Orders.DailyDays})
 					return err
 				},
 			})

@@ -43,6 +43,13 @@ type Shopify struct {
 	WebhookSecret Secret `yaml:"webhook_secret"`
 	// Plan sets the REST budget the client paces itself within: standard, advanced, plus.
 	Plan string `yaml:"plan"`
+	// TimeZone is the shop's time zone (a tz database name, e.g. America/New_York), in which
+	// order dates are given to the ERP and the portal shows times; empty takes Shopify's own
+	// (shop.json's iana_timezone).
+	TimeZone string `yaml:"time_zone"`
+	// Locations are the Shopify locations the ERP ships from, by name or id: when set, only
+	// the lines of an order assigned to one of them are staged.
+	Locations []string `yaml:"locations"`
 }
 
 // ERP says which database holds the staging tables and passthrough's own pt_ tables.
@@ -276,6 +283,16 @@ func (c Config) Validate() error {
 	case "standard", "advanced", "plus":
 	default:
 		bad("shopify.plan", "%q is not one of standard, advanced, plus", c.Shopify.Plan)
+	}
+	if c.Shopify.TimeZone != "" {
+		if _, err := time.LoadLocation(c.Shopify.TimeZone); err != nil {
+			bad("shopify.time_zone", "%q is not a time zone of the tz database (e.g. America/New_York)", c.Shopify.TimeZone)
+		}
+	}
+	for i, l := range c.Shopify.Locations {
+		if strings.TrimSpace(l) == "" {
+			bad(fmt.Sprintf("shopify.locations[%d]", i), "a location's name or id, not empty")
+		}
 	}
 	switch c.ERP.Driver {
 	case "sqlite", "postgres", "sqlserver":

@@ -59,6 +59,7 @@ func CheckColumns(ctx context.Context, set *Set, src ColumnSource) error {
 	check(m.headerBlock, m.headerBlock.cols, m.header.Name)
 	check(m.lineBlock, m.lineBlock.cols, m.lines.Name)
 	check(m.headerBlock, m.cancelCols, m.header.Name)
+	check(m.refundBlock, m.refundBlock.cols, m.refunds.Name)
 	if diags.Empty() {
 		return nil
 	}

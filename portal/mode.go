@@ -1,9 +1,12 @@
 package portal
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // mode is the store's mode now.
@@ -16,6 +19,8 @@ func (s *Server) mode() string {
 
 type modeData struct {
 	From, To string
+	// Shipments are those test mode handled, which going live offers to send.
+	Shipments []record.ShipmentRow
 }
 
 // modeConfirm asks an admin to confirm a change of mode, with a plain form.
@@ -27,7 +32,14 @@ func (s *Server) modeConfirm(c *echo.Context) error {
 	if to != "test" && to != "live" {
 		return echo.NewHTTPError(http.StatusBadRequest, "The mode is test or live.")
 	}
-	return s.render(c, http.StatusOK, "mode", "Switch to "+to+" mode", modeData{From: s.mode(), To: to})
+	data := modeData{From: s.mode(), To: to}
+	if to == "live" && s.d.TestShipments != nil {
+		var err error
+		if data.Shipments, err = s.d.TestShipments.List(c.Request().Context()); err != nil {
+			return fmt.Errorf("list test shipments: %w", err)
+		}
+	}
+	return s.render(c, http.StatusOK, "mode", "Switch to "+to+" mode", data)
 }
 
 // setMode switches the store between test and live mode.
@@ -46,6 +58,17 @@ func (s *Server) setMode(c *echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/feeds")
 	}
 	s.log.Info("mode switched", "mode", to, "user", u.Name)
+	if to == "live" && c.FormValue("send_test_shipments") == "yes" && s.d.TestShipments != nil {
+		n, err := s.d.TestShipments.Release(c.Request().Context())
+		if err != nil {
+			s.log.Error("release test shipments", "user", u.Name, "err", err)
+			s.setFlash(c, "bad", "Live mode, but the shipments recorded in test mode could not be set to send; the reason has been logged.")
+			return c.Redirect(http.StatusSeeOther, "/feeds")
+		}
+		s.log.Info("test shipments released", "rows", n, "user", u.Name)
+		s.setFlash(c, "good", fmt.Sprintf("Live mode: shipments and stock are sent to Shopify from their next run, with the %d shipment rows recorded in test mode.", n))
+		return c.Redirect(http.StatusSeeOther, "/feeds")
+	}
 	if to == "live" {
 		s.setFlash(c, "good", "Live mode: shipments and stock are sent to Shopify from their next run.")
 	} else {

@@ -183,6 +183,12 @@ type Deps struct {
 	// ModeSwitch, when set, is where the mode lives instead, and lets an admin switch it
 	// (going live is one switch, so a store can be tried out first without touching Shopify).
 	ModeSwitch ModeSwitch
+	// Completeness is the orders' completeness check, for its page; nil leaves the page
+	// saying so.
+	Completeness Completeness
+	// TestShipments are the shipments test mode handled, which going live offers to send;
+	// nil offers none.
+	TestShipments TestShipments
 	// FeedModes says more about a feed's mode where there is more to say, e.g.
 	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.
 	FeedModes map[string]string
@@ -203,7 +209,8 @@ type Deps struct {
 	Logger       *slog.Logger
 	// Clock is the portal's time (session expiry, "5 minutes ago"); nil means time.Now.
 	Clock func() time.Time
-	// Location is the time zone dates are shown and filtered in; nil means UTC.
+	// Location is the time zone dates are shown (with it) and filtered in: the shop's; nil
+	// means UTC.
 	Location *time.Location
 	// LoginBurst and LoginEvery limit login attempts per client IP: LoginBurst at once,
 	// then one more every LoginEvery. 0 means 10 and 6s.
@@ -342,6 +349,9 @@ func (s *Server) routes() *echo.Echo {
 	route(post, "/mappings/:name/preview", roleViewer, s.mappingPreview)
 	route(get, "/mappings/:name/versions", roleViewer, s.mappingVersions)
 	route(post, "/mappings/:name", roleAdmin, s.mappingSave)
+
+	route(get, "/completeness", roleViewer, s.completenessPage)
+	route(post, "/completeness/:day", roleOperator, s.completenessImport)
 
 	route(get, "/stock", roleViewer, s.stockPage)
 	route(post, "/stock/sync", roleOperator, s.syncNow)

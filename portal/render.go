@@ -17,6 +17,8 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/shopspring/decimal"
+
+	"github.com/passthrough-dev/passthrough/mapping"
 )
 
 //go:embed templates
@@ -189,12 +191,13 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 	}
 }
 
-// fmtTime shows a time to the second in the portal's zone, or a dash.
+// fmtTime shows a time to the second in the portal's zone (the shop's), with the zone, or a
+// dash.
 func fmtTime(loc *time.Location, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
 }
 
 func fmtDate(loc *time.Location, t time.Time) string {
@@ -253,6 +256,9 @@ func cell(v any) string {
 	case nil:
 		return "NULL"
 	case time.Time:
+		if x.Location() == mapping.WallClock {
+			return x.Format("2006-01-02 15:04:05") // the shop's clock, as a DATETIME holds it
+		}
 		return x.UTC().Format("2006-01-02 15:04:05Z")
 	case decimal.Decimal:
 		return x.String()

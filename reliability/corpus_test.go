@@ -234,7 +234,9 @@ var badOrders = map[string]orderWant{
 	"financial-status-missing.json":        {status: ledger.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is "},
 	"financial-status-number.json":         {status: ledger.StatusWaiting, severity: passthrough.SeverityRetry, problem: "not paid yet: financial status is 1"},
 	// Numbers beyond the ERP's columns: refused on every database alike, before anything is
-	// written, and the order says which column.
+	// written, and the order says which column. (Their totals add up: an order whose figures
+	// do not is refused before the ERP sees it; see order-does-not-add-up.json. The line with
+	// too large a quantity is free, so that the total fits and the quantity is what is refused.)
 	"total-price-too-large-for-the-erp.json": failed("the ERP refused the rows: stage order {{ID}}: s_orders.order_total: 123456789012345678901234.5 does not fit: " +
 		"the column holds up to 14 digits before the point and 4 after: invalid value; the order's name, customer or total do not fit the ledger " +
 		"(put ledger entry: the ledger's total: 123456789012345678901234.5 does not fit: the column holds up to 14 digits before the point and 4 after: invalid value)"),
@@ -245,6 +247,7 @@ var badOrders = map[string]orderWant{
 	"line-item-null-entry.json":         stagedWith(2, nil, map[string]string{"item_code": "TS-001"}),
 	"line-properties-as-an-object.json": stagedWith(2, nil, nil),
 	"line-price-negative.json":          stagedWith(2, nil, map[string]string{"unit_price": "-24.99"}),
+	"order-does-not-add-up.json":        failed("the order does not add up: lines 49.98 + shipping 5.99 + tax 4.01 − discounts 0.00 + tips 0.00 + duties 0.00 = 59.98, but its total is 69.98 (10.00 USD apart); check it in Shopify"),
 	"customer-and-addresses-null.json":  stagedWith(2, map[string]string{"bill_to_name": "", "ship_to_name": "", "customer_email": ""}, nil),
 	"five-hundred-lines.json":           stagedWith(500, nil, nil),
 	// Hostile strings: stored as given (cut to the column), never run.

@@ -234,9 +234,14 @@ type stagedOrder struct {
 	cancelled bool
 }
 
+// querier is a database or a transaction (a snapshot of it).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // staged reads the staging tables, failing on a duplicate header or line and on lines
 // without a header.
-func staged(t testing.TB, db *sql.DB) map[int64]stagedOrder {
+func staged(t testing.TB, db querier) map[int64]stagedOrder {
 	t.Helper()
 	ctx := context.Background()
 	got := map[int64]stagedOrder{}
@@ -274,7 +279,7 @@ type ledgerEntry struct {
 	payload []byte
 }
 
-func readLedger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
+func readLedger(t testing.TB, db querier) map[int64]ledgerEntry {
 	t.Helper()
 	rows, err := db.QueryContext(context.Background(), `SELECT order_id, status, problem, payload FROM pt_order_ledger`)
 	require.NoError(t, err)
@@ -295,10 +300,19 @@ func readLedger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
 // staging rows and the ledger are written together, so every staged ledger entry has its
 // header and exactly the lines its own stored payload gives, every cancelled one a header
 // that says cancelled, and every header a ledger entry that says it is there.
+//
+// Both are read in one snapshot: a process killed just after it sent COMMIT may see the
+// database commit a moment later, and two plain reads could fall on either side of it.
 func requireConsistent(t testing.TB, db *sql.DB) {
 	t.Helper()
-	rows := staged(t, db)
-	led := readLedger(t, db)
+	tx, err := db.BeginTx(t.Context(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil { // (SQLite's transactions are snapshots whatever they are called)
+		tx, err = db.BeginTx(t.Context(), nil)
+	}
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback() }()
+	rows := staged(t, tx)
+	led := readLedger(t, tx)
 	for id, e := range led {
 		switch e.status {
 		case ledger.StatusStaged:

@@ -35,6 +35,7 @@ func runFeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	until := flags.String("until", "", "orders updated until this date (default: now)")
 	flags.BoolVar(&r.Request.Full, "full", false, "orders: re-fetch the last daily_days days; inventory: a full pass against what Shopify holds")
 	flags.BoolVar(&r.DryRun, "dry-run", false, "read and map, write nothing, and list what would be written")
+	flags.BoolVar(&r.Request.Force, "force", false, "inventory: run although feeds.inventory.mode is off")
 	verbose := flags.Bool("verbose", false, "log debug lines too")
 	cfg, err := parseWithConfig(flags, args[1:], path)
 	if err != nil {
@@ -57,7 +58,7 @@ func runFeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	err = app.RunOnce(ctx, cfg, r)
 	var partial *app.PartialError
 	switch {
-	case errors.Is(err, app.ErrNotMigrated):
+	case errors.Is(err, app.ErrNotMigrated), errors.Is(err, app.ErrFeedOff):
 		return usageError{err}
 	case errors.As(err, &partial):
 		return exitCodeError{exitPartial, err}

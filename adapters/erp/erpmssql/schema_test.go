@@ -22,6 +22,7 @@ var (
 	createTable = regexp.MustCompile(`(?m)^CREATE TABLE \$\{schema\}\.(\w+) \($`)
 	columnLine  = regexp.MustCompile(`^\s+(\w+)\s+(\w+)(?:\((max|\d+)(?:,(\d+))?\))?(?: COLLATE \w+)?\s+(NOT NULL|NULL)\b`)
 	alterColumn = regexp.MustCompile(`^\s+ALTER TABLE \$\{schema\}\.(\w+) ALTER COLUMN (\w+ \w+(?:\(\d+\))? (?:NOT NULL|NULL));$`)
+	addColumn   = regexp.MustCompile(`^\s*ALTER TABLE \$\{schema\}\.(\w+) ADD (\w+ \w+(?:\([^)]*\))? (?:NOT NULL|NULL))`)
 )
 
 // migratedTables reads the tables the migrations create and widen, column by column, as SQL
@@ -58,6 +59,12 @@ func migratedTablesUpTo(t *testing.T, version int) map[string]*sqlstore.Table {
 				require.GreaterOrEqual(t, i, 0, "%s alters %s.%s, which it does not have", path, m[1], c.Name)
 				cols[i] = c
 				out[m[1]] = sqlstore.NewTable(m[1], cols)
+				continue
+			}
+			if m := addColumn.FindStringSubmatch(line); m != nil {
+				tbl := out[m[1]]
+				require.NotNil(t, tbl, "%s adds a column to %s, which no migration before it creates", path, m[1])
+				out[m[1]] = sqlstore.NewTable(m[1], append(slices.Clone(tbl.Columns), parseColumn(t, "    "+m[2])))
 				continue
 			}
 			if m := createTable.FindStringSubmatch(line); m != nil {

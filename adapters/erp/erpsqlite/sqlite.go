@@ -278,3 +278,13 @@ func (Dialect) Classify(err error) error {
 func (Dialect) Migrations(string) sqlstore.Migrations {
 	return sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: Migrations(), Go: goMigrations()}
 }
+
+// goMigrations are the migrations SQLite cannot make in SQL: it has no IF, and changes a
+// column's declared type only by building the table anew.
+func goMigrations() []*goose.Migration {
+	widen := goose.NewGoMigration(5, &goose.GoFunc{RunTx: widenStagingColumns}, nil)
+	widen.Source = "00005_wider_staging_columns.go"
+	refunds := goose.NewGoMigration(7, &goose.GoFunc{RunTx: addRefundsAndCompleteness}, &goose.GoFunc{RunTx: dropRefundsAndCompleteness})
+	refunds.Source = "00007_refunds_completeness.go"
+	return []*goose.Migration{widen, refunds}
+}

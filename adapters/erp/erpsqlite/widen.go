@@ -8,17 +8,7 @@ import (
 	"io/fs"
 	"regexp"
 	"strings"
-
-	"github.com/pressly/goose/v3"
 )
-
-// goMigrations are the migrations SQLite cannot make in SQL: it has no IF, and changes a
-// column's declared type only by building the table anew.
-func goMigrations() []*goose.Migration {
-	m := goose.NewGoMigration(5, &goose.GoFunc{RunTx: widenStagingColumns}, nil)
-	m.Source = "00005_wider_staging_columns.go"
-	return []*goose.Migration{m}
-}
 
 // widened are the default staging columns migration 5 makes room for real data in, with
 // their new length: the Shopify location name a mapping uses as the warehouse code ("Main

@@ -52,6 +52,8 @@ func Run(t *testing.T, open Opener) {
 	runLedger(t, open)
 	runBookkeeping(t, open)
 	runERPSide(t, open)
+	runRefunds(t, open)
+	runGoingLive(t, open)
 }
 
 // bundle is what one case works with.
@@ -60,6 +62,9 @@ type bundle struct {
 	store Store
 	d     erp.Dialect
 	clock *Clock
+	// applied and version are what migrating the fresh database did.
+	applied []string
+	version int64
 }
 
 // setup opens a store on a fake clock, logging to the test, and migrates it.
@@ -73,6 +78,7 @@ func setup(t testing.TB, open Opener, opts ...erp.Option) *bundle {
 	res, err := s.Migrate(b.ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Applied, "a fresh database gets every migration")
+	b.applied, b.version = res.Applied, res.Version
 	return b
 }
 

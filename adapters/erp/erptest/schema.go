@@ -31,7 +31,7 @@ var DefaultTables = map[string][]passthrough.Column{
 		money("freight_amount", true), money("discount_amount", true), money("tax_amount", true), money("order_total", true),
 		text("currency", 3, true), text("comment", 4000, true), flag("cancelled", false),
 		text("import_status", 20, true), text("import_error", 1000, true), text("erp_order_no", 20, true),
-		when("created_at", false), when("updated_at", false),
+		when("created_at", false), when("updated_at", false), flag("fulfilled_in_shopify", false),
 	},
 	"s_order_details": {
 		text("shop", 100, false), integer64("web_order_id", false), integer32("line_no", false), integer64("line_item_id", true),
@@ -44,6 +44,12 @@ var DefaultTables = map[string][]passthrough.Column{
 		text("item_code", 255, false), integer32("quantity", false), text("tracking_number", 255, true),
 		text("carrier", 100, true), text("tracking_url", 2048, true), when("ship_date", true),
 		text("sync_status", 10, true), text("sync_error", 1000, true), when("synced_at", true),
+	},
+	"s_order_refunds": {
+		text("shop", 100, false), integer64("refund_id", false), integer64("web_order_id", false), integer32("line_no", false),
+		integer64("line_item_id", true), text("item_code", 255, true), integer32("quantity", false),
+		money("amount", true), money("tax_amount", true), text("restock_type", 20, true), text("reason", 255, true),
+		when("created_at", true), text("import_status", 20, true), text("import_error", 1000, true),
 	},
 	"product_qty_in_stock": {
 		text("item_code", 255, false), text("warehouse_code", 100, false), money("qty_on_hand", false),
@@ -63,7 +69,8 @@ func Shape(cols []passthrough.Column) []passthrough.Column {
 
 // PassthroughTables are passthrough's own tables.
 var PassthroughTables = []string{"pt_order_ledger", "pt_ledger_events", "pt_feed_executions", "pt_problems",
-	"pt_watermarks", "pt_inventory_sent", "pt_settings", "pt_inventory_checks", "pt_inventory_drift"}
+	"pt_watermarks", "pt_inventory_sent", "pt_settings", "pt_inventory_checks", "pt_inventory_drift",
+	"pt_order_refunds", "pt_completeness"}
 
 func text(name string, n int, null bool) passthrough.Column {
 	return passthrough.Column{Name: name, Kind: passthrough.KindText, MaxLength: n, Nullable: null}
@@ -130,6 +137,7 @@ func runSchema(t *testing.T, open Opener) {
 		res, err := b.store.Migrate(b.ctx)
 		require.NoError(t, err)
 		require.Empty(t, res.Applied)
+		require.Equal(t, b.version, res.Version, "the version the first Migrate reached")
 		require.EqualValues(t, b.count(t, "SELECT MAX(version_id) FROM pt_goose_db_version"), res.Version)
 		require.Equal(t, first, b.count(t, "SELECT COUNT(*) FROM pt_goose_db_version"))
 		after, err := b.store.TableColumns(b.ctx, "s_orders")
@@ -152,13 +160,43 @@ func runSchema(t *testing.T, open Opener) {
 		res, err := s.Migrate(b.ctx)
 		require.NoError(t, err)
 		require.Equal(t, "00001_staging_tables.sql", res.Applied[0])
-		require.Len(t, res.Applied, int(res.Version), "every migration ran")
+		fresh := setup(t, open)
+		require.Equal(t, fresh.applied, res.Applied, "every migration ran, as on an empty database")
 		cols, err := s.TableColumns(b.ctx, "s_orders")
 		require.NoError(t, err)
-		require.Len(t, cols, 4, "the ERP's own s_orders is left as it was")
-		require.Equal(t, "erp_batch", cols[3].Name)
+		var names []string
+		for _, c := range cols {
+			names = append(names, c.Name)
+		}
+		// Its columns are kept as they were; the one column the shipped mapping needs and an
+		// ERP's table may lack is added, with a default, so the ERP's own inserts still work.
+		require.Equal(t, []string{"shop", "web_order_id", "import_status", "erp_batch", "fulfilled_in_shopify"}, names)
 		_, err = s.TableColumns(b.ctx, "s_order_details")
 		require.NoError(t, err, "the missing tables are created")
+	})
+
+	t.Run("Migrate leaves a fulfilled_in_shopify column the ERP's s_orders already has as it is", func(t *testing.T) {
+		t.Parallel()
+		s := open(t)
+		b := newBundle(t, s)
+		switch b.d {
+		case erp.DialectSQLite, erp.DialectPostgres:
+			b.exec(t, `CREATE TABLE s_orders (shop VARCHAR(100) NOT NULL, web_order_id BIGINT NOT NULL, import_status VARCHAR(20),
+				fulfilled_in_shopify CHAR(1), PRIMARY KEY (shop, web_order_id))`)
+		case erp.DialectSQLServer:
+			b.exec(t, `CREATE TABLE s_orders (shop nvarchar(100) NOT NULL, web_order_id bigint NOT NULL, import_status nvarchar(20),
+				fulfilled_in_shopify char(1), PRIMARY KEY (shop, web_order_id))`)
+		default:
+			t.Fatalf("the suite does not know dialect %q", b.d)
+		}
+		_, err := s.Migrate(b.ctx)
+		require.NoError(t, err)
+		cols, err := s.TableColumns(b.ctx, "s_orders")
+		require.NoError(t, err)
+		require.Len(t, cols, 4, "no second column of that name")
+		require.Equal(t, "fulfilled_in_shopify", cols[3].Name)
+		require.Equal(t, passthrough.KindText, cols[3].Kind, "the ERP's own Y/N flag")
+		require.True(t, cols[3].Nullable)
 	})
 
 	t.Run("TableColumns of a missing table is ErrNotFound", func(t *testing.T) {

@@ -21,13 +21,14 @@ type Sample struct {
 
 // Catalog builds every statement of st for review: the SQL Server dialect keeps them as
 // golden files, since no SQL Server runs where its tests do. tables holds the default tables
-// (s_orders, s_order_details, external_order_shipments, product_qty_in_stock) as the
-// dialect's migrations create them; header and lines are one order as a mapping produces it.
+// (s_orders, s_order_details, s_order_refunds, external_order_shipments,
+// product_qty_in_stock) as the dialect's migrations create them; header and lines are one
+// order as a mapping produces it.
 func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, lines []passthrough.Row) ([]Sample, error) {
-	h, l := tables["s_orders"], tables["s_order_details"]
+	h, l, rf := tables["s_orders"], tables["s_order_details"], tables["s_order_refunds"]
 	shipments, stock := tables["external_order_shipments"], tables["product_qty_in_stock"]
-	if h == nil || l == nil || shipments == nil || stock == nil {
-		return nil, fmt.Errorf("the catalog needs s_orders, s_order_details, external_order_shipments and product_qty_in_stock")
+	if h == nil || l == nil || rf == nil || shipments == nil || stock == nil {
+		return nil, fmt.Errorf("the catalog needs s_orders, s_order_details, s_order_refunds, external_order_shipments and product_qty_in_stock")
 	}
 	at := catalogTime
 	out, err := StagingCatalog(st, StagingOrder{Header: h, Lines: l, Key: []string{erp.ColShop, erp.ColWebOrderID},
@@ -101,6 +102,17 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"InventoryDriftList", st.InventoryDriftList("acme"), nil},
 		{"SettingGet", st.SettingGet("mode"), nil},
 		{"SettingSet", st.SettingSet("mode", "live"), nil},
+		{"RefundInsert", st.RefundInsert("acme", 509562969, 450789469, refundStaged, at), nil},
+		{"RefundRecord", st.RefundRecord("acme", 509562969, 450789469, refundAbsorbed, at), nil},
+		{"RefundIDList", st.RefundIDList("acme", 450789469), nil},
+		{"RefundImportedList", st.RefundImportedList(rf, "acme", 450789469), nil},
+		{"RefundRowsWithdraw", st.RefundRowsWithdraw(rf, "acme", 450789469), nil},
+		{"CompletenessPut", st.CompletenessPut(erp.CompletenessDay{Shop: "acme", Day: "2026-11-21", CheckedAt: at,
+			ShopifyOrders: 412, Missing: 1, Late: 2, Imported: 3}), nil},
+		{"CompletenessList", st.CompletenessList("acme", 31), nil},
+		{"ShipmentListTest", st.ShipmentListTest(shipments, "acme"), nil},
+		{"ShipmentListTest/with-line-item-id", st.ShipmentListTest(withLineItem, "acme"), nil},
+		{"ShipmentRelease", st.ShipmentRelease(shipments, "acme"), nil},
 	})
 	return out, err
 }

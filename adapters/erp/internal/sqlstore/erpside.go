@@ -19,24 +19,27 @@ func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsent
 		return nil, fmt.Errorf("list unsent shipments: %w", err)
 	}
 	st := s.st.ShipmentListUnsent(t, p)
-	out, err := queryAll(ctx, s, "list unsent shipments", st, func(rows *sql.Rows) (record.ShipmentRow, error) {
-		var sh record.ShipmentRow
-		var lineNo, qty int64
-		var tracking, carrier, url sql.NullString
-		var shipDate sql.NullTime
-		var lineItem sql.NullInt64
-		if err := rows.Scan(&sh.ShipmentID, &lineNo, &sh.Shop, &sh.WebOrderID, &sh.ItemCode, &qty,
-			&tracking, &carrier, &url, &shipDate, &lineItem); err != nil {
-			return sh, err
-		}
-		sh.LineNo, sh.Quantity, sh.LineItemID = int(lineNo), int(qty), lineItem.Int64
-		sh.TrackingNumber, sh.Carrier, sh.TrackingURL, sh.ShipDate = tracking.String, carrier.String, url.String, timeOf(shipDate)
-		return sh, nil
-	})
+	out, err := queryAll(ctx, s, "list unsent shipments", st, scanShipmentRow)
 	if err != nil {
 		return nil, fmt.Errorf("list unsent shipments: %w", err)
 	}
 	return out, nil
+}
+
+// scanShipmentRow reads one row of shipmentCols and the line item id.
+func scanShipmentRow(rows *sql.Rows) (record.ShipmentRow, error) {
+	var sh record.ShipmentRow
+	var lineNo, qty int64
+	var tracking, carrier, url sql.NullString
+	var shipDate sql.NullTime
+	var lineItem sql.NullInt64
+	if err := rows.Scan(&sh.ShipmentID, &lineNo, &sh.Shop, &sh.WebOrderID, &sh.ItemCode, &qty,
+		&tracking, &carrier, &url, &shipDate, &lineItem); err != nil {
+		return sh, err
+	}
+	sh.LineNo, sh.Quantity, sh.LineItemID = int(lineNo), int(qty), lineItem.Int64
+	sh.TrackingNumber, sh.Carrier, sh.TrackingURL, sh.ShipDate = tracking.String, carrier.String, url.String, timeOf(shipDate)
+	return sh, nil
 }
 
 // ShipmentMark writes the outcome on every row of one shipment.

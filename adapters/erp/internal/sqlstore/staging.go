@@ -27,6 +27,7 @@ type stagePlan struct {
 	lineKey    []passthrough.Column // the same columns in the lines table
 	lines      [][]row              // runs of lines with the same columns, each one INSERT
 	insertOnly []string
+	refunds    refundPlan
 }
 
 // OrderStage writes one order's header and lines, its ledger entry and a ledger event in
@@ -73,6 +74,9 @@ func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
 			if _, err := s.exec(ctx, tx, s.st.LinesInsert(plan.l, run)); err != nil {
 				return fmt.Errorf("write lines: %w", err)
 			}
+		}
+		if err := s.absorbRefunds(ctx, tx, plan.refunds, e.Shop, e.OrderID, now); err != nil {
+			return err
 		}
 		return s.writeLedger(ctx, tx, e, now, true, message)
 	})
@@ -128,14 +132,23 @@ func (s *Store) planStage(ctx context.Context, p erp.OrderStageParams) (stagePla
 				return plan, fmt.Errorf("line %d: %s is %v, the header's is %v: %w", n+1, c.Name, r.vals[j], plan.keyVals[i], erp.ErrInvalidValue)
 			}
 		}
-		last := len(plan.lines) - 1
-		if last >= 0 && slices.Equal(plan.lines[last][0].names(), r.names()) && (len(plan.lines[last])+1)*len(r.cols) <= maxParams {
-			plan.lines[last] = append(plan.lines[last], r)
-		} else {
-			plan.lines = append(plan.lines, []row{r})
-		}
+		plan.lines = addToRuns(plan.lines, r)
+	}
+	if plan.refunds, err = s.planRefunds(ctx, p.Refunds); err != nil {
+		return plan, err
 	}
 	return plan, nil
+}
+
+// addToRuns adds r to the last run of rows when it has the same columns and the INSERT stays
+// under the parameter limit, or starts a new run: each run is one INSERT.
+func addToRuns(runs [][]row, r row) [][]row {
+	last := len(runs) - 1
+	if last >= 0 && slices.Equal(runs[last][0].names(), r.names()) && (len(runs[last])+1)*len(r.cols) <= maxParams {
+		runs[last] = append(runs[last], r)
+		return runs
+	}
+	return append(runs, []row{r})
 }
 
 // lockHeader locks the order's header key, reports whether the header exists, and refuses
