@@ -30,8 +30,8 @@ FUZZ_TARGETS = ./mapping:FuzzLoad ./mapping:FuzzEval ./mapping:FuzzMapOrder ./re
 	./adapters/shopify:FuzzVerifyWebhook ./record:FuzzReadOrder
 FUZZTIME  ?= 1m
 # The benchmarks behind the figures of `make bench`, and their packages.
-BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkCatalogRead|BenchmarkOrderStage|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory|BenchmarkLockAcquireRelease|BenchmarkFailover|BenchmarkReplicaThroughput)$$
-BENCH_PKGS = ./mapping ./adapters/erp/erpsqlite ./adapters/erp/erppostgres ./adapters/shopify ./feeds ./portal ./reliability
+BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkDecodeAndMapOrder|BenchmarkBackfillCalls|BenchmarkLocationsCost|BenchmarkCompletenessCheck|BenchmarkCatalogRead|BenchmarkOrderStage|BenchmarkOrderStageCustomerTables|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory|BenchmarkLockAcquireRelease|BenchmarkFailover|BenchmarkReplicaThroughput)$$
+BENCH_PKGS = ./mapping ./adapters/erp/erpsqlite ./adapters/erp/erppostgres ./adapters/erp/erpmssql ./adapters/shopify ./feeds ./portal ./reliability
 
 test-reliability: ## Run the long reliability suite (100 kills per feed and database, 3 minutes of replicas killed, outages, bad inputs) and fuzz each target for FUZZTIME
 	PASSTHROUGH_TEST_PG_DSN="$$(./scripts/test-postgres.sh)" PASSTHROUGH_RELIABILITY=long $(GO) test -race -timeout 60m -run 'Reliability' ./reliability

@@ -112,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 	a.Store = opts.Store
 	if a.Store == nil {
-		s, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal(), erp.WithLogger(a.Log.With("part", "erp")))
+		s, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal(), erp.WithLogger(a.Log.With("part", "erp")), erp.WithSchema(cfg.ERP.Schema))
 		if err != nil {
 			return nil, fmt.Errorf("open the %s database: %w", cfg.ERP.Driver, err)
 		}
@@ -154,12 +154,15 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 	var pstores []portal.Store
 	for _, s := range a.Shops {
+		zone := s.zone(ctx)
 		pstores = append(pstores, portal.Store{
-			Shop: s.Name(), Orders: s.Orders,
-			Mappings:   &mappingFiles{dir: s.Mappings, shop: s.Name(), now: a.clock.Now},
-			Stock:      stockPage{s.Inventory, sched},
-			ModeSwitch: s.Mode,
-			FeedModes:  map[string]string{feeds.FeedInventory: "stock sync " + s.Config.Feeds.Inventory.Mode},
+			Shop: s.Name(), Orders: s.Orders, Location: zone,
+			Completeness:  completeness{a, s},
+			TestShipments: testShipments{a, s},
+			Mappings:      &mappingFiles{dir: s.Mappings, shop: s.Name(), zone: s.Orders.ZoneName(), now: a.clock.Now},
+			Stock:         stockPage{s.Inventory, sched},
+			ModeSwitch:    s.Mode,
+			FeedModes:     map[string]string{feeds.FeedInventory: "stock sync " + s.Config.Feeds.Inventory.Mode},
 		})
 	}
 	a.Portal, err = portal.New(portal.Deps{
@@ -215,6 +218,7 @@ func (a *App) newShop(ctx context.Context, sc config.Store, dryRun, only bool) (
 		Log: s.Log, Now: a.clock.Now, Observer: a,
 		Overlap:       sc.Feeds.Orders.Overlap.Std(),
 		FirstLookback: time.Duration(max(sc.Feeds.Orders.DailyDays, 1)) * 24 * time.Hour,
+		TimeZone:      sc.TimeZone, Locations: sc.Locations,
 	}
 	maps.OnChange(func(*mapping.Set) { s.Orders.MappingChanged() })
 	s.Shipments = &feeds.Shipments{
@@ -325,7 +329,11 @@ func (a *App) Close() error {
 }
 
 // FeedNames are the feeds `passthrough run` knows.
-var FeedNames = []string{feeds.FeedOrders, feeds.FeedShipments, feeds.FeedInventory, feeds.FeedStockCheck}
+var FeedNames = []string{feeds.FeedOrders, feeds.FeedOrdersCheck, feeds.FeedShipments, feeds.FeedInventory, feeds.FeedStockCheck}
+
+// ErrFeedOff says a feed's mode is off in the configuration: `run` does not run it unless
+// forced.
+var ErrFeedOff = errors.New("the inventory feed is off (feeds.inventory.mode: off); pass --force to run it anyway")
 
 // RunRequest is one run asked for on the command line.
 type RunRequest struct {
@@ -333,7 +341,9 @@ type RunRequest struct {
 	Shop         string
 	Since, Until time.Time
 	// Full: orders re-fetch the last daily_days days; inventory makes a full pass.
-	Full     bool
+	Full bool
+	// Force runs a feed whose mode is off.
+	Force    bool
 	Progress func(feeds.OrdersProgress)
 	// Wait is how long to wait for the feed's lock while another run holds it; zero
 	// refuses at once, with an error naming the process that holds it.
@@ -342,7 +352,8 @@ type RunRequest struct {
 
 // RunFeed runs one feed of one store now, once it holds the feed's lock, and returns its
 // execution. A feed running elsewhere is an error wrapping feeds.ErrAlreadyRunning (and an
-// *erp.LockedError naming the process). A dry run writes nothing and takes no lock.
+// *erp.LockedError naming the process). A dry run writes nothing and takes no lock. The
+// inventory feed of a store whose stock sync is off is ErrFeedOff, unless forced.
 func (a *App) RunFeed(ctx context.Context, name string, r RunRequest) (erp.Execution, error) {
 	if !slices.Contains(FeedNames, name) {
 		return erp.Execution{}, fmt.Errorf("unknown feed %q: use %s", name, strings.Join(FeedNames, ", "))
@@ -350,6 +361,12 @@ func (a *App) RunFeed(ctx context.Context, name string, r RunRequest) (erp.Execu
 	s, err := a.Shop(r.Shop)
 	if err != nil {
 		return erp.Execution{}, err
+	}
+	if name == feeds.FeedInventory && s.Config.Feeds.Inventory.Mode == config.InventoryOff && !r.Force {
+		if len(a.Shops) > 1 {
+			return erp.Execution{}, fmt.Errorf("store %s: %w", s.Name(), ErrFeedOff)
+		}
+		return erp.Execution{}, ErrFeedOff
 	}
 	if _, dry := a.Store.(*dryRunStore); !dry {
 		held, err := a.Locks.Wait(ctx, s.Name(), name, r.Wait)
@@ -374,6 +391,9 @@ func (s *Shop) run(ctx context.Context, name string, r RunRequest) (erp.Executio
 		return s.Orders.Run(ctx, run)
 	case feeds.FeedShipments:
 		return s.Shipments.Run(ctx)
+	case feeds.FeedOrdersCheck:
+		x, _, err := s.Orders.CheckCompleteness(ctx, feeds.CompletenessRun{Days: s.Config.Feeds.Orders.DailyDays})
+		return x, err
 	case feeds.FeedInventory:
 		return s.Inventory.Run(ctx, feeds.InventoryRun{Full: r.Full})
 	case feeds.FeedStockCheck:

@@ -39,6 +39,13 @@ func (d *dryRunStore) OrderHeaderUpdate(_ context.Context, p erp.OrderHeaderUpda
 	return nil
 }
 
+func (d *dryRunStore) RefundStage(_ context.Context, p erp.RefundStageParams) error {
+	d.keep(p.Ledger)
+	return nil
+}
+
+func (d *dryRunStore) CompletenessPut(context.Context, []erp.CompletenessDay) error { return nil }
+
 func (d *dryRunStore) LedgerPut(_ context.Context, e ledger.Entry) error {
 	d.keep(e)
 	return nil
@@ -71,6 +78,8 @@ func (d *dryRunStore) ShipmentClaim(_ context.Context, p erp.LockParams) (erp.Lo
 }
 
 func (d *dryRunStore) ShipmentClaimRelease(context.Context, erp.Lock) error { return nil }
+
+func (d *dryRunStore) ShipmentRelease(context.Context, string) (int, error) { return 0, nil }
 
 // DryRun lists what a dry run would have written, in the order it came.
 func (a *App) DryRun() []DryRunRecord {

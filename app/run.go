@@ -133,13 +133,13 @@ func progressPrinter(w io.Writer) func(feeds.OrdersProgress) {
 	return func(p feeds.OrdersProgress) {
 		pct := int(p.Fraction() * 100)
 		if !tty {
-			fmt.Fprintf(w, "progress: %3d%%  up to %s  %d orders\n", pct, p.Reached.Format("2006-01-02 15:04"), p.Seen)
+			fmt.Fprintf(w, "progress: %3d%%  %d of %d orders\n", pct, p.Seen, max(p.Total, p.Seen))
 			return
 		}
 		const width = 30
 		done := pct * width / 100
-		fmt.Fprintf(w, "\r[%s%s] %3d%%  up to %s  %d orders", strings.Repeat("#", done), strings.Repeat(".", width-done),
-			pct, p.Reached.Format("2006-01-02 15:04"), p.Seen)
+		fmt.Fprintf(w, "\r[%s%s] %3d%%  %d of %d orders", strings.Repeat("#", done), strings.Repeat(".", width-done),
+			pct, p.Seen, max(p.Total, p.Seen))
 		if p.Done {
 			fmt.Fprintln(w)
 		}

@@ -14,6 +14,8 @@ import (
 const (
 	// TaskOrdersDaily re-fetches the last daily_days days of orders once a day.
 	TaskOrdersDaily = feeds.FeedOrders + "-daily"
+	// TaskOrdersCheck is the daily completeness check of the last daily_days days.
+	TaskOrdersCheck = feeds.FeedOrdersCheck
 	// TaskInventoryFull is the nightly full stock pass; the portal's "sync now" runs it.
 	TaskInventoryFull = "inventory-full"
 )
@@ -37,7 +39,8 @@ func (a *App) schedule() error {
 
 // tasks are the scheduler tasks of every feed of the store, as its feeds block asks for them:
 //   - orders every feeds.orders.every, and at daily_at a re-fetch of the last daily_days
-//     days (TaskOrdersDaily), unless disabled;
+//     days (TaskOrdersDaily) and the completeness check of those days (TaskOrdersCheck),
+//     unless disabled;
 //   - shipments every feeds.shipments.every, unless disabled;
 //   - inventory by its mode: nothing when off; the nightly full pass at daily_at
 //     (TaskInventoryFull) when daily; and besides, a delta run every feeds.inventory.every
@@ -61,6 +64,12 @@ func (s *Shop) tasks() ([]feeds.Task, error) {
 				Shop: shop, Name: TaskOrdersDaily, Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
 				Run: func(ctx context.Context) error {
 					_, err := s.Orders.Run(ctx, s.refetch())
+					return err
+				},
+			}, feeds.Task{
+				Shop: shop, Name: TaskOrdersCheck, Feed: feeds.FeedOrders, DailyAt: f.Orders.DailyAt,
+				Run: func(ctx context.Context) error {
+					_, _, err := s.Orders.CheckCompleteness(ctx, feeds.CompletenessRun{Days: f.Orders.DailyDays})
 					return err
 				},
 			})

@@ -22,6 +22,7 @@ func TestEveryFeedsTasksFollowTheConfig(t *testing.T) {
 	var (
 		orders       = task{Name: "orders", Feed: "orders", Every: 5 * time.Minute}
 		ordersDaily  = task{Name: "orders-daily", Feed: "orders", DailyAt: "03:30"}
+		ordersCheck  = task{Name: "orders-check", Feed: "orders", DailyAt: "03:30"}
 		shipments    = task{Name: "shipments", Feed: "shipments", Every: 5 * time.Minute}
 		stockDelta   = task{Name: "inventory", Feed: "inventory", Every: 5 * time.Minute}
 		stockNightly = task{Name: "inventory-full", Feed: "inventory", DailyAt: "02:00"}
@@ -33,9 +34,9 @@ func TestEveryFeedsTasksFollowTheConfig(t *testing.T) {
 	}{
 		{"the default schedule pulls orders, pushes shipments and syncs stock live with a nightly full pass",
 			func(*config.Feeds) {}, []task{orders, shipments, stockDelta, stockNightly}},
-		{"a daily time and a number of days add the daily re-fetch of orders to the orders feed",
+		{"a daily time and a number of days add the daily re-fetch of orders and the completeness check to the orders feed",
 			func(f *config.Feeds) { f.Orders.DailyAt, f.Orders.DailyDays = "03:30", 7 },
-			[]task{orders, ordersDaily, shipments, stockDelta, stockNightly}},
+			[]task{orders, ordersDaily, ordersCheck, shipments, stockDelta, stockNightly}},
 		{"a daily time without days re-fetches nothing",
 			func(f *config.Feeds) { f.Orders.DailyAt, f.Orders.DailyDays = "03:30", 0 },
 			[]task{orders, shipments, stockDelta, stockNightly}},

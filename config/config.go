@@ -79,12 +79,23 @@ type Shopify struct {
 	WebhookSecret Secret `yaml:"webhook_secret"`
 	// Plan sets the REST budget the client paces itself within: standard, advanced, plus.
 	Plan string `yaml:"plan"`
+	// TimeZone is the shop's time zone (a tz database name, e.g. America/New_York), in which
+	// order dates are given to the ERP and the portal shows times; empty takes Shopify's own
+	// (shop.json's iana_timezone).
+	TimeZone string `yaml:"time_zone"`
+	// Locations are the Shopify locations the ERP ships from, by name or id: when set, only
+	// the lines of an order assigned to one of them are staged.
+	Locations []string `yaml:"locations"`
 }
 
 // ERP says which database holds the staging tables and passthrough's own pt_ tables.
 type ERP struct {
 	Driver string `yaml:"driver"` // sqlite | postgres | sqlserver
 	DSN    Secret `yaml:"dsn"`
+	// Schema is where the staging tables and passthrough's pt_ tables are (an ERP's own
+	// staging schema rather than dbo); empty for the login's default schema (PostgreSQL:
+	// the search_path). SQLite has none.
+	Schema string `yaml:"schema"`
 }
 
 // Feeds holds one section per feed.
@@ -332,7 +343,8 @@ func (c Config) Validate() error {
 		c.validateShopify(bad, "shopify.", c.Shopify, false)
 		c.validateRuns(bad, "", c.StoreList()[0])
 	} else {
-		if c.Shopify.Shop != "" || c.Shopify.BaseURL != "" || c.Shopify.AccessToken != "" || c.Shopify.ClientID != "" {
+		if c.Shopify.Shop != "" || c.Shopify.BaseURL != "" || c.Shopify.AccessToken != "" || c.Shopify.ClientID != "" ||
+			c.Shopify.TimeZone != "" || len(c.Shopify.Locations) > 0 {
 			bad("shopify", "give the stores under stores, or the one store under shopify, not both")
 		}
 		seen := map[string]bool{}
@@ -353,6 +365,13 @@ func (c Config) Validate() error {
 	}
 	if c.ERP.DSN == "" {
 		bad("erp.dsn", "required")
+	}
+	switch {
+	case c.ERP.Schema == "":
+	case c.ERP.Driver == "sqlite":
+		bad("erp.schema", "SQLite has no schemas; leave it out")
+	case !schemaName.MatchString(c.ERP.Schema):
+		bad("erp.schema", "%q is not a schema name (letters, digits and underscores, not starting with a digit)", c.ERP.Schema)
 	}
 	if c.Locks.Lease < Duration(time.Second) {
 		bad("locks.lease", "must be at least 1s")
@@ -415,6 +434,16 @@ func (c Config) validateShopify(bad func(field, format string, args ...any), pre
 	default:
 		bad(prefix+"plan", "%q is not one of standard, advanced, plus", s.Plan)
 	}
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			bad(prefix+"time_zone", "%q is not a time zone of the tz database (e.g. America/New_York)", s.TimeZone)
+		}
+	}
+	for i, l := range s.Locations {
+		if strings.TrimSpace(l) == "" {
+			bad(fmt.Sprintf("%slocations[%d]", prefix, i), "a location's name or id, not empty")
+		}
+	}
 }
 
 // validateRuns checks what runs for one store: its mappings, mode and feeds; prefix is ""
@@ -462,6 +491,8 @@ func (c Config) validateRuns(bad func(field, format string, args ...any), prefix
 var (
 	shopName   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 	apiVersion = regexp.MustCompile(`^(\d{4}-(01|04|07|10)|unstable)$`)
+	// schemaName keeps erp.schema a plain identifier, which every database takes quoted or not.
+	schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 )
 
 func validClock(s string) bool {

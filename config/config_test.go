@@ -47,6 +47,18 @@ portal:
 	require.Equal(t, 5*time.Minute, c.Feeds.Orders.Every.Std())
 	require.Equal(t, 2*time.Minute, c.Feeds.Orders.Overlap.Std(), "unset fields keep their defaults")
 	require.Equal(t, "live", c.Feeds.Inventory.Mode)
+
+	c, err = config.Parse(strings.NewReader("shopify: {time_zone: America/Halifax, locations: [Main Warehouse, \"655441491\"]}"), env(nil))
+	require.NoError(t, err)
+	require.Equal(t, "America/Halifax", c.Shopify.TimeZone)
+	require.Equal(t, []string{"Main Warehouse", "655441491"}, c.Shopify.Locations)
+}
+
+func TestParseReadsTheERPSchema(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse(strings.NewReader("erp:\n  driver: sqlserver\n  dsn: ${ERP_DSN}\n  schema: stg\n"), env(map[string]string{"ERP_DSN": "sqlserver://u:p@h?database=ERP"}))
+	require.NoError(t, err)
+	require.Equal(t, "stg", c.ERP.Schema)
 }
 
 func TestParseRejectsBadConfigNamingTheField(t *testing.T) {
@@ -57,6 +69,8 @@ func TestParseRejectsBadConfigNamingTheField(t *testing.T) {
 		want string
 	}{
 		{"unknown driver", "erp: {driver: oracle}", `erp.driver: "oracle" is not one of sqlite, postgres, sqlserver`},
+		{"a schema on SQLite", "erp: {driver: sqlite, schema: erp}", `erp.schema: SQLite has no schemas; leave it out`},
+		{"a schema that is not a name", "erp: {driver: sqlserver, dsn: x, schema: 'erp].[x'}", `erp.schema: "erp].[x" is not a schema name`},
 		{"bad mode", "mode: production", `mode: "production" is not test or live`},
 		{"bad duration", "feeds: {orders: {every: often}}", `"often" is not a duration like 5m or 90s`},
 		{"too short interval", "feeds: {shipments: {every: 10ms}}", `feeds.shipments.every: must be at least 1s`},
@@ -69,6 +83,8 @@ func TestParseRejectsBadConfigNamingTheField(t *testing.T) {
 		{"plain password instead of a hash", "portal: {users: [{name: ann, password_hash: hunter2, role: admin}]}", `portal.users[0].password_hash: must be a bcrypt hash`},
 		{"unknown role", "portal: {users: [{name: ann, password_hash: $2a$10$x, role: boss}]}", `portal.users[0].role: "boss" is not one of viewer, operator, admin`},
 		{"not yaml", "shopify: [", "parse config"},
+		{"unknown time zone", "shopify: {time_zone: Mars/Olympus}", `shopify.time_zone: "Mars/Olympus" is not a time zone of the tz database`},
+		{"an empty location", "shopify: {locations: [Main Warehouse, '']}", `shopify.locations[1]: a location's name or id, not empty`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,10 +27,14 @@ type LockStore interface {
 }
 
 // LockName is the lock a feed's runs take: a feed's own name, except that the stock check
-// shares the inventory feed's lock (both read Shopify's levels and write the drift report).
+// shares the inventory feed's lock (both read Shopify's levels and write the drift report)
+// and the completeness check shares the orders feed's (both stage orders).
 func LockName(feed string) string {
-	if feed == FeedStockCheck {
+	switch feed {
+	case FeedStockCheck:
 		return FeedInventory
+	case FeedOrdersCheck:
+		return FeedOrders
 	}
 	return feed
 }
@@ -38,8 +42,11 @@ func LockName(feed string) string {
 // feedsOf are the feeds whose runs take the lock name: the executions one holder of the
 // lock answers for.
 func feedsOf(lock string) []string {
-	if lock == FeedInventory {
+	switch lock {
+	case FeedInventory:
 		return []string{FeedInventory, FeedStockCheck}
+	case FeedOrders:
+		return []string{FeedOrders, FeedOrdersCheck}
 	}
 	return []string{lock}
 }

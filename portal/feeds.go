@@ -102,7 +102,7 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 }
 
 // feedsPage shows each task's schedule, mode, last and next run with Run now, and the
-// execution history (BoostMyShop's feed executions). To htmx it answers with the body.
+// execution history. To htmx it answers with the body.
 func (s *Server) feedsPage(c *echo.Context) error {
 	data, err := s.feedsData(c)
 	if err != nil {

@@ -74,7 +74,7 @@ func TestMappingPages(t *testing.T) {
 		b := c.get("/mappings/orders.yaml").Body.String()
 		require.Contains(t, b, `<pre class="source" id="source">header:`)
 		require.NotContains(t, b, `<textarea name="src"`)
-		require.Contains(t, b, "version 3, saved 2026-11-19 08:30:00 by ada")
+		require.Contains(t, b, "version 3, saved 2026-11-19 08:30:00 UTC by ada")
 	})
 
 	t.Run("the versions page shows every saved version", func(t *testing.T) {

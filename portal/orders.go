@@ -110,7 +110,8 @@ func (s *Server) parseOrderQuery(c *echo.Context) (orderQuery, erp.LedgerListPar
 	if b := c.QueryParam("back"); b != "" {
 		q.Back = strings.Split(b, ",")
 	}
-	p := erp.LedgerListParams{Shop: storeOf(c).Shop, Limit: pageSize + 1}
+	st := storeOf(c)
+	p := erp.LedgerListParams{Shop: st.Shop, Limit: pageSize + 1}
 	var problems []string
 	if q.Status != "" {
 		if !ledger.Status(q.Status).Valid() {
@@ -125,14 +126,14 @@ func (s *Server) parseOrderQuery(c *echo.Context) (orderQuery, erp.LedgerListPar
 		p.Severity = passthrough.Severity(q.Severity)
 	}
 	if q.From != "" {
-		t, err := time.ParseInLocation("2006-01-02", q.From, s.loc)
+		t, err := time.ParseInLocation("2006-01-02", q.From, st.Location)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("from date %q is not YYYY-MM-DD", q.From))
 		}
 		p.From = t
 	}
 	if q.To != "" {
-		t, err := time.ParseInLocation("2006-01-02", q.To, s.loc)
+		t, err := time.ParseInLocation("2006-01-02", q.To, st.Location)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("to date %q is not YYYY-MM-DD", q.To))
 		}

@@ -203,8 +203,6 @@ type Deps struct {
 	Logger       *slog.Logger
 	// Clock is the portal's time (session expiry, "5 minutes ago"); nil means time.Now.
 	Clock func() time.Time
-	// Location is the time zone dates are shown and filtered in; nil means UTC.
-	Location *time.Location
 	// LoginBurst and LoginEvery limit login attempts per client IP: LoginBurst at once,
 	// then one more every LoginEvery. 0 means 10 and 6s.
 	LoginBurst int
@@ -220,10 +218,12 @@ type Server struct {
 	e        *echo.Echo
 	log      *slog.Logger
 	now      func() time.Time
-	loc      *time.Location
 	users    map[string]config.User
 	sessions *sessions
-	pages    *pages
+	// pages are the templates with times in UTC, for pages of no store (login, errors
+	// before a store is chosen); pagesIn are the templates by the zone they show times in.
+	pages   *pages
+	pagesIn map[string]*pages
 }
 
 // New checks d and builds the portal.
@@ -246,9 +246,6 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Clock == nil {
 		d.Clock = time.Now
-	}
-	if d.Location == nil {
-		d.Location = time.UTC
 	}
 	if d.SessionTTL <= 0 {
 		d.SessionTTL = 12 * time.Hour
@@ -275,14 +272,26 @@ func New(d Deps) (*Server, error) {
 		}
 		users[u.Name] = u
 	}
-	pg, err := loadPages(d.Location)
+	pg, err := loadPages(time.UTC)
 	if err != nil {
 		return nil, fmt.Errorf("new portal: %w", err)
 	}
 	s := &Server{
-		d: d, stores: stores, log: d.Logger, now: d.Clock, loc: d.Location, users: users,
+		d: d, stores: stores, log: d.Logger, now: d.Clock, users: users,
 		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock),
-		pages:    pg,
+		pages:    pg, pagesIn: map[string]*pages{time.UTC.String(): pg},
+	}
+	// Each store's pages show times in its shop's zone: the templates are parsed once per
+	// zone, since a template's functions are fixed before it first runs.
+	for _, st := range stores {
+		if st.Location == nil {
+			st.Location = time.UTC
+		}
+		if s.pagesIn[st.Location.String()] == nil {
+			if s.pagesIn[st.Location.String()], err = loadPages(st.Location); err != nil {
+				return nil, fmt.Errorf("new portal: %w", err)
+			}
+		}
 	}
 	s.e = s.routes()
 	return s, nil
@@ -351,6 +360,9 @@ func (s *Server) routes() *echo.Echo {
 	route(post, "/mappings/:name/preview", roleViewer, s.mappingPreview)
 	route(get, "/mappings/:name/versions", roleViewer, s.mappingVersions)
 	route(post, "/mappings/:name", roleAdmin, s.mappingSave)
+
+	route(get, "/completeness", roleViewer, s.completenessPage)
+	route(post, "/completeness/:day", roleOperator, s.completenessImport)
 
 	route(get, "/stock", roleViewer, s.stockPage)
 	route(post, "/stock/sync", roleOperator, s.syncNow)

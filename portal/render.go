@@ -17,6 +17,8 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/shopspring/decimal"
+
+	"github.com/passthrough-dev/passthrough/mapping"
 )
 
 //go:embed templates
@@ -102,6 +104,8 @@ func section(page string) string {
 		return "/mappings"
 	case "stock":
 		return "/stock"
+	case "completeness":
+		return "/completeness"
 	}
 	return "/orders"
 }
@@ -119,7 +123,11 @@ func (s *Server) renderPart(c *echo.Context, status int, page, block string, dat
 }
 
 func (s *Server) execute(c *echo.Context, status int, page, block string, v view) error {
-	t, ok := s.pages.byName[page]
+	pg := s.pages
+	if st := storeOf(c); st != nil {
+		pg = s.pagesIn[st.Location.String()]
+	}
+	t, ok := pg.byName[page]
 	if !ok {
 		return fmt.Errorf("render: no page %q", page)
 	}
@@ -213,12 +221,13 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 	}
 }
 
-// fmtTime shows a time to the second in the portal's zone, or a dash.
+// fmtTime shows a time to the second in the portal's zone (the shop's), with the zone, or a
+// dash.
 func fmtTime(loc *time.Location, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
 }
 
 func fmtDate(loc *time.Location, t time.Time) string {
@@ -277,6 +286,9 @@ func cell(v any) string {
 	case nil:
 		return "NULL"
 	case time.Time:
+		if x.Location() == mapping.WallClock {
+			return x.Format("2006-01-02 15:04:05") // the shop's clock, as a DATETIME holds it
+		}
 		return x.UTC().Format("2006-01-02 15:04:05Z")
 	case decimal.Decimal:
 		return x.String()

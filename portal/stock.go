@@ -96,7 +96,7 @@ func (s *Server) stockPage(c *echo.Context) error {
 	return s.render(c, http.StatusOK, "stock", "Stock", data)
 }
 
-// syncNow starts a full inventory pass (Pimento's "Perform Sync Now").
+// syncNow starts a full inventory pass now, outside the nightly schedule.
 func (s *Server) syncNow(c *echo.Context) error {
 	st := storeOf(c)
 	if st.Stock == nil {

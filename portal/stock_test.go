@@ -40,7 +40,7 @@ func TestStockPage(t *testing.T) {
 	require.Contains(t, sent, "<td>TS-001-X3</td>")
 	require.NotContains(t, sent, "MUG-9", "a dry run was not sent")
 	require.Contains(t, would, "<td>MUG-9</td><td>Store front</td>\n<td class=\"num\">7</td>")
-	require.Contains(t, b, "Last stock check 2026-11-20 02:00:00; levels that differ: 1.")
+	require.Contains(t, b, "Last stock check 2026-11-20 02:00:00 UTC; levels that differ: 1.")
 	require.Contains(t, b, `<td class="num">12</td><td class="num">9</td><td class="num">-3</td>`)
 
 	t.Run("the SKU filter keeps the SKUs that start with it", func(t *testing.T) {

@@ -3,6 +3,7 @@ package portal
 import (
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/labstack/echo/v5"
 )
@@ -23,6 +24,15 @@ type Store struct {
 	// FeedModes says more about a feed's mode where there is more to say, e.g.
 	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.
 	FeedModes map[string]string
+	// Location is the shop's time zone, in which the store's pages show dates (with the
+	// zone) and filter by day; nil means UTC.
+	Location *time.Location
+	// Completeness is the store's orders completeness check, for its page; nil leaves the
+	// page saying so.
+	Completeness Completeness
+	// TestShipments are the shipments test mode handled, which going live offers to send;
+	// nil offers none.
+	TestShipments TestShipments
 }
 
 // mode is the store's mode now.
@@ -117,7 +127,7 @@ func (s *Server) switchStore(c *echo.Context) error {
 // to: an order or a run of one store means nothing in another.
 func sectionPath(back string) string {
 	switch back {
-	case "/feeds", "/mappings", "/stock":
+	case "/feeds", "/mappings", "/stock", "/completeness":
 		return back
 	}
 	return "/orders"

@@ -53,118 +53,6 @@ func decodeOrderTolerant(raw []byte) (*Order, error) {
 	return &o, nil
 }
 
-// decodeOrderFast reads a well-formed, current payload with encoding/json straight into
-// the types, several times faster than the tolerant path, which builds a tree first. It
-// gives up (false) at the first thing the tolerant path is there for — a value of another
-// type, "" for a time, a null in a list, a wrapper, an exponent out of range, a negative
-// quantity — and DecodeOrder then reads the payload the tolerant way, with its messages.
-// What it accepts, it decodes exactly as the tolerant path would (a test compares the two
-// on every fixture, on generated orders and under fuzzing).
-func decodeOrderFast(raw []byte) (*Order, bool) {
-	var f fastOrder
-	if err := json.Unmarshal(raw, &f); err != nil || f.ID == 0 {
-		return nil, false
-	}
-	o := &f.Order
-	var ok bool
-	if o.LineItems, ok = fastLines(f.Lines); !ok {
-		return nil, false
-	}
-	if f.Fulfillments != nil {
-		o.Fulfillments = make([]*Fulfillment, len(f.Fulfillments))
-		for i, ff := range f.Fulfillments {
-			if ff == nil {
-				return nil, false
-			}
-			if ff.LineItems, ok = fastLines(ff.Lines); !ok {
-				return nil, false
-			}
-			o.Fulfillments[i] = &ff.Fulfillment
-		}
-	}
-	if checkQuantities(o) != nil || !plainValues(reflect.ValueOf(o).Elem()) {
-		return nil, false
-	}
-	return o, true
-}
-
-// fastOrder and its parts read the two lists of lines with a note of whether each line
-// had current_quantity at all: a payload older than the field counts the quantity.
-type (
-	fastOrder struct {
-		Order
-		Lines        []*fastLine        `json:"line_items"`
-		Fulfillments []*fastFulfillment `json:"fulfillments"`
-	}
-	fastFulfillment struct {
-		Fulfillment
-		Lines []*fastLine `json:"line_items"`
-	}
-	fastLine struct {
-		LineItem
-		Current json.RawMessage `json:"current_quantity"`
-	}
-)
-
-func fastLines(in []*fastLine) ([]*LineItem, bool) {
-	if in == nil {
-		return nil, true
-	}
-	out := make([]*LineItem, len(in))
-	for i, l := range in {
-		if l == nil {
-			return nil, false
-		}
-		switch c := string(l.Current); c {
-		case "":
-			l.CurrentQuantity = l.Quantity
-		case "null":
-			l.CurrentQuantity = 0
-		default:
-			n, err := strconv.Atoi(c)
-			if err != nil {
-				return nil, false
-			}
-			l.CurrentQuantity = n
-		}
-		out[i] = &l.LineItem
-	}
-	return out, true
-}
-
-// plainValues reports that v holds no nil element in a list (the tolerant path makes an
-// empty element of a null) and no decimal with an exponent beyond ±30 (which it refuses).
-func plainValues(v reflect.Value) bool {
-	switch v.Kind() {
-	case reflect.Pointer:
-		return v.IsNil() || plainValues(v.Elem())
-	case reflect.Slice:
-		for i := range v.Len() {
-			e := v.Index(i)
-			if e.Kind() == reflect.Pointer && e.IsNil() {
-				return false
-			}
-			if !plainValues(e) {
-				return false
-			}
-		}
-	case reflect.Struct:
-		switch v.Type() {
-		case timeType:
-			return true
-		case decimalType:
-			exp := v.Interface().(decimal.Decimal).Exponent()
-			return exp >= -30 && exp <= 30
-		}
-		for i := range v.NumField() {
-			if !plainValues(v.Field(i)) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // checkQuantities refuses negative line quantities. Shopify never sends one, and a
 // mapping that keeps only lines with a quantity above zero would otherwise stage the order
 // without that line, silently.
@@ -337,7 +225,34 @@ func decodeStruct(path string, obj map[string]any, dst reflect.Value) error {
 			li.CurrentQuantity = li.Quantity
 		}
 	}
+	if o, ok := dst.Addr().Interface().(*Order); ok {
+		for _, c := range currentTotals(o) {
+			if _, has := obj[c.name]; !has {
+				*c.current = c.original
+			}
+		}
+	}
 	return nil
+}
+
+// currentTotals pairs the order's totals after refunds and edits (current_*) with the
+// originals. Payloads older than the current_* fields had nothing refunded or edited that
+// they could say, so the current totals are the original ones.
+func currentTotals(o *Order) []struct {
+	name     string
+	current  *decimal.Decimal
+	original decimal.Decimal
+} {
+	return []struct {
+		name     string
+		current  *decimal.Decimal
+		original decimal.Decimal
+	}{
+		{"current_total_price", &o.CurrentTotalPrice, o.TotalPrice},
+		{"current_subtotal_price", &o.CurrentSubtotalPrice, o.SubtotalPrice},
+		{"current_total_tax", &o.CurrentTotalTax, o.TotalTax},
+		{"current_total_discounts", &o.CurrentTotalDiscount, o.TotalDiscounts},
+	}
 }
 
 func decodeSlice(path string, v any, dst reflect.Value) error {

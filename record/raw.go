@@ -28,7 +28,7 @@ type RawOrder struct {
 
 // ReadOrder decodes one element of an orders page (or a single order) once.
 func ReadOrder(raw json.RawMessage) RawOrder {
-	if o, ok := decodeOrderFast(raw); ok && o.ID > 0 && !o.UpdatedAt.IsZero() {
+	if o, ok := decodeUnwrappedFast(raw); ok && o.ID > 0 && !o.UpdatedAt.IsZero() {
 		return RawOrder{Raw: raw, Order: o, ID: o.ID, Name: o.Name, UpdatedAt: o.UpdatedAt}
 	}
 	r := readHead(raw)

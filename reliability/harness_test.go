@@ -276,9 +276,14 @@ func ofShop(shopName string) string {
 	return "shop = '" + strings.ReplaceAll(shopName, "'", "''") + "'"
 }
 
+// querier is a database or a transaction (a snapshot of it).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // staged reads a shop's rows of the staging tables, failing on a duplicate header or line
 // and on lines without a header.
-func staged(t testing.TB, db *sql.DB, shopName string) map[int64]stagedOrder {
+func staged(t testing.TB, db querier, shopName string) map[int64]stagedOrder {
 	t.Helper()
 	ctx := context.Background()
 	got := map[int64]stagedOrder{}
@@ -318,7 +323,7 @@ type ledgerEntry struct {
 	payload []byte
 }
 
-func readLedger(t testing.TB, db *sql.DB, shopName string) map[int64]ledgerEntry {
+func readLedger(t testing.TB, db querier, shopName string) map[int64]ledgerEntry {
 	t.Helper()
 	rows, err := db.QueryContext(context.Background(), `SELECT order_id, status, problem, payload FROM pt_order_ledger WHERE `+ofShop(shopName))
 	require.NoError(t, err)
@@ -339,10 +344,19 @@ func readLedger(t testing.TB, db *sql.DB, shopName string) map[int64]ledgerEntry
 // staging rows and the ledger are written together, so every staged ledger entry has its
 // header and exactly the lines its own stored payload gives, every cancelled one a header
 // that says cancelled, and every header a ledger entry that says it is there.
+//
+// Both are read in one snapshot: a process killed just after it sent COMMIT may see the
+// database commit a moment later, and two plain reads could fall on either side of it.
 func requireConsistent(t testing.TB, db *sql.DB, shopName string) {
 	t.Helper()
-	rows := staged(t, db, shopName)
-	led := readLedger(t, db, shopName)
+	tx, err := db.BeginTx(t.Context(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil { // (SQLite's transactions are snapshots whatever they are called)
+		tx, err = db.BeginTx(t.Context(), nil)
+	}
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback() }()
+	rows := staged(t, tx, shopName)
+	led := readLedger(t, tx, shopName)
 	for id, e := range led {
 		switch e.status {
 		case ledger.StatusStaged:

@@ -69,7 +69,7 @@ func killFeeds() []killFeed {
 		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db, shop) },
 		exact:      func(t testing.TB, w *killWorld) { requireTruth(t, w.db.db, w.sim) },
 	}}
-	return append(out, shipmentsKillFeed(), inventoryKillFeed(), stockCheckKillFeed())
+	return append(out, completenessKillFeed(), shipmentsKillFeed(), inventoryKillFeed(), stockCheckKillFeed())
 }
 
 // TestReliabilityKill9 runs each feed as a child process and kills it with SIGKILL at

@@ -71,7 +71,7 @@ func runMappingCheck(ctx context.Context, args []string, stdout, stderr io.Write
 
 // runMappingPreview shows the rows a record would produce:
 //
-//	passthrough mapping preview --payload FILE [--feed orders|shipments|inventory] [--dir DIR] [--json]
+//	passthrough mapping preview --payload FILE [--feed orders|shipments|inventory] [--dir DIR] [--timezone ZONE] [--json]
 func runMappingPreview(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mapping preview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -81,6 +81,7 @@ func runMappingPreview(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&p.Dir, "dir", defaultMappingsDir, "the mappings folder")
 	fs.BoolVar(&p.JSON, "json", false, "print JSON instead of tables")
 	fs.StringVar(&p.Shop, "shop", "preview", "the shop name expressions see as shop")
+	fs.StringVar(&p.TimeZone, "timezone", "", "the shop's time zone expressions see as timezone, e.g. America/New_York (default: the offsets of the payload)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}

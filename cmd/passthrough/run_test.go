@@ -195,3 +195,37 @@ func TestRunOfSeveralStoresNeedsTheStore(t *testing.T) {
 	require.Equal(t, exitOK, code, errOut)
 	require.Contains(t, out, "orders cli: FINISHED")
 }
+
+func TestRunInventoryRespectsModeOffUnlessForced(t *testing.T) {
+	t.Parallel()
+	s := newRunSetup(t, shopifytest.GenOptions{Orders: 10, SKUs: 10, Seed: 11})
+	src, err := os.ReadFile(s.cfg)
+	require.NoError(t, err)
+	off := strings.Replace(string(src), "feeds: {orders: {daily_days: 40}}", "feeds: {orders: {daily_days: 40}, inventory: {mode: \"off\"}}", 1)
+	require.NoError(t, os.WriteFile(s.cfg, []byte(off), 0o600))
+	code, _, errOut := s.run(t, "migrate", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+
+	s.sim.ResetRequests()
+	code, out, errOut := s.run(t, "run", "inventory", "--config", s.cfg)
+	require.Equal(t, exitUsage, code, out)
+	require.True(t, strings.HasSuffix(errOut, "passthrough run: the inventory feed is off (feeds.inventory.mode: off); pass --force to run it anyway\n"), errOut)
+	require.Empty(t, out)
+	for _, r := range s.sim.Requests() {
+		require.NotContains(t, r.Path, "graphql", "nothing was read or sent")
+	}
+
+	code, out, errOut = s.run(t, "run", "inventory", "--config", s.cfg, "--force")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "inventory cli: FINISHED")
+}
+
+func TestRunOrdersCheckComparesTheDaysWithShopify(t *testing.T) {
+	t.Parallel()
+	s := newRunSetup(t, shopifytest.GenOptions{Orders: 30, SKUs: 10, Seed: 13})
+	code, _, errOut := s.run(t, "migrate", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+	code, out, errOut := s.run(t, "run", "orders-check", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+	require.Regexp(t, `^orders-check cli: FINISHED in \S+ — 30 seen, \d+ written`, out, "every order of the last 40 days, none in the ledger yet")
+}

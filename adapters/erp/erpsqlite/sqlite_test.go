@@ -31,3 +31,8 @@ func BenchmarkOrderStage(b *testing.B) {
 func BenchmarkLockAcquireRelease(b *testing.B) {
 	erptest.LockBenchmark(b, open)
 }
+
+// BenchmarkOrderStageCustomerTables stages into tables shaped as SQL Server ERPs have them.
+func BenchmarkOrderStageCustomerTables(b *testing.B) {
+	erptest.CustomerStageBenchmark(b, open)
+}

@@ -6,7 +6,7 @@
 -- (heartbeat_at). The defaults are named so that Down can drop them before their columns.
 
 -- +goose Up
-CREATE TABLE pt_locks (
+CREATE TABLE ${schema}.pt_locks (
     shop               nvarchar(100) NOT NULL,
     feed               nvarchar(50) NOT NULL,
     owner              nvarchar(64) NOT NULL,
@@ -19,7 +19,7 @@ CREATE TABLE pt_locks (
     PRIMARY KEY (shop, feed)
 );
 
-CREATE TABLE pt_shipment_claims (
+CREATE TABLE ${schema}.pt_shipment_claims (
     shop               nvarchar(100) NOT NULL,
     shipment_id        nvarchar(50) NOT NULL,
     owner              nvarchar(64) NOT NULL,
@@ -32,22 +32,22 @@ CREATE TABLE pt_shipment_claims (
     PRIMARY KEY (shop, shipment_id)
 );
 
-ALTER TABLE pt_feed_executions ADD owner nvarchar(200) NOT NULL CONSTRAINT df_pt_feed_executions_owner DEFAULT N'';
-ALTER TABLE pt_feed_executions ADD lock_token nvarchar(64) NOT NULL CONSTRAINT df_pt_feed_executions_lock_token DEFAULT N'';
-ALTER TABLE pt_feed_executions ADD heartbeat_at datetime2(3) NULL;
-CREATE INDEX pt_feed_executions_shop ON pt_feed_executions (shop, feed, id);
-CREATE INDEX pt_feed_executions_lock ON pt_feed_executions (lock_token);
+ALTER TABLE ${schema}.pt_feed_executions ADD owner nvarchar(200) NOT NULL CONSTRAINT df_pt_feed_executions_owner DEFAULT N'';
+ALTER TABLE ${schema}.pt_feed_executions ADD lock_token nvarchar(64) NOT NULL CONSTRAINT df_pt_feed_executions_lock_token DEFAULT N'';
+ALTER TABLE ${schema}.pt_feed_executions ADD heartbeat_at datetime2(3) NULL;
+CREATE INDEX pt_feed_executions_shop ON ${schema}.pt_feed_executions (shop, feed, id);
+CREATE INDEX pt_feed_executions_lock ON ${schema}.pt_feed_executions (lock_token);
 -- The runs a new run looks at: RUNNING ones of its shop, however long the history.
-CREATE INDEX pt_feed_executions_running ON pt_feed_executions (shop, outcome, feed);
+CREATE INDEX pt_feed_executions_running ON ${schema}.pt_feed_executions (shop, outcome, feed);
 
 -- +goose Down
-DROP INDEX pt_feed_executions_running ON pt_feed_executions;
-DROP INDEX pt_feed_executions_lock ON pt_feed_executions;
-DROP INDEX pt_feed_executions_shop ON pt_feed_executions;
-ALTER TABLE pt_feed_executions DROP COLUMN heartbeat_at;
-ALTER TABLE pt_feed_executions DROP CONSTRAINT df_pt_feed_executions_lock_token;
-ALTER TABLE pt_feed_executions DROP COLUMN lock_token;
-ALTER TABLE pt_feed_executions DROP CONSTRAINT df_pt_feed_executions_owner;
-ALTER TABLE pt_feed_executions DROP COLUMN owner;
-DROP TABLE pt_shipment_claims;
-DROP TABLE pt_locks;
+DROP INDEX pt_feed_executions_running ON ${schema}.pt_feed_executions;
+DROP INDEX pt_feed_executions_lock ON ${schema}.pt_feed_executions;
+DROP INDEX pt_feed_executions_shop ON ${schema}.pt_feed_executions;
+ALTER TABLE ${schema}.pt_feed_executions DROP COLUMN heartbeat_at;
+ALTER TABLE ${schema}.pt_feed_executions DROP CONSTRAINT df_pt_feed_executions_lock_token;
+ALTER TABLE ${schema}.pt_feed_executions DROP COLUMN lock_token;
+ALTER TABLE ${schema}.pt_feed_executions DROP CONSTRAINT df_pt_feed_executions_owner;
+ALTER TABLE ${schema}.pt_feed_executions DROP COLUMN owner;
+DROP TABLE ${schema}.pt_shipment_claims;
+DROP TABLE ${schema}.pt_locks;

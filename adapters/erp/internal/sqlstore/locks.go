@@ -38,15 +38,15 @@ func (st Statements) LockRead(t LockTable, shop, name string) Stmt {
 	w := st.lockWhere(p, t, shop, name)
 	cols := []string{"owner", "host", "pid", "token", "acquired_at", "expires_at",
 		"CASE WHEN expires_at < " + st.d.Now() + " THEN 1 ELSE 0 END"}
-	return Stmt{SQL: st.d.SelectForUpdate(t.Name, cols, w), Args: p.args}
+	return Stmt{SQL: st.d.SelectForUpdate(st.name(t.Name), cols, w), Args: p.args}
 }
 
 // LockInsert takes a lock nobody holds.
 func (st Statements) LockInsert(t LockTable, lp erp.LockParams) Stmt {
 	p := &params{d: st.d}
 	ph := []string{p.add(st.text(lp.Shop)), p.add(st.text(lp.Name)), p.add(st.text(lp.Owner.ID)), p.add(st.text(lp.Owner.Host)),
-		p.add(int64(lp.Owner.PID)), p.add(st.text(lp.Token)), st.d.Now(), st.d.Now(), st.d.NowPlus(p.add(lp.TTL.Milliseconds()))}
-	return Stmt{SQL: "INSERT INTO " + t.Name + " (shop, " + t.Key + ", owner, host, pid, token, acquired_at, renewed_at, expires_at) VALUES (" +
+		p.add(st.int64(int64(lp.Owner.PID))), p.add(st.text(lp.Token)), st.d.Now(), st.d.Now(), st.d.NowPlus(p.add(st.int64(lp.TTL.Milliseconds())))}
+	return Stmt{SQL: "INSERT INTO " + st.name(t.Name) + " (shop, " + t.Key + ", owner, host, pid, token, acquired_at, renewed_at, expires_at) VALUES (" +
 		strings.Join(ph, ", ") + ")", Args: p.args}
 }
 
@@ -54,61 +54,61 @@ func (st Statements) LockInsert(t LockTable, lp erp.LockParams) Stmt {
 // it under a token it lost.
 func (st Statements) LockTake(t LockTable, lp erp.LockParams) Stmt {
 	p := &params{d: st.d}
-	set := "owner = " + p.add(st.text(lp.Owner.ID)) + ", host = " + p.add(st.text(lp.Owner.Host)) + ", pid = " + p.add(int64(lp.Owner.PID)) +
+	set := "owner = " + p.add(st.text(lp.Owner.ID)) + ", host = " + p.add(st.text(lp.Owner.Host)) + ", pid = " + p.add(st.int64(int64(lp.Owner.PID))) +
 		", token = " + p.add(st.text(lp.Token)) + ", acquired_at = " + st.d.Now() + ", renewed_at = " + st.d.Now() +
-		", expires_at = " + st.d.NowPlus(p.add(lp.TTL.Milliseconds()))
-	return Stmt{SQL: "UPDATE " + t.Name + " SET " + set + " WHERE " + st.lockWhere(p, t, lp.Shop, lp.Name), Args: p.args}
+		", expires_at = " + st.d.NowPlus(p.add(st.int64(lp.TTL.Milliseconds())))
+	return Stmt{SQL: "UPDATE " + st.name(t.Name) + " SET " + set + " WHERE " + st.lockWhere(p, t, lp.Shop, lp.Name), Args: p.args}
 }
 
 // LockRenew extends the lease of a lock its token still holds, answering the rows renewed.
 func (st Statements) LockRenew(t LockTable, l erp.Lock, ttl time.Duration) Stmt {
 	p := &params{d: st.d}
-	q := "UPDATE " + t.Name + " SET renewed_at = " + st.d.Now() + ", expires_at = " + st.d.NowPlus(p.add(ttl.Milliseconds())) +
-		" WHERE " + st.lockWhere(p, t, l.Shop, l.Name) + " AND token = " + p.add(st.text(l.Token))
-	return st.counted(q, p.args)
+	update := "UPDATE " + st.name(t.Name) + " SET renewed_at = " + st.d.Now() + ", expires_at = " + st.d.NowPlus(p.add(st.int64(ttl.Milliseconds())))
+	where := st.lockWhere(p, t, l.Shop, l.Name) + " AND token = " + p.add(st.text(l.Token))
+	return st.counted(update, where, p.args)
 }
 
 // LockDelete frees a lock its token still holds.
 func (st Statements) LockDelete(t LockTable, l erp.Lock) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "DELETE FROM " + t.Name + " WHERE " + st.lockWhere(p, t, l.Shop, l.Name) + " AND token = " + p.add(st.text(l.Token)),
+	return Stmt{SQL: "DELETE FROM " + st.name(t.Name) + " WHERE " + st.lockWhere(p, t, l.Shop, l.Name) + " AND token = " + p.add(st.text(l.Token)),
 		Args: p.args}
 }
 
 // LockList reads a shop's locks whose lease has not run out.
 func (st Statements) LockList(t LockTable, shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT " + t.Key + ", owner, host, pid, token, acquired_at, expires_at FROM " + t.Name +
+	return Stmt{SQL: "SELECT " + t.Key + ", owner, host, pid, token, acquired_at, expires_at FROM " + st.name(t.Name) +
 		" WHERE shop = " + p.add(st.text(shop)) + " AND expires_at >= " + st.d.Now() + " ORDER BY " + t.Key, Args: p.args}
 }
 
 // ExecutionHeartbeat marks the RUNNING executions started under a lock token as alive now.
 func (st Statements) ExecutionHeartbeat(token string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "UPDATE pt_feed_executions SET heartbeat_at = " + st.d.Now() + " WHERE lock_token = " + p.add(st.text(token)) +
+	return Stmt{SQL: "UPDATE " + st.name("pt_feed_executions") + " SET heartbeat_at = " + st.d.Now() + " WHERE lock_token = " + p.add(st.text(token)) +
 		" AND outcome = " + p.add(st.text(erp.OutcomeRunning)), Args: p.args}
 }
 
 // ExecutionStarted gives a new execution its first heartbeat, by the database's clock.
 func (st Statements) ExecutionStarted(id int64) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "UPDATE pt_feed_executions SET heartbeat_at = " + st.d.Now() + " WHERE id = " + p.add(id), Args: p.args}
+	return Stmt{SQL: "UPDATE " + st.name("pt_feed_executions") + " SET heartbeat_at = " + st.d.Now() + " WHERE id = " + p.add(st.int64(id)), Args: p.args}
 }
 
 // ExecutionCloseStale closes the RUNNING executions of some feeds of a shop whose last
 // heartbeat is older than After, each ending at that heartbeat.
 func (st Statements) ExecutionCloseStale(cp erp.ExecutionCloseStaleParams) Stmt {
 	p := &params{d: st.d}
-	q := "UPDATE pt_feed_executions SET outcome = " + p.add(st.text(erp.OutcomeFailed)) +
-		", finished_at = COALESCE(heartbeat_at, started_at), error_message = " + p.add(st.text(cp.Error)) +
-		" WHERE shop = " + p.add(st.text(cp.Shop))
+	update := "UPDATE " + st.name("pt_feed_executions") + " SET outcome = " + p.add(st.text(erp.OutcomeFailed)) +
+		", finished_at = COALESCE(heartbeat_at, started_at), error_message = " + p.add(st.text(cp.Error))
+	where := "shop = " + p.add(st.text(cp.Shop))
 	in := make([]string, len(cp.Feeds))
 	for i, f := range cp.Feeds {
 		in[i] = p.add(st.text(f))
 	}
-	q += " AND feed IN (" + strings.Join(in, ", ") + ") AND outcome = " + p.add(st.text(erp.OutcomeRunning)) +
-		" AND COALESCE(heartbeat_at, started_at) < " + st.d.NowPlus(p.add(-cp.After.Milliseconds()))
-	return st.counted(q, p.args)
+	where += " AND feed IN (" + strings.Join(in, ", ") + ") AND outcome = " + p.add(st.text(erp.OutcomeRunning)) +
+		" AND COALESCE(heartbeat_at, started_at) < " + st.d.NowPlus(p.add(st.int64(-cp.After.Milliseconds())))
+	return st.counted(update, where, p.args)
 }
 
 // --- the store ----------------------------------------------------------------------------
