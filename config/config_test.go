@@ -133,6 +133,8 @@ stores:
     client_secret: ${GLOBEX_SECRET}
     api_version: "2026-04"
     plan: plus
+    time_zone: Asia/Tokyo
+    locations: [Tokyo DC]
 erp: { driver: sqlite, dsn: "file:erp.db" }
 mappings: ./mappings
 feeds:
@@ -161,6 +163,9 @@ portal:
 	require.Equal(t, "s3cret", globex.ClientSecret.Reveal())
 	require.Equal(t, "2026-04", globex.APIVersion)
 	require.Equal(t, "plus", globex.Plan)
+	require.Equal(t, "Asia/Tokyo", globex.TimeZone, "the store's own time zone")
+	require.Equal(t, []string{"Tokyo DC"}, globex.Locations)
+	require.Empty(t, acme.TimeZone, "Shopify's own, as the store says none")
 	require.Equal(t, "./mappings", globex.Mappings, "the top-level mappings folder")
 	require.Equal(t, "test", globex.Mode, "the top-level mode")
 	require.Equal(t, 5*time.Minute, globex.Feeds.Orders.Every.Std())
@@ -198,6 +203,11 @@ func TestBadStoresAreNamedByTheirPlace(t *testing.T) {
 		{"both shopify and stores", "shopify: {shop: acme}\nstores: [{shop: b}]", "shopify: give the stores under stores, or the one store under shopify, not both"},
 		{"a user of an unknown store", `portal: {users: [{name: ann, role: viewer, password_hash: "$2a$x", stores: [nope]}]}`, `portal.users[0].stores: "nope" is not a configured store`},
 		{"a lease too short", "locks: {lease: 100ms}", "locks.lease: must be at least 1s"},
+		{"a store's unknown time zone", "stores: [{shop: acme}, {shop: b, time_zone: Mars/Olympus}]",
+			`stores[1].time_zone: "Mars/Olympus" is not a time zone of the tz database (e.g. America/New_York)`},
+		{"a store's empty location", "stores: [{shop: acme, locations: [Main, \"\"]}]", "stores[0].locations[1]: a location's name or id, not empty"},
+		{"a time zone beside the stores", "shopify: {time_zone: Europe/Berlin}\nstores: [{shop: b}]",
+			"shopify: give the stores under stores, or the one store under shopify, not both"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

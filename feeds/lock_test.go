@@ -77,6 +77,12 @@ func TestAFeedLockIsOneProcessesAtATime(t *testing.T) {
 	require.ErrorIs(t, err, erp.ErrLocked, "the stock check shares the inventory feed's lock")
 	require.NoError(t, stock.Release())
 
+	orders, err := b.Acquire(t.Context(), "acme", feeds.FeedOrders)
+	require.NoError(t, err)
+	_, err = a.Acquire(t.Context(), "acme", feeds.FeedOrdersCheck)
+	require.ErrorIs(t, err, erp.ErrLocked, "the completeness check shares the orders feed's lock")
+	require.NoError(t, orders.Release())
+
 	require.NoError(t, held.Release())
 	require.NoError(t, held.Release(), "a second release does nothing")
 	again, err := b.Acquire(t.Context(), "acme", feeds.FeedShipments)
