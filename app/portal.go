@@ -72,10 +72,10 @@ func (m *mappingFiles) Preview(_ context.Context, name string, src, raw []byte) 
 }
 
 // stockPage is the inventory feed as the portal's stock page uses it; Sync now runs the
-// full pass through the scheduler, so it never overlaps a scheduled run.
+// full pass through the scheduler, so it never overlaps a scheduled run, in any process.
 type stockPage struct {
 	*feeds.Inventory
 	sched *feeds.Scheduler
 }
 
-func (p stockPage) SyncNow() error { return p.sched.RunNow(TaskInventoryFull) }
+func (p stockPage) SyncNow() error { return p.sched.RunNow(p.Shop, TaskInventoryFull) }

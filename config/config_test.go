@@ -116,3 +116,104 @@ func TestSecretsNeverPrint(t *testing.T) {
 	}
 	require.Equal(t, "postgres://u:pa55word@h/db", c.ERP.DSN.Reveal())
 }
+
+func TestSeveralStoresEachWithTheirOwnShopCredentialsMappingsModeAndFeeds(t *testing.T) {
+	t.Parallel()
+	src := `
+stores:
+  - shop: acme
+    access_token: ${ACME_TOKEN}
+    mappings: ./mappings/acme
+    mode: live
+    feeds:
+      orders: { every: 2m }
+  - shop: globex
+    base_url: http://127.0.0.1:9090
+    client_id: globex-app
+    client_secret: ${GLOBEX_SECRET}
+    api_version: "2026-04"
+    plan: plus
+    time_zone: Asia/Tokyo
+    locations: [Tokyo DC]
+erp: { driver: sqlite, dsn: "file:erp.db" }
+mappings: ./mappings
+feeds:
+  shipments: { every: 1m }
+locks: { lease: 10s }
+portal:
+  users:
+    - { name: ann, role: operator, password_hash: "$2a$10$abc", stores: [globex] }
+`
+	c, err := config.Parse(strings.NewReader(src), env(map[string]string{"ACME_TOKEN": "shpat_acme", "GLOBEX_SECRET": "s3cret"}))
+	require.NoError(t, err)
+	stores := c.StoreList()
+	require.Len(t, stores, 2)
+
+	acme, globex := stores[0], stores[1]
+	require.Equal(t, "acme", acme.Shop)
+	require.Equal(t, "shpat_acme", acme.AccessToken.Reveal(), "credentials come from the environment")
+	require.Equal(t, "./mappings/acme", acme.Mappings)
+	require.Equal(t, "live", acme.Mode)
+	require.Equal(t, 2*time.Minute, acme.Feeds.Orders.Every.Std(), "the store's own interval")
+	require.Equal(t, 2*time.Minute, acme.Feeds.Orders.Overlap.Std(), "and the defaults for the rest of the feed")
+	require.Equal(t, time.Minute, acme.Feeds.Shipments.Every.Std(), "a feed the store leaves alone keeps the top level's")
+	require.Equal(t, "2026-07", acme.APIVersion, "the default API version")
+
+	require.Equal(t, "globex", globex.Shop)
+	require.Equal(t, "s3cret", globex.ClientSecret.Reveal())
+	require.Equal(t, "2026-04", globex.APIVersion)
+	require.Equal(t, "plus", globex.Plan)
+	require.Equal(t, "Asia/Tokyo", globex.TimeZone, "the store's own time zone")
+	require.Equal(t, []string{"Tokyo DC"}, globex.Locations)
+	require.Empty(t, acme.TimeZone, "Shopify's own, as the store says none")
+	require.Equal(t, "./mappings", globex.Mappings, "the top-level mappings folder")
+	require.Equal(t, "test", globex.Mode, "the top-level mode")
+	require.Equal(t, 5*time.Minute, globex.Feeds.Orders.Every.Std())
+	require.Equal(t, time.Minute, globex.Feeds.Shipments.Every.Std())
+
+	require.Equal(t, 10*time.Second, c.Locks.Lease.Std())
+	require.Equal(t, []string{"globex"}, c.Portal.Users[0].Stores)
+}
+
+func TestOneShopifyBlockIsOneStore(t *testing.T) {
+	t.Parallel()
+	c, err := config.Parse(strings.NewReader("shopify: {shop: acme}\nmode: live\nmappings: ./m\nfeeds: {orders: {every: 1m}}\n"), env(nil))
+	require.NoError(t, err)
+	stores := c.StoreList()
+	require.Len(t, stores, 1)
+	require.Equal(t, "acme", stores[0].Shop)
+	require.Equal(t, "live", stores[0].Mode)
+	require.Equal(t, "./m", stores[0].Mappings)
+	require.Equal(t, time.Minute, stores[0].Feeds.Orders.Every.Std())
+	require.Equal(t, 30*time.Second, c.Locks.Lease.Std(), "the default lease")
+}
+
+func TestBadStoresAreNamedByTheirPlace(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		{"a store without a shop", "stores: [{mode: live}]", "stores[0].shop: required"},
+		{"a shop twice", "stores: [{shop: acme}, {shop: ACME}]", `stores[1].shop: "ACME" appears twice`},
+		{"a store's bad mode", "stores: [{shop: acme, mode: loud}]", `stores[0].mode: "loud" is not test or live`},
+		{"a store's bad feed", "stores: [{shop: acme}, {shop: b, feeds: {orders: {every: 10ms}}}]", "stores[1].feeds.orders.every: must be at least 1s"},
+		{"a store's unknown field", "stores: [{shop: acme, evrey: 1m}]", `line 1: unknown field "evrey" in stores[0]`},
+		{"both shopify and stores", "shopify: {shop: acme}\nstores: [{shop: b}]", "shopify: give the stores under stores, or the one store under shopify, not both"},
+		{"a user of an unknown store", `portal: {users: [{name: ann, role: viewer, password_hash: "$2a$x", stores: [nope]}]}`, `portal.users[0].stores: "nope" is not a configured store`},
+		{"a lease too short", "locks: {lease: 100ms}", "locks.lease: must be at least 1s"},
+		{"a store's unknown time zone", "stores: [{shop: acme}, {shop: b, time_zone: Mars/Olympus}]",
+			`stores[1].time_zone: "Mars/Olympus" is not a time zone of the tz database (e.g. America/New_York)`},
+		{"a store's empty location", "stores: [{shop: acme, locations: [Main, \"\"]}]", "stores[0].locations[1]: a location's name or id, not empty"},
+		{"a time zone beside the stores", "shopify: {time_zone: Europe/Berlin}\nstores: [{shop: b}]",
+			"shopify: give the stores under stores, or the one store under shopify, not both"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := config.Parse(strings.NewReader(tt.src), env(nil))
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}

@@ -12,6 +12,7 @@ type TestShipments interface {
 	// List is their rows, oldest first.
 	List(ctx context.Context) ([]record.ShipmentRow, error)
 	// Release makes them unsent again, so the shipments feed sends them on its next run,
-	// and says how many rows.
+	// and says how many rows. It runs under the shipments feed's lock: an error wrapping
+	// feeds.ErrAlreadyRunning while the feed runs anywhere.
 	Release(ctx context.Context) (int, error)
 }

@@ -258,7 +258,7 @@ func TestMappingSave(t *testing.T) {
 	})
 
 	t.Run("without mappings the pages say so", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.Mappings = nil })
+		f := newFixture(t, func(d *Deps) { d.Stores[0].Mappings = nil })
 		c := login(t, f.srv, "admin")
 		require.Contains(t, c.get("/mappings").Body.String(), "Mappings are not set up")
 		require.Equal(t, http.StatusServiceUnavailable, c.get("/mappings/orders.yaml").Code)

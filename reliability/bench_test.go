@@ -52,7 +52,7 @@ func BenchmarkOrdersPipeline(b *testing.B) {
 				x, err = a.RunFeed(b.Context(), feeds.FeedOrders, app.RunRequest{})
 				took += time.Since(t0)
 				require.NoError(b, err)
-				calls = a.Shopify.Stats().Total().Calls
+				calls = a.Shops[0].Shopify.Stats().Total().Calls
 			}
 			require.Equal(b, orders, x.Counts.Seen)
 			b.ReportMetric(float64(took.Microseconds())/float64(b.N*x.Counts.Seen), "µs/order")

@@ -24,7 +24,7 @@ func completenessKillFeed() killFeed {
 		gen:        shopifytest.GenOptions{Orders: sized(200, 800), SKUs: 30, Seed: 37, Until: time.Now().Add(-time.Hour)},
 		args:       func(*killWorld, int) []string { return nil },
 		churn:      churnOldOrders,
-		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db) },
+		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db, shop) },
 		exact:      func(t testing.TB, w *killWorld) { requireTruth(t, w.db.db, w.sim) },
 	}
 }

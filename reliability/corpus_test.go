@@ -310,7 +310,7 @@ func badOrdersBatch(t *testing.T, open dbOpener) {
 	for _, p := range problems {
 		byKey[p.RecordKey] = append(byKey[p.RecordKey], string(p.Severity)+": "+p.Message)
 	}
-	rows := staged(t, db.db)
+	rows := staged(t, db.db, shop)
 
 	for _, name := range files {
 		t.Run(strings.TrimSuffix(name, ".json"), func(t *testing.T) {

@@ -3,7 +3,7 @@
 // (external_order_shipments, product_qty_in_stock), and passthrough's own pt_ bookkeeping,
 // which lives in the same database.
 //
-// Store is made of four roles (Staging, Ledger, Executions, Bookkeeping), so a caller can
+// Store is made of five roles (Staging, Ledger, Executions, Bookkeeping, Locks), so a caller can
 // take the part it uses. What the order ledger means — its statuses, who acted — is package
 // ledger's; this package only keeps it. Store is implemented once per database, in a package
 // of its own beside this one (erpsqlite, erppostgres, erpmssql), and every implementation
@@ -141,9 +141,9 @@ const (
 	DialectSQLServer Dialect = "sqlserver"
 )
 
-// Store is everything passthrough does with the database: the four roles below, and the
-// schema. Callers take the roles they use, or fewer methods still; only the one place that
-// wires everything together (app) holds a whole Store.
+// Store is everything passthrough does with the database: the five roles below (Locks in
+// locks.go), and the schema. Callers take the roles they use, or fewer methods still; only
+// the one place that wires everything together (app) holds a whole Store.
 type Store interface {
 	Dialect() Dialect
 	// Migrate creates or updates the default staging tables and the pt_ tables, and says
@@ -156,6 +156,7 @@ type Store interface {
 	Ledger
 	Executions
 	Bookkeeping
+	Locks
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders
@@ -253,6 +254,12 @@ type Executions interface {
 	ProblemAdd(ctx context.Context, p Problem) error
 	// ProblemList pages through record problems newest first.
 	ProblemList(ctx context.Context, p ProblemListParams) ([]Problem, error)
+	// ExecutionCloseStale closes as FAILED, with p.Error, the RUNNING executions of the
+	// given feeds of a shop whose last heartbeat (by the database's clock) is more than
+	// p.After old: runs whose process died or lost the database. Each ends at its last
+	// heartbeat, the last moment it was known to run. A run whose owner still heartbeats
+	// is never closed. It answers how many it closed.
+	ExecutionCloseStale(ctx context.Context, p ExecutionCloseStaleParams) (int, error)
 }
 
 // Bookkeeping is the rest of what passthrough keeps for itself: how far each feed has come,
@@ -440,6 +447,9 @@ type Execution struct {
 	Outcome    string
 	Counts     ExecutionCounts
 	Error      string // why a FAILED run failed
+	// Owner is the process that ran it (Owner.String()); empty for runs recorded before
+	// processes were told apart.
+	Owner string
 }
 
 // ExecutionCounts counts the records of one run by what happened to them.
@@ -456,6 +466,10 @@ type ExecutionStartParams struct {
 	Shop    string
 	Trigger string
 	At      time.Time
+	Owner   string // Owner.String() of the process
+	// LockToken is the token of the feed lock the run holds, whose renewals heartbeat the
+	// execution; empty for a run without one (its heartbeat is its start).
+	LockToken string
 }
 
 type ExecutionFinishParams struct {
@@ -467,6 +481,7 @@ type ExecutionFinishParams struct {
 }
 
 type ExecutionListParams struct {
+	Shop     string // empty for every shop
 	Feed     string // empty for every feed
 	BeforeID int64  // keyset: 0 for the newest
 	Limit    int    // 0 means 50
@@ -486,6 +501,7 @@ type Problem struct {
 
 // ProblemListParams filters problems; empty fields do not filter.
 type ProblemListParams struct {
+	Shop        string
 	ExecutionID int64
 	Feed        string
 	RecordKey   string

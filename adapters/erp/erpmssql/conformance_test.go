@@ -88,6 +88,11 @@ func BenchmarkOrderStage(b *testing.B) {
 	erptest.StageBenchmark(b, open)
 }
 
+func BenchmarkLockAcquireRelease(b *testing.B) {
+	serverDSN(b)
+	erptest.LockBenchmark(b, open)
+}
+
 // BenchmarkOrderStageCustomerTables stages into tables shaped as ERPs bring them.
 func BenchmarkOrderStageCustomerTables(b *testing.B) {
 	serverDSN(b)

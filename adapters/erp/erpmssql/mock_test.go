@@ -248,12 +248,17 @@ func TestShipmentMarkCountsTheRowsItUpdatedAndReportsAMissingShipment(t *testing
 func TestExecutionStartReadsTheIDFromOutputInserted(t *testing.T) {
 	t.Parallel()
 	s, mock := mockStore(t)
-	mock.ExpectQuery(regexp.QuoteMeta("INSERT INTO pt_feed_executions (feed, shop, run_trigger, started_at, outcome) OUTPUT INSERTED.id VALUES (@p1, @p2, @p3, @p4, @p5)")).
-		WithArgs(is{"orders"}, is{"acme"}, is{"schedule"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{erp.OutcomeRunning}).
+	mock.ExpectQuery(regexp.QuoteMeta("INSERT INTO pt_feed_executions (feed, shop, run_trigger, started_at, outcome, owner, lock_token) OUTPUT INSERTED.id VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7)")).
+		WithArgs(is{"orders"}, is{"acme"}, is{"schedule"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{erp.OutcomeRunning},
+			is{"web-2 pid 4711 (instance 1f3a9c02)"}, is{"6c1e0d8a"}).
 		WillReturnRows(sqlmock.NewRows([]string{"id"}).AddRow(int64(41)))
-	e, err := s.ExecutionStart(t.Context(), erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule"})
+	mock.ExpectExec(regexp.QuoteMeta("UPDATE pt_feed_executions SET heartbeat_at = SYSUTCDATETIME() WHERE id = @p1")).
+		WithArgs(is{int64(41)}).WillReturnResult(sqlmock.NewResult(0, 1))
+	e, err := s.ExecutionStart(t.Context(), erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule",
+		Owner: "web-2 pid 4711 (instance 1f3a9c02)", LockToken: "6c1e0d8a"})
 	require.NoError(t, err)
 	require.EqualValues(t, 41, e.ID)
+	require.Equal(t, "web-2 pid 4711 (instance 1f3a9c02)", e.Owner)
 }
 
 func TestWritesMapSQLServerErrorsOntoTheStoreSentinels(t *testing.T) {
@@ -332,6 +337,56 @@ func TestInventoryCheckPutReplacesTheDriftReportInOneTransaction(t *testing.T) {
 	mock.ExpectExec(insert).WillReturnResult(sqlmock.NewResult(0, 50))
 	mock.ExpectCommit()
 	require.NoError(t, s.InventoryCheckPut(t.Context(), check))
+}
+
+func TestALockIsTakenInOneTransactionThatReadsTheRowUnderUpdateLocks(t *testing.T) {
+	t.Parallel()
+	owner := erp.Owner{ID: "0b7f6a3e-1111", Host: "web-1", PID: 101}
+	p := erp.LockParams{Shop: "acme", Name: "orders", Owner: owner, Token: "t1", TTL: 30 * time.Second}
+	read := regexp.QuoteMeta("SELECT owner, host, pid, token, acquired_at, expires_at, CASE WHEN expires_at < SYSUTCDATETIME() THEN 1 ELSE 0 END FROM pt_locks WITH (UPDLOCK, HOLDLOCK) WHERE shop = @p1 AND feed = @p2")
+	cols := []string{"owner", "host", "pid", "token", "acquired_at", "expires_at", "expired"}
+
+	t.Run("a free lock is inserted", func(t *testing.T) {
+		t.Parallel()
+		s, mock := mockStore(t)
+		mock.ExpectBegin()
+		mock.ExpectQuery(read).WithArgs(is{"acme"}, is{"orders"}).WillReturnRows(sqlmock.NewRows(cols))
+		mock.ExpectExec(regexp.QuoteMeta("INSERT INTO pt_locks (shop, feed, owner, host, pid, token, acquired_at, renewed_at, expires_at) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, SYSUTCDATETIME(), SYSUTCDATETIME(), DATEADD(millisecond, CAST(@p7 AS int), SYSUTCDATETIME()))")).
+			WithArgs(is{"acme"}, is{"orders"}, is{"0b7f6a3e-1111"}, is{"web-1"}, is{int64(101)}, is{"t1"}, is{int64(30000)}).
+			WillReturnResult(sqlmock.NewResult(0, 1))
+		mock.ExpectCommit()
+		got, err := s.LockAcquire(t.Context(), p)
+		require.NoError(t, err)
+		require.False(t, got.TookOver)
+	})
+
+	t.Run("a lock another process holds is refused, naming it, and nothing is written", func(t *testing.T) {
+		t.Parallel()
+		s, mock := mockStore(t)
+		since := time.Date(2026, 11, 22, 10, 29, 0, 0, time.UTC)
+		mock.ExpectBegin()
+		mock.ExpectQuery(read).WithArgs(is{"acme"}, is{"orders"}).
+			WillReturnRows(sqlmock.NewRows(cols).AddRow("0b7f6a3e-2222", "web-2", int64(202), "t9", since, since.Add(30*time.Second), int64(0)))
+		mock.ExpectCommit()
+		_, err := s.LockAcquire(t.Context(), p)
+		require.EqualError(t, err, "orders of acme is held by web-2 pid 202 (instance 0b7f6a3e) since 2026-11-22 10:29:00 UTC")
+	})
+
+	t.Run("a lock whose lease ran out is taken over", func(t *testing.T) {
+		t.Parallel()
+		s, mock := mockStore(t)
+		since := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		mock.ExpectBegin()
+		mock.ExpectQuery(read).WithArgs(is{"acme"}, is{"orders"}).
+			WillReturnRows(sqlmock.NewRows(cols).AddRow("0b7f6a3e-2222", "web-2", int64(202), "t9", since, since.Add(30*time.Second), int64(1)))
+		mock.ExpectExec(regexp.QuoteMeta("UPDATE pt_locks SET owner = @p1, host = @p2, pid = @p3, token = @p4, acquired_at = SYSUTCDATETIME(), renewed_at = SYSUTCDATETIME(), expires_at = DATEADD(millisecond, CAST(@p5 AS int), SYSUTCDATETIME()) WHERE shop = @p6 AND feed = @p7")).
+			WithArgs(is{"0b7f6a3e-1111"}, is{"web-1"}, is{int64(101)}, is{"t1"}, is{int64(30000)}, is{"acme"}, is{"orders"}).
+			WillReturnResult(sqlmock.NewResult(0, 1))
+		mock.ExpectCommit()
+		got, err := s.LockAcquire(t.Context(), p)
+		require.NoError(t, err)
+		require.True(t, got.TookOver)
+	})
 }
 
 // notNil matches a parameter the driver sends with a type: anything but nil, which it would

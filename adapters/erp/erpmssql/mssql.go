@@ -477,6 +477,14 @@ func (Dialect) Classify(err error) error {
 	return nil
 }
 
+func (Dialect) Now() string { return "SYSUTCDATETIME()" }
+
+// NowPlus casts the milliseconds to int: DATEADD refuses a bigint, which is what the driver
+// sends a Go integer as.
+func (Dialect) NowPlus(ph string) string {
+	return "DATEADD(millisecond, CAST(" + ph + " AS int), SYSUTCDATETIME())"
+}
+
 // Migrations are the migrations for schema: every table they create or change is in it
 // (the .sql files name tables as ${schema}.name), and the lock and the version table are
 // the schema's own, so stores in two schemas of one database migrate apart.

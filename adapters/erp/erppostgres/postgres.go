@@ -225,6 +225,14 @@ func (Dialect) Classify(err error) error {
 	return nil
 }
 
+// Now is the start of the current transaction (of the statement, outside one), which keeps
+// one transaction's comparisons consistent.
+func (Dialect) Now() string { return "now()" }
+
+func (Dialect) NowPlus(ph string) string {
+	return "(now() + " + ph + "::bigint * interval '1 millisecond')"
+}
+
 // Migrations run in the connection's search_path, which Open sets to the store's schema.
 func (Dialect) Migrations(string) sqlstore.Migrations {
 	return sqlstore.Migrations{Dialect: goose.DialectPostgres, FS: Migrations(), Locker: schemaLocker}

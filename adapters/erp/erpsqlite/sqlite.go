@@ -273,6 +273,14 @@ func (Dialect) Classify(err error) error {
 	return nil
 }
 
+// Now is the current UTC time as the text SQLite keeps times in (sqlstore.TimeFormat), to
+// the millisecond, so it compares with stored times as text.
+func (Dialect) Now() string { return "strftime('%Y-%m-%d %H:%M:%f', 'now')" }
+
+func (Dialect) NowPlus(ph string) string {
+	return "strftime('%Y-%m-%d %H:%M:%f', 'now', (" + ph + " / 1000.0) || ' seconds')"
+}
+
 // Migrations are the .sql files and, for what SQLite cannot do in SQL, Go migrations.
 // SQLite has no schemas: Open refuses one.
 func (Dialect) Migrations(string) sqlstore.Migrations {

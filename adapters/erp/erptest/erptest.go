@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 	runERPSide(t, open)
 	runRefunds(t, open)
 	runGoingLive(t, open)
+	runLocks(t, open)
 }
 
 // bundle is what one case works with.

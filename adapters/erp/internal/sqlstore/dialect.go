@@ -89,6 +89,14 @@ type Dialect interface {
 	// ErrInvalidValue), or nil when it is none of them.
 	Classify(err error) error
 
+	// Now is the database's current time in UTC, as SQL, in the form its time columns hold:
+	// what leases are compared with, so that processes whose clocks disagree still agree
+	// when one has run out.
+	Now() string
+	// NowPlus is Now moved by the parameter ph, a number of milliseconds (negative for
+	// the past).
+	NowPlus(ph string) string
+
 	// Migrations are the dialect's goose migrations for a store working in schema ("" for
 	// the connection's own).
 	Migrations(schema string) Migrations

@@ -510,12 +510,13 @@ func (st Statements) StockList(t *Table, sp erp.StockEachParams) Stmt {
 
 // --- executions and problems --------------------------------------------------------------
 
-const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message"
+const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message, owner"
 
 // ExecutionStart records a run and answers its id.
 func (st Statements) ExecutionStart(ep erp.ExecutionStartParams) Stmt {
-	return Stmt{SQL: st.d.InsertID(st.name("pt_feed_executions"), []string{"feed", "shop", "run_trigger", "started_at", "outcome"}, "id"),
-		Args: []any{st.text(ep.Feed), st.text(ep.Shop), st.text(ep.Trigger), st.time(ep.At), st.text(erp.OutcomeRunning)}}
+	return Stmt{SQL: st.d.InsertID(st.name("pt_feed_executions"), []string{"feed", "shop", "run_trigger", "started_at", "outcome", "owner", "lock_token"}, "id"),
+		Args: []any{st.text(ep.Feed), st.text(ep.Shop), st.text(ep.Trigger), st.time(ep.At), st.text(erp.OutcomeRunning),
+			st.text(ep.Owner), st.text(ep.LockToken)}}
 }
 
 // ExecutionFinish records how a run ended.
@@ -539,6 +540,9 @@ func (st Statements) ExecutionGet(id int64) Stmt {
 func (st Statements) ExecutionList(lp erp.ExecutionListParams) Stmt {
 	p := &params{d: st.d}
 	var where []string
+	if lp.Shop != "" {
+		where = append(where, "shop = "+p.add(st.text(lp.Shop)))
+	}
 	if lp.Feed != "" {
 		where = append(where, "feed = "+p.add(st.text(lp.Feed)))
 	}
@@ -565,6 +569,9 @@ func (st Statements) ProblemAdd(pr erp.Problem) Stmt {
 func (st Statements) ProblemList(lp erp.ProblemListParams) Stmt {
 	p := &params{d: st.d}
 	var where []string
+	if lp.Shop != "" {
+		where = append(where, "shop = "+p.add(st.text(lp.Shop)))
+	}
 	if lp.ExecutionID != 0 {
 		where = append(where, "execution_id = "+p.add(st.int64(lp.ExecutionID)))
 	}
