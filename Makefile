@@ -30,18 +30,18 @@ FUZZ_TARGETS = ./mapping:FuzzLoad ./mapping:FuzzEval ./mapping:FuzzMapOrder ./re
 	./adapters/shopify:FuzzVerifyWebhook ./record:FuzzReadOrder
 FUZZTIME  ?= 1m
 # The benchmarks behind the figures of `make bench`, and their packages.
-BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkDecodeAndMapOrder|BenchmarkCatalogRead|BenchmarkOrderStage|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory|BenchmarkOrderLatency|BenchmarkWebhookReceiver)$$
-BENCH_PKGS = ./mapping ./adapters/erp/erpsqlite ./adapters/erp/erppostgres ./adapters/shopify ./feeds ./portal ./reliability
+BENCH      = ^(BenchmarkMapOrderTypical|BenchmarkDecodeAndMapOrder|BenchmarkBackfillCalls|BenchmarkLocationsCost|BenchmarkCompletenessCheck|BenchmarkCatalogRead|BenchmarkOrderStage|BenchmarkOrderStageCustomerTables|BenchmarkInventoryFullPass|BenchmarkInventoryFeedFullPassAndOnePercentChange|BenchmarkOrderList|BenchmarkOrdersPipeline|BenchmarkBackfillMemory|BenchmarkLockAcquireRelease|BenchmarkFailover|BenchmarkReplicaThroughput|BenchmarkOrderLatency|BenchmarkWebhookReceiver)$$
+BENCH_PKGS = ./mapping ./adapters/erp/erpsqlite ./adapters/erp/erppostgres ./adapters/erp/erpmssql ./adapters/shopify ./feeds ./portal ./reliability
 
-test-reliability: ## Run the long reliability suite (100 kills per feed and database, outages, bad inputs) and fuzz each target for FUZZTIME
+test-reliability: ## Run the long reliability suite (100 kills per feed and database, 3 minutes of replicas killed, outages, bad inputs) and fuzz each target for FUZZTIME
 	PASSTHROUGH_TEST_PG_DSN="$$(./scripts/test-postgres.sh)" PASSTHROUGH_RELIABILITY=long $(GO) test -race -timeout 60m -run 'Reliability' ./reliability
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		echo "fuzzing $${t#*:} in $${t%%:*} for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
 	done
 
-bench: ## Print every benchmark figure (mapping, pipeline, staging, Shopify calls, stock calls, memory, portal) and a table of them
-	PASSTHROUGH_TEST_PG_DSN="$$(./scripts/test-postgres.sh)" $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -timeout 30m $(BENCH_PKGS) 2>&1 \
+bench: ## Print every benchmark figure (mapping, pipeline, staging, Shopify calls, stock calls, memory, portal, locks, failover, replicas, webhook latency and receiver) and a table of them
+	PASSTHROUGH_TEST_PG_DSN="$$(./scripts/test-postgres.sh)" $(GO) test -p 1 -run '^$$' -bench '$(BENCH)' -benchmem -timeout 45m $(BENCH_PKGS) 2>&1 \
 		| $(GO) run ./reliability/benchtable
 
 lint: ## go vet, gofmt and staticcheck

@@ -145,11 +145,33 @@ const (
 	KindOther   ColumnKind = "other"
 )
 
-// Column describes one column of a real table, as the database reports it.
+// Column describes one column of a real table, as the database reports it: enough to check
+// a value fits before it is written, so that a record is refused with a message naming the
+// column rather than by the database half-way through a transaction.
 type Column struct {
 	Name      string
 	Kind      ColumnKind
 	DataType  string // the type as the database names it, e.g. nvarchar, numeric, TEXT
-	MaxLength int    // characters for text columns; 0 when unbounded or not text
+	MaxLength int    // characters for text columns (bytes for SQL Server's varchar); 0 when unbounded or not text
 	Nullable  bool
+	// Precision and Scale bound a decimal column: Precision digits in all, Scale of them after
+	// the point, as DECIMAL(18,4) says. Both zero when the type sets no bound (a float). Money
+	// types have a Scale (SQL Server's money keeps 4 decimals) and a range below.
+	Precision, Scale int
+	// Min and Max bound the values of an integer column, and of a money column counted in
+	// units of its last decimal (SQL Server's money is a 64-bit count of ten-thousandths).
+	// Both zero when the type sets no range.
+	Min, Max int64
+	// Generated columns are filled by the database (identity, computed, rowversion): a
+	// mapping never writes them.
+	Generated bool
+	// Collation is the collation of a text column as the database names it, when it reports
+	// one; IgnoreCase says the column compares text ignoring case, so two keys that differ
+	// only by case are the same key.
+	Collation  string
+	IgnoreCase bool
+	// CodePage is the code page a single-byte text column keeps its characters in (SQL
+	// Server's varchar: 1252 for Latin1 collations, 65001 for UTF-8 ones), which limits the
+	// characters it can hold; 0 for columns that hold any character.
+	CodePage int
 }

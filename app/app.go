@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,22 +44,22 @@ type Options struct {
 	DryRun bool
 }
 
-// App is one running passthrough.
+// App is one running passthrough: every store of the configuration, on one ERP database,
+// with one schedule and one portal. Any number of Apps (replicas, `passthrough run`) may
+// share the database: each run takes its feed's lock there first (Locks).
 type App struct {
-	Config    config.Config
-	Log       *slog.Logger
-	Store     erp.Store
-	Shopify   *shopify.Client
-	Mappings  *mapping.Dir
-	Orders    *feeds.Orders
-	Shipments *feeds.Shipments
-	Inventory *feeds.Inventory
+	Config config.Config
+	Log    *slog.Logger
+	Store  erp.Store
+	// Shops are the stores' parts, in the configuration's order.
+	Shops []*Shop
+	// Locks are this process's feed locks, shared with every other process through Store.
+	Locks     *feeds.Locks
 	Scheduler *feeds.Scheduler
-	// Mode is the store's mode (test or live), switched in the portal or the config.
-	Mode    *Mode
-	Metrics *portal.Metrics
-	Portal  *portal.Server
-	// Receiver and WebhookWorker take the store's webhooks; nil without a webhook secret.
+	Metrics   *portal.Metrics
+	Portal    *portal.Server
+	// Receiver and WebhookWorker take the stores' webhooks; nil when no store has a webhook
+	// secret.
 	Receiver      *webhooks.Receiver
 	WebhookWorker *webhooks.Worker
 
@@ -67,6 +68,24 @@ type App struct {
 	onExecution func(erp.Execution)
 	closers     []func() error
 }
+
+// Shop is one store's parts: its Shopify client, its mappings, its feeds and its mode.
+type Shop struct {
+	Config    config.Store
+	Log       *slog.Logger // with the shop's name
+	Shopify   *shopify.Client
+	Mappings  *mapping.Dir
+	Orders    *feeds.Orders
+	Shipments *feeds.Shipments
+	Inventory *feeds.Inventory
+	// Mode is the store's mode (test or live), switched in the portal or the config.
+	Mode *Mode
+
+	clock clockwork.Clock
+}
+
+// Name is the shop's name.
+func (s *Shop) Name() string { return s.Config.Shop }
 
 // ExecutionFinished passes a finished run to the metrics and to Options.OnExecution.
 func (a *App) ExecutionFinished(x erp.Execution) {
@@ -98,7 +117,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 
 	a.Store = opts.Store
 	if a.Store == nil {
-		s, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal(), erp.WithLogger(a.Log.With("part", "erp")))
+		s, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal(), erp.WithLogger(a.Log.With("part", "erp")), erp.WithSchema(cfg.ERP.Schema))
 		if err != nil {
 			return nil, fmt.Errorf("open the %s database: %w", cfg.ERP.Driver, err)
 		}
@@ -114,51 +133,23 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, fmt.Errorf("read the database's tables: %w", err)
 	}
 
-	maps, err := mapping.OpenDir(cfg.Mappings)
-	if err != nil {
-		return nil, fmt.Errorf("open mappings: %w", err)
+	owner := feeds.NewOwner()
+	a.Locks = feeds.NewLocks(a.Store, owner, cfg.Locks.Lease.Std(), a.Log.With("part", "locks"))
+	a.Log.Debug("this process", "owner", owner.String())
+	stores := cfg.StoreList()
+	for _, sc := range stores {
+		shop, err := a.newShop(ctx, sc, opts.DryRun, len(stores) == 1)
+		if err != nil {
+			return nil, fmt.Errorf("store %s: %w", sc.Shop, err)
+		}
+		a.Shops = append(a.Shops, shop)
 	}
-	a.Mappings = maps
-	if err := maps.Problems(); err != nil {
-		a.Log.Error("some mapping files do not compile; their feeds wait until they are fixed", "problems", err.Error())
-	}
-	if err := mapping.CheckColumns(ctx, maps.Set(), a.Store); err != nil {
-		a.Log.Error("mappings name columns the database does not have", "problems", err.Error())
-	}
-
-	client, err := shopifyClient(cfg.Shopify, a.Log.With("part", "shopify"))
-	if err != nil {
-		return nil, err
-	}
-	a.Shopify = client
-
 	if err := a.registerMetrics(); err != nil {
 		return nil, err
 	}
-	a.Mode, err = loadMode(ctx, a.Store, a.Config.Mode, opts.DryRun, a.Log)
-	if err != nil {
-		return nil, err
-	}
-	shop := cfg.Shopify.Shop
-	a.Orders = &feeds.Orders{
-		Shop: shop, Source: client, Store: a.Store, Mappings: maps.Set,
-		Log: a.Log, Now: a.clock.Now, Observer: a,
-		Overlap:       cfg.Feeds.Orders.Overlap.Std(),
-		FirstLookback: time.Duration(max(cfg.Feeds.Orders.DailyDays, 1)) * 24 * time.Hour,
-	}
-	maps.OnChange(func(*mapping.Set) { a.Orders.MappingChanged() })
-	a.Shipments = &feeds.Shipments{
-		Shop: shop, Shopify: client, Store: a.Store, Mappings: maps.Set, Live: a.Mode.Live,
-		Log: a.Log, Now: a.clock.Now, Observer: a,
-	}
-	a.Inventory = &feeds.Inventory{
-		Shop: shop, Shopify: client, Store: a.Store, Mappings: maps.Set, Live: a.Mode.Live,
-		Log: a.Log, Now: a.clock.Now, Observer: a, CatalogEvery: cfg.Feeds.Inventory.CatalogEvery.Std(),
-	}
-
 	a.setUpWebhooks()
 
-	sched, err := feeds.NewScheduler(a.Log, a.clock)
+	sched, err := feeds.NewScheduler(a.Log, a.clock, a.Locks)
 	if err != nil {
 		return nil, err
 	}
@@ -167,18 +158,26 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 
+	var pstores []portal.Store
+	for _, s := range a.Shops {
+		zone := s.zone(ctx)
+		pstores = append(pstores, portal.Store{
+			Shop: s.Name(), Orders: s.Orders, Location: zone,
+			Completeness:  completeness{a, s},
+			TestShipments: testShipments{a, s},
+			Mappings:      &mappingFiles{dir: s.Mappings, shop: s.Name(), zone: s.Orders.ZoneName(), now: a.clock.Now},
+			Stock:         stockPage{s.Inventory, sched},
+			ModeSwitch:    s.Mode,
+			FeedModes:     map[string]string{feeds.FeedInventory: "stock sync " + s.Config.Feeds.Inventory.Mode},
+			Webhooks:      storeWebhooks{a, s},
+			Privacy:       storeWebhooks{a, s},
+		})
+	}
 	deps := portal.Deps{
-		Shop: cfg.Shopify.Shop, Ledger: a.Store, Feeds: sched,
-		Orders:     a.Orders,
-		Mappings:   &mappingFiles{dir: maps, shop: cfg.Shopify.Shop, now: a.clock.Now},
-		Stock:      stockPage{a.Inventory, sched},
-		ModeSwitch: a.Mode, FeedModes: map[string]string{
-			feeds.FeedInventory: "stock sync " + cfg.Feeds.Inventory.Mode,
-		},
+		Stores: pstores, Ledger: a.Store, Feeds: sched,
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
 		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()),
 		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,
-		WebhookHealth: a, Privacy: a,
 	}
 	if a.Receiver != nil {
 		deps.Webhooks = a.Receiver
@@ -189,6 +188,72 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	ok = true
 	return a, nil
 }
+
+// newShop builds one store's parts. only says the store is the deployment's one store,
+// whose mode may still sit where an earlier passthrough kept it.
+func (a *App) newShop(ctx context.Context, sc config.Store, dryRun, only bool) (*Shop, error) {
+	s := &Shop{Config: sc, Log: a.Log.With("shop", sc.Shop), clock: a.clock}
+	maps, err := mapping.OpenDir(sc.Mappings)
+	if err != nil {
+		return nil, fmt.Errorf("open mappings: %w", err)
+	}
+	s.Mappings = maps
+	if err := maps.Problems(); err != nil {
+		s.Log.Error("some mapping files do not compile; their feeds wait until they are fixed", "problems", err.Error())
+	}
+	if err := mapping.CheckColumns(ctx, maps.Set(), a.Store); err != nil {
+		s.Log.Error("mappings name columns the database does not have", "problems", err.Error())
+	}
+
+	client, err := shopifyClient(sc.Shopify, s.Log.With("part", "shopify"))
+	if err != nil {
+		return nil, err
+	}
+	s.Shopify = client
+
+	s.Mode, err = loadMode(ctx, a.Store, sc.Shop, sc.Mode, dryRun, only, s.Log)
+	if err != nil {
+		return nil, err
+	}
+	s.Orders = &feeds.Orders{
+		Shop: sc.Shop, Source: client, Store: a.Store, Mappings: maps.Set,
+		Log: s.Log, Now: a.clock.Now, Observer: a,
+		Overlap:       sc.Feeds.Orders.Overlap.Std(),
+		FirstLookback: time.Duration(max(sc.Feeds.Orders.DailyDays, 1)) * 24 * time.Hour,
+		TimeZone:      sc.TimeZone, Locations: sc.Locations,
+	}
+	maps.OnChange(func(*mapping.Set) { s.Orders.MappingChanged() })
+	s.Shipments = &feeds.Shipments{
+		Shop: sc.Shop, Shopify: client, Store: a.Store, Mappings: maps.Set, Live: s.Mode.Live,
+		Log: s.Log, Now: a.clock.Now, Observer: a,
+	}
+	s.Inventory = &feeds.Inventory{
+		Shop: sc.Shop, Shopify: client, Store: a.Store, Mappings: maps.Set, Live: s.Mode.Live,
+		Log: s.Log, Now: a.clock.Now, Observer: a, CatalogEvery: sc.Feeds.Inventory.CatalogEvery.Std(),
+	}
+	return s, nil
+}
+
+// Shop is the store of that name; "" names the deployment's only store.
+func (a *App) Shop(name string) (*Shop, error) {
+	if name == "" && len(a.Shops) == 1 {
+		return a.Shops[0], nil
+	}
+	var names []string
+	for _, s := range a.Shops {
+		if s.Name() == name {
+			return s, nil
+		}
+		names = append(names, s.Name())
+	}
+	if name == "" {
+		return nil, fmt.Errorf("%w: this configuration has several stores; name one of %s", ErrUnknownStore, strings.Join(names, ", "))
+	}
+	return nil, fmt.Errorf("%w %q: the configuration has %s", ErrUnknownStore, name, strings.Join(names, ", "))
+}
+
+// ErrUnknownStore says a store asked for is not in the configuration.
+var ErrUnknownStore = errors.New("unknown store")
 
 func (a *App) registerMetrics() error {
 	reg := a.registry
@@ -203,10 +268,14 @@ func (a *App) registerMetrics() error {
 		return err
 	}
 	a.Metrics = m
-	err = portal.RegisterShopify(reg, func() map[string]portal.ShopifyStats {
-		out := map[string]portal.ShopifyStats{}
-		for ep, s := range a.Shopify.Stats() {
-			out[ep] = portal.ShopifyStats(s)
+	err = portal.RegisterShopify(reg, func() map[string]map[string]portal.ShopifyStats {
+		out := map[string]map[string]portal.ShopifyStats{}
+		for _, s := range a.Shops {
+			byEndpoint := map[string]portal.ShopifyStats{}
+			for ep, st := range s.Shopify.Stats() {
+				byEndpoint[ep] = portal.ShopifyStats(st)
+			}
+			out[s.Name()] = byEndpoint
 		}
 		return out
 	})
@@ -230,7 +299,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	a.Scheduler.Start()
-	a.Log.Info("passthrough is running", "portal", "http://"+ln.Addr().String(), "mode", a.Config.Mode, "shop", a.Config.Shopify.Shop)
+	for _, s := range a.Shops {
+		s.Log.Info("passthrough is running", "portal", "http://"+ln.Addr().String(), "mode", s.Mode.Mode())
+	}
 
 	select {
 	case <-ctx.Done():
@@ -280,32 +351,75 @@ func (a *App) Close() error {
 }
 
 // FeedNames are the feeds `passthrough run` knows.
-var FeedNames = []string{feeds.FeedOrders, feeds.FeedShipments, feeds.FeedInventory, feeds.FeedStockCheck}
+var FeedNames = []string{feeds.FeedOrders, feeds.FeedOrdersCheck, feeds.FeedShipments, feeds.FeedInventory, feeds.FeedStockCheck}
+
+// ErrFeedOff says a feed's mode is off in the configuration: `run` does not run it unless
+// forced.
+var ErrFeedOff = errors.New("the inventory feed is off (feeds.inventory.mode: off); pass --force to run it anyway")
 
 // RunRequest is one run asked for on the command line.
 type RunRequest struct {
+	// Shop names the store; empty for the deployment's only store.
+	Shop         string
 	Since, Until time.Time
 	// Full: orders re-fetch the last daily_days days; inventory makes a full pass.
-	Full     bool
+	Full bool
+	// Force runs a feed whose mode is off.
+	Force    bool
 	Progress func(feeds.OrdersProgress)
+	// Wait is how long to wait for the feed's lock while another run holds it; zero
+	// refuses at once, with an error naming the process that holds it.
+	Wait time.Duration
 }
 
-// RunFeed runs one feed now and returns its execution.
+// RunFeed runs one feed of one store now, once it holds the feed's lock, and returns its
+// execution. A feed running elsewhere is an error wrapping feeds.ErrAlreadyRunning (and an
+// *erp.LockedError naming the process). A dry run writes nothing and takes no lock. The
+// inventory feed of a store whose stock sync is off is ErrFeedOff, unless forced.
 func (a *App) RunFeed(ctx context.Context, name string, r RunRequest) (erp.Execution, error) {
+	if !slices.Contains(FeedNames, name) {
+		return erp.Execution{}, fmt.Errorf("unknown feed %q: use %s", name, strings.Join(FeedNames, ", "))
+	}
+	s, err := a.Shop(r.Shop)
+	if err != nil {
+		return erp.Execution{}, err
+	}
+	if name == feeds.FeedInventory && s.Config.Feeds.Inventory.Mode == config.InventoryOff && !r.Force {
+		if len(a.Shops) > 1 {
+			return erp.Execution{}, fmt.Errorf("store %s: %w", s.Name(), ErrFeedOff)
+		}
+		return erp.Execution{}, ErrFeedOff
+	}
+	if _, dry := a.Store.(*dryRunStore); !dry {
+		held, err := a.Locks.Wait(ctx, s.Name(), name, r.Wait)
+		if err != nil {
+			return erp.Execution{}, err
+		}
+		defer held.Release()
+		ctx = held.Context()
+	}
+	return s.run(ctx, name, r)
+}
+
+// run runs one feed of the store.
+func (s *Shop) run(ctx context.Context, name string, r RunRequest) (erp.Execution, error) {
 	switch name {
 	case feeds.FeedOrders:
 		run := feeds.OrdersRun{Since: r.Since, Until: r.Until, Progress: r.Progress}
 		if r.Full && run.Since.IsZero() {
-			run.Since = a.refetch().Since
+			run.Since = s.refetch().Since
 		}
 		run.Resume = !run.Since.IsZero()
-		return a.Orders.Run(ctx, run)
+		return s.Orders.Run(ctx, run)
 	case feeds.FeedShipments:
-		return a.Shipments.Run(ctx)
+		return s.Shipments.Run(ctx)
+	case feeds.FeedOrdersCheck:
+		x, _, err := s.Orders.CheckCompleteness(ctx, feeds.CompletenessRun{Days: s.Config.Feeds.Orders.DailyDays})
+		return x, err
 	case feeds.FeedInventory:
-		return a.Inventory.Run(ctx, feeds.InventoryRun{Full: r.Full})
+		return s.Inventory.Run(ctx, feeds.InventoryRun{Full: r.Full})
 	case feeds.FeedStockCheck:
-		return a.Inventory.Check(ctx)
+		return s.Inventory.Check(ctx)
 	}
 	return erp.Execution{}, fmt.Errorf("unknown feed %q: use %s", name, strings.Join(FeedNames, ", "))
 }

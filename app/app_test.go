@@ -95,8 +95,8 @@ func TestTheWiredAppStagesOrdersAndServesThePortal(t *testing.T) {
 	body, err := io.ReadAll(res.Body)
 	res.Body.Close()
 	require.NoError(t, err)
-	require.Contains(t, string(body), `passthrough_feed_executions_total{feed="orders",outcome="FINISHED"} 1`)
-	require.Contains(t, string(body), `passthrough_shopify_requests_total{endpoint="GET orders"}`)
+	require.Contains(t, string(body), `passthrough_feed_executions_total{feed="orders",outcome="FINISHED",shop="acme"} 1`)
+	require.Contains(t, string(body), `passthrough_shopify_requests_total{endpoint="GET orders",shop="acme"}`)
 	require.Contains(t, string(body), `go_sql_open_connections{db_name="erp"}`)
 	require.NotContains(t, string(body), a.sim.Token, "no secret in the metrics")
 }
@@ -129,7 +129,7 @@ func TestAMappingSavedInThePortalMapsTheFailedOrdersAgain(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join(a.dir, "mappings", "orders.yaml"))
 	require.NoError(t, err)
 	fixed := strings.Replace(string(src), `fail("no SKU: the ERP needs an item code on every line")`, `"NOSKU"`, 1)
-	require.NoError(t, a.Mappings.Save("orders.yaml", []byte(fixed), "adam", time.Now()))
+	require.NoError(t, a.Shops[0].Mappings.Save("orders.yaml", []byte(fixed), "adam", time.Now()))
 
 	x, err = a.RunFeed(t.Context(), "orders", app.RunRequest{})
 	require.NoError(t, err)
@@ -188,7 +188,7 @@ func TestServeRunsTheScheduleAndThePortalUntilStopped(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	require.NoError(t, a.Scheduler.RunNow("orders"))
+	require.NoError(t, a.Scheduler.RunNow("acme", "orders"))
 	require.Eventually(t, func() bool {
 		xs, err := a.Store.ExecutionList(t.Context(), erp.ExecutionListParams{Feed: "orders", Limit: 1})
 		return err == nil && len(xs) == 1 && xs[0].Outcome == erp.OutcomeFinished
@@ -253,19 +253,19 @@ func TestTheDemoStagesOrdersWithinOneInterval(t *testing.T) {
 func TestTheModeSwitchedInThePortalSurvivesARestart(t *testing.T) {
 	t.Parallel()
 	a := newApp(t, shopifytest.GenOptions{Orders: 10, SKUs: 5, Seed: 59})
-	require.Equal(t, "test", a.Mode.Mode())
-	require.False(t, a.Mode.Live())
-	require.NoError(t, a.Mode.SetMode(t.Context(), "live", "adam"))
-	require.True(t, a.Mode.Live())
-	require.Error(t, a.Mode.SetMode(t.Context(), "loud", "adam"))
+	require.Equal(t, "test", a.Shops[0].Mode.Mode())
+	require.False(t, a.Shops[0].Mode.Live())
+	require.NoError(t, a.Shops[0].Mode.SetMode(t.Context(), "live", "adam"))
+	require.True(t, a.Shops[0].Mode.Live())
+	require.Error(t, a.Shops[0].Mode.SetMode(t.Context(), "loud", "adam"))
 
 	again, err := app.New(t.Context(), a.Config, app.Options{Store: a.Store})
 	require.NoError(t, err)
-	require.Equal(t, "live", again.Mode.Mode(), "the portal's switch is kept in the database")
+	require.Equal(t, "live", again.Shops[0].Mode.Mode(), "the portal's switch is kept in the database")
 
 	dry, err := app.New(t.Context(), a.Config, app.Options{Store: a.Store, DryRun: true})
 	require.NoError(t, err)
-	require.False(t, dry.Mode.Live(), "a dry run never writes to Shopify")
+	require.False(t, dry.Shops[0].Mode.Live(), "a dry run never writes to Shopify")
 }
 
 func TestEveryFeedRunsThroughTheWiredApp(t *testing.T) {
@@ -304,7 +304,7 @@ func TestEveryScheduledTaskRunsItsFeed(t *testing.T) {
 	require.NotEmpty(t, tasks)
 	for _, st := range tasks {
 		before := finished(st.Feed)
-		require.NoError(t, a.Scheduler.RunNow(st.Name))
+		require.NoError(t, a.Scheduler.RunNow(st.Shop, st.Name))
 		require.Eventually(t, func() bool { return finished(st.Feed) == before+1 }, 20*time.Second, 20*time.Millisecond,
 			"task %s runs feed %s", st.Name, st.Feed)
 	}

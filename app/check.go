@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/mapping"
@@ -33,7 +34,7 @@ func CheckMappings(ctx context.Context, w io.Writer, c MappingCheck) error {
 		return mapping.Report(w, err)
 	}
 	if c.ERP != nil {
-		store, err := erpopen.Open(ctx, c.ERP.Driver, c.ERP.DSN.Reveal())
+		store, err := erpopen.Open(ctx, c.ERP.Driver, c.ERP.DSN.Reveal(), erp.WithSchema(c.ERP.Schema))
 		if err != nil {
 			return fmt.Errorf("open the ERP database: %w", err)
 		}

@@ -39,6 +39,13 @@ func (d *dryRunStore) OrderHeaderUpdate(_ context.Context, p erp.OrderHeaderUpda
 	return nil
 }
 
+func (d *dryRunStore) RefundStage(_ context.Context, p erp.RefundStageParams) error {
+	d.keep(p.Ledger)
+	return nil
+}
+
+func (d *dryRunStore) CompletenessPut(context.Context, []erp.CompletenessDay) error { return nil }
+
 func (d *dryRunStore) LedgerPut(_ context.Context, e ledger.Entry) error {
 	d.keep(e)
 	return nil
@@ -59,6 +66,20 @@ func (d *dryRunStore) ProblemAdd(context.Context, erp.Problem) error { return ni
 func (d *dryRunStore) InventorySentPut(context.Context, []erp.InventorySent) error { return nil }
 
 func (d *dryRunStore) ShipmentMark(context.Context, erp.ShipmentMarkParams) error { return nil }
+
+func (d *dryRunStore) ExecutionCloseStale(context.Context, erp.ExecutionCloseStaleParams) (int, error) {
+	return 0, nil
+}
+
+// ShipmentClaim claims nothing: a dry run sends nothing to Shopify, so there is nothing to
+// keep other processes from.
+func (d *dryRunStore) ShipmentClaim(_ context.Context, p erp.LockParams) (erp.Lock, error) {
+	return erp.Lock{Shop: p.Shop, Name: p.Name, Owner: p.Owner, Token: p.Token}, nil
+}
+
+func (d *dryRunStore) ShipmentClaimRelease(context.Context, erp.Lock) error { return nil }
+
+func (d *dryRunStore) ShipmentRelease(context.Context, string) (int, error) { return 0, nil }
 
 // DryRun lists what a dry run would have written, in the order it came.
 func (a *App) DryRun() []DryRunRecord {

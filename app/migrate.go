@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
 	"github.com/passthrough-dev/passthrough/config"
 )
@@ -12,7 +13,7 @@ import (
 // Migrate creates or updates the staging and pt_ tables of the database and writes to w
 // what it did. Running it again on a current database changes nothing.
 func Migrate(ctx context.Context, w io.Writer, db config.ERP) error {
-	store, err := erpopen.Open(ctx, db.Driver, db.DSN.Reveal())
+	store, err := erpopen.Open(ctx, db.Driver, db.DSN.Reveal(), erp.WithSchema(db.Schema))
 	if err != nil {
 		return fmt.Errorf("open the %s database: %w", db.Driver, err)
 	}

@@ -17,6 +17,7 @@ import (
 type mappingFiles struct {
 	dir  *mapping.Dir
 	shop string
+	zone string // the shop's time zone, for local()
 	now  func() time.Time
 }
 
@@ -59,7 +60,7 @@ func (m *mappingFiles) Preview(_ context.Context, name string, src, raw []byte) 
 			return portal.Preview{}, err
 		}
 	}
-	tables, err := set.Preview(mapping.PreviewInput{Feed: strings.TrimSuffix(name, ".yaml"), Raw: raw, Shop: m.shop, Now: m.now().UTC()})
+	tables, err := set.Preview(mapping.PreviewInput{Feed: strings.TrimSuffix(name, ".yaml"), Raw: raw, Shop: m.shop, Now: m.now().UTC(), TimeZone: m.zone})
 	var re *passthrough.RecordError
 	if errors.As(err, &re) {
 		return portal.Preview{Rejected: re}, nil
@@ -71,10 +72,10 @@ func (m *mappingFiles) Preview(_ context.Context, name string, src, raw []byte) 
 }
 
 // stockPage is the inventory feed as the portal's stock page uses it; Sync now runs the
-// full pass through the scheduler, so it never overlaps a scheduled run.
+// full pass through the scheduler, so it never overlaps a scheduled run, in any process.
 type stockPage struct {
 	*feeds.Inventory
 	sched *feeds.Scheduler
 }
 
-func (p stockPage) SyncNow() error { return p.sched.RunNow(TaskInventoryFull) }
+func (p stockPage) SyncNow() error { return p.sched.RunNow(p.Shop, TaskInventoryFull) }

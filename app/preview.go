@@ -26,7 +26,10 @@ type MappingPreview struct {
 	Payload string
 	Shop    string    // what expressions read as shop
 	Now     time.Time // what expressions read as now; the current time when zero
-	JSON    bool      // JSON instead of tables
+	// TimeZone is what expressions read as timezone, in which local() gives times; empty
+	// keeps the offsets the payload has.
+	TimeZone string
+	JSON     bool // JSON instead of tables
 }
 
 // PreviewMapping writes to w the rows each record of the payload would produce with the
@@ -53,7 +56,7 @@ func PreviewMapping(w io.Writer, p MappingPreview) error {
 	}
 	var previews []preview
 	for _, r := range records {
-		tables, err := set.Preview(mapping.PreviewInput{Feed: p.Feed, Raw: r, Shop: p.Shop, Now: p.Now})
+		tables, err := set.Preview(mapping.PreviewInput{Feed: p.Feed, Raw: r, Shop: p.Shop, Now: p.Now, TimeZone: p.TimeZone})
 		pv := preview{Record: recordName(p.Feed, r), Tables: tables}
 		var re *passthrough.RecordError
 		switch {

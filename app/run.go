@@ -52,10 +52,20 @@ func (e *PartialError) Error() string {
 	return fmt.Sprintf("%d records need a person; see the portal or the execution's problems", e.Errors)
 }
 
+// BusyError says the feed runs in another process (a `serve` replica, another `run`), which
+// holds its lock.
+type BusyError struct{ Holder erp.Lock }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("%s of %s is running in another process: %s since %s; run again later, or wait for it with --wait DURATION",
+		e.Holder.Name, e.Holder.Shop, e.Holder.Owner, e.Holder.AcquiredAt.UTC().Format("2006-01-02 15:04:05 UTC"))
+}
+
 // RunOnce is `passthrough run`: it builds the application from cfg, runs one feed now and
 // writes a line about the run. It returns nil when the run FINISHED, a *PartialError when
-// it FINISHED_PARTIALLY, ErrNotMigrated when the database lacks passthrough's tables, and
-// any other error when the run FAILED or could not start.
+// it FINISHED_PARTIALLY, a *BusyError when another process runs the feed (and Request.Wait
+// ran out), ErrNotMigrated when the database lacks passthrough's tables, and any other error
+// when the run FAILED or could not start.
 func RunOnce(ctx context.Context, cfg config.Config, r OneRun) error {
 	a, err := New(ctx, cfg, Options{Logger: r.Logger, DryRun: r.DryRun})
 	if err != nil {
@@ -66,6 +76,10 @@ func RunOnce(ctx context.Context, cfg config.Config, r OneRun) error {
 		r.Request.Progress = progressPrinter(r.Progress)
 	}
 	x, err := a.RunFeed(ctx, r.Feed, r.Request)
+	var locked *erp.LockedError
+	if errors.As(err, &locked) {
+		return &BusyError{Holder: locked.Holder}
+	}
 	if x.Outcome == "" && err != nil {
 		return err
 	}
@@ -119,13 +133,13 @@ func progressPrinter(w io.Writer) func(feeds.OrdersProgress) {
 	return func(p feeds.OrdersProgress) {
 		pct := int(p.Fraction() * 100)
 		if !tty {
-			fmt.Fprintf(w, "progress: %3d%%  up to %s  %d orders\n", pct, p.Reached.Format("2006-01-02 15:04"), p.Seen)
+			fmt.Fprintf(w, "progress: %3d%%  %d of %d orders\n", pct, p.Seen, max(p.Total, p.Seen))
 			return
 		}
 		const width = 30
 		done := pct * width / 100
-		fmt.Fprintf(w, "\r[%s%s] %3d%%  up to %s  %d orders", strings.Repeat("#", done), strings.Repeat(".", width-done),
-			pct, p.Reached.Format("2006-01-02 15:04"), p.Seen)
+		fmt.Fprintf(w, "\r[%s%s] %3d%%  %d of %d orders", strings.Repeat("#", done), strings.Repeat(".", width-done),
+			pct, p.Seen, max(p.Total, p.Seen))
 		if p.Done {
 			fmt.Fprintln(w)
 		}

@@ -20,9 +20,10 @@ func TestEveryFeedsTasksFollowTheConfig(t *testing.T) {
 	// The stock tasks share the inventory feed, so a delta run and a full pass never
 	// overlap; the daily re-fetch of orders shares the orders feed.
 	var (
-		orders       = task{Name: "orders", Every: 5 * time.Minute}
+		orders       = task{Name: "orders", Feed: "orders", Every: 5 * time.Minute}
 		ordersDaily  = task{Name: "orders-daily", Feed: "orders", DailyAt: "03:30"}
-		shipments    = task{Name: "shipments", Every: 5 * time.Minute}
+		ordersCheck  = task{Name: "orders-check", Feed: "orders", DailyAt: "03:30"}
+		shipments    = task{Name: "shipments", Feed: "shipments", Every: 5 * time.Minute}
 		stockDelta   = task{Name: "inventory", Feed: "inventory", Every: 5 * time.Minute}
 		stockNightly = task{Name: "inventory-full", Feed: "inventory", DailyAt: "02:00"}
 	)
@@ -33,9 +34,9 @@ func TestEveryFeedsTasksFollowTheConfig(t *testing.T) {
 	}{
 		{"the default schedule pulls orders, pushes shipments and syncs stock live with a nightly full pass",
 			func(*config.Feeds) {}, []task{orders, shipments, stockDelta, stockNightly}},
-		{"a daily time and a number of days add the daily re-fetch of orders to the orders feed",
+		{"a daily time and a number of days add the daily re-fetch of orders and the completeness check to the orders feed",
 			func(f *config.Feeds) { f.Orders.DailyAt, f.Orders.DailyDays = "03:30", 7 },
-			[]task{orders, ordersDaily, shipments, stockDelta, stockNightly}},
+			[]task{orders, ordersDaily, ordersCheck, shipments, stockDelta, stockNightly}},
 		{"a daily time without days re-fetches nothing",
 			func(f *config.Feeds) { f.Orders.DailyAt, f.Orders.DailyDays = "03:30", 0 },
 			[]task{orders, shipments, stockDelta, stockNightly}},
@@ -56,13 +57,15 @@ func TestEveryFeedsTasksFollowTheConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			cfg := config.Default()
+			cfg.Shopify.Shop = "acme"
 			tt.change(&cfg.Feeds)
-			a := &App{Config: cfg}
-			tasks, err := a.tasks()
+			s := &Shop{Config: cfg.StoreList()[0]}
+			tasks, err := s.tasks()
 			require.NoError(t, err)
 			var got []task
 			for _, tk := range tasks {
 				require.NotNil(t, tk.Run, tk.Name)
+				require.Equal(t, "acme", tk.Shop, "every task is the store's")
 				got = append(got, task{Name: tk.Name, Feed: tk.Feed, Every: tk.Every, DailyAt: tk.DailyAt})
 			}
 			require.Equal(t, tt.want, got)
@@ -73,7 +76,7 @@ func TestEveryFeedsTasksFollowTheConfig(t *testing.T) {
 		t.Parallel()
 		cfg := config.Default()
 		cfg.Feeds.Inventory.Mode = "hourly"
-		_, err := (&App{Config: cfg}).tasks()
+		_, err := (&Shop{Config: cfg.StoreList()[0]}).tasks()
 		require.EqualError(t, err, `inventory mode "hourly" is not one of off, daily, live`)
 	})
 }

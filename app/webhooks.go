@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -19,49 +20,91 @@ import (
 
 // The application's webhook wiring: the receiver (on the portal and, when configured, on
 // a listener of its own), the worker that works stored deliveries, the stores the receiver
-// knows — one today, each of `stores:` later, through webhooks.Shops — and `passthrough
+// knows — every store with a webhook secret, through webhooks.ShopList — and `passthrough
 // webhooks register|list|verify`.
 
-// setUpWebhooks builds the receiver and the worker when the store has a webhook secret.
+// setUpWebhooks builds the receiver and the worker when a store has a webhook secret; the
+// receiver knows the stores that have one.
 func (a *App) setUpWebhooks() {
-	secret := a.Config.Shopify.WebhookSecret.Reveal()
-	if secret == "" {
+	var shops webhooks.ShopList
+	for _, s := range a.Shops {
+		if secret := s.Config.WebhookSecret.Reveal(); secret != "" {
+			shops = append(shops, webhooks.Shop{Name: s.Name(), Secrets: [][]byte{[]byte(secret)}, Orders: s.Orders})
+		}
+	}
+	if len(shops) == 0 {
 		return
 	}
-	shops := webhooks.ShopList{{Name: a.Config.Shopify.Shop, Secrets: [][]byte{[]byte(secret)}, Orders: a.Orders}}
 	log := a.Log.With("part", "webhooks")
 	a.WebhookWorker = webhooks.NewWorker(webhooks.Worker{Store: a.Store, Shops: shops, Log: log, Now: a.clock.Now,
-		Health: a.WebhookHealth})
+		Health: a.webhookHealthAll})
 	a.Receiver = &webhooks.Receiver{Shops: shops, Store: a.Store, Log: log, Now: a.clock.Now, Stored: a.WebhookWorker.Wake}
 }
 
-// WebhookHealth says whether each store's webhooks are flowing.
-func (a *App) WebhookHealth(ctx context.Context) ([]webhooks.Health, error) {
-	h, err := webhooks.Check(ctx, a.Store, webhooks.CheckParams{Shop: a.Config.Shopify.Shop,
-		Configured: a.Config.Shopify.WebhookSecret != "", Feed: feeds.FeedOrders, Polling: a.Config.Feeds.Orders.Every.Std(),
+// WebhookHealth says whether a store's webhooks are flowing; "" names the deployment's only
+// store.
+func (a *App) WebhookHealth(ctx context.Context, shop string) (webhooks.Health, error) {
+	s, err := a.Shop(shop)
+	if err != nil {
+		return webhooks.Health{}, err
+	}
+	return webhooks.Check(ctx, a.Store, webhooks.CheckParams{Shop: s.Name(),
+		Configured: s.Config.WebhookSecret != "", Feed: feeds.FeedOrders, Polling: s.Config.Feeds.Orders.Every.Std(),
 		Now: a.clock.Now()})
+}
+
+// webhookHealthAll is the webhook health of every store that takes webhooks, for the
+// worker to watch.
+func (a *App) webhookHealthAll(ctx context.Context) ([]webhooks.Health, error) {
+	var out []webhooks.Health
+	for _, s := range a.Shops {
+		if s.Config.WebhookSecret == "" {
+			continue
+		}
+		h, err := a.WebhookHealth(ctx, s.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// Redactions lists a store's privacy requests, newest first; "" names the deployment's only
+// store.
+func (a *App) Redactions(ctx context.Context, shop string) ([]erp.Redaction, error) {
+	s, err := a.Shop(shop)
 	if err != nil {
 		return nil, err
 	}
-	return []webhooks.Health{h}, nil
+	return a.Store.RedactionList(ctx, s.Name(), 200)
 }
 
-// Redactions lists the store's privacy requests for the portal.
-func (a *App) Redactions(ctx context.Context) ([]erp.Redaction, error) {
-	return a.Store.RedactionList(ctx, a.Config.Shopify.Shop, 200)
+// storeWebhooks is one store's webhook health and privacy requests, for its portal pages.
+type storeWebhooks struct {
+	a *App
+	s *Shop
 }
 
-// unlessUninstalled runs a feed's task only while the store's app is installed: after
+func (w storeWebhooks) WebhookHealth(ctx context.Context) (webhooks.Health, error) {
+	return w.a.WebhookHealth(ctx, w.s.Name())
+}
+
+func (w storeWebhooks) Redactions(ctx context.Context) ([]erp.Redaction, error) {
+	return w.a.Redactions(ctx, w.s.Name())
+}
+
+// unlessUninstalled runs a task of the store shop only while its app is installed: after
 // app/uninstalled its tokens are void, and the portal says why the feeds stopped.
-func (a *App) unlessUninstalled(run func(ctx context.Context) error) func(ctx context.Context) error {
+func (a *App) unlessUninstalled(shop string, run func(ctx context.Context) error) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
-		at, err := webhooks.Uninstalled(ctx, a.Store, a.Config.Shopify.Shop)
+		at, err := webhooks.Uninstalled(ctx, a.Store, shop)
 		if err != nil {
 			return err
 		}
 		if !at.IsZero() {
 			return fmt.Errorf("not run: the app was uninstalled from %s at %s; install it again and run passthrough webhooks register",
-				a.Config.Shopify.Shop, at.Format(time.RFC3339))
+				shop, at.Format(time.RFC3339))
 		}
 		return run(ctx)
 	}
@@ -107,18 +150,93 @@ func (a *App) serveWebhooks(ctx context.Context) (stop func(context.Context) err
 // WebhooksRequest is one `passthrough webhooks` command.
 type WebhooksRequest struct {
 	Action string // register, list or verify
-	Out    io.Writer
+	// Shop names the store; empty for every store of the configuration.
+	Shop string
+	Out  io.Writer
 }
 
 // ErrWebhooksNotConfigured says the configuration lacks what the command needs.
-var ErrWebhooksNotConfigured = errors.New("webhooks need webhooks.url and shopify.webhook_secret in the configuration")
+var ErrWebhooksNotConfigured = errors.New("webhooks need webhooks.url and the store's webhook_secret in the configuration")
 
-// Webhooks is `passthrough webhooks register|list|verify`: it subscribes the store to the
-// topics passthrough acts on at webhooks.url (and, the app being installed, lets the feeds
-// run again), lists the store's subscriptions, or checks that Shopify can reach the
-// receiver. verify returns an error when a check fails.
+// Webhooks is `passthrough webhooks register|list|verify`, for the store named or each
+// store of the configuration in turn: it subscribes the store to the topics passthrough
+// acts on at webhooks.url (and, the app being installed, lets its feeds run again), lists
+// the store's subscriptions, or checks that Shopify can reach the receiver. verify returns
+// an error when a check fails.
 func Webhooks(ctx context.Context, cfg config.Config, r WebhooksRequest) error {
-	client, err := shopifyClient(cfg.Shopify, nil)
+	switch r.Action {
+	case "register", "list", "verify":
+	default:
+		return fmt.Errorf("unknown webhooks action %q: use register, list or verify", r.Action)
+	}
+	stores, err := storesNamed(cfg, r.Shop)
+	if err != nil {
+		return err
+	}
+	if r.Action != "list" {
+		for _, sc := range stores {
+			if cfg.Webhooks.URL == "" || sc.WebhookSecret == "" {
+				return ErrWebhooksNotConfigured
+			}
+		}
+	}
+	var st erp.Store
+	if r.Action == "register" {
+		if st, err = openMigrated(ctx, cfg); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
+	for _, sc := range stores {
+		if len(stores) > 1 {
+			fmt.Fprintf(r.Out, "store %s:\n", sc.Shop)
+		}
+		if err := storeWebhooksCommand(ctx, cfg, sc, st, r); err != nil {
+			if len(stores) > 1 {
+				return fmt.Errorf("store %s: %w", sc.Shop, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// storesNamed is the store of the configuration named shop, or every store when shop is "".
+func storesNamed(cfg config.Config, shop string) ([]config.Store, error) {
+	stores := cfg.StoreList()
+	if shop == "" {
+		return stores, nil
+	}
+	var names []string
+	for _, sc := range stores {
+		if sc.Shop == shop {
+			return []config.Store{sc}, nil
+		}
+		names = append(names, sc.Shop)
+	}
+	return nil, fmt.Errorf("%w %q: the configuration has %s", ErrUnknownStore, shop, strings.Join(names, ", "))
+}
+
+// openMigrated opens the ERP database and checks passthrough's tables are there.
+func openMigrated(ctx context.Context, cfg config.Config) (erp.Store, error) {
+	st, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal(), erp.WithSchema(cfg.ERP.Schema))
+	if err != nil {
+		return nil, fmt.Errorf("open the %s database: %w", cfg.ERP.Driver, err)
+	}
+	if _, err := st.TableColumns(ctx, "pt_settings"); errors.Is(err, erp.ErrNotFound) {
+		st.Close()
+		return nil, ErrNotMigrated
+	} else if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("read the database's tables: %w", err)
+	}
+	return st, nil
+}
+
+// storeWebhooksCommand is the webhooks command for one store; st is the ERP database, for
+// register.
+func storeWebhooksCommand(ctx context.Context, cfg config.Config, sc config.Store, st erp.Store, r WebhooksRequest) error {
+	client, err := shopifyClient(sc.Shopify, nil)
 	if err != nil {
 		return err
 	}
@@ -137,19 +255,6 @@ func Webhooks(ctx context.Context, cfg config.Config, r WebhooksRequest) error {
 		fmt.Fprintf(tw, "%d subscriptions\n", len(subs))
 		return tw.Flush()
 	case "register":
-		if uri == "" || cfg.Shopify.WebhookSecret == "" {
-			return ErrWebhooksNotConfigured
-		}
-		st, err := erpopen.Open(ctx, cfg.ERP.Driver, cfg.ERP.DSN.Reveal())
-		if err != nil {
-			return fmt.Errorf("open the %s database: %w", cfg.ERP.Driver, err)
-		}
-		defer st.Close()
-		if _, err := st.TableColumns(ctx, "pt_settings"); errors.Is(err, erp.ErrNotFound) {
-			return ErrNotMigrated
-		} else if err != nil {
-			return fmt.Errorf("read the database's tables: %w", err)
-		}
 		changes, err := webhooks.Register(ctx, client, uri)
 		for _, c := range changes {
 			switch c.Action {
@@ -165,13 +270,10 @@ func Webhooks(ctx context.Context, cfg config.Config, r WebhooksRequest) error {
 		fmt.Fprintf(r.Out, "the store sends its webhooks to %s\n", uri)
 		fmt.Fprintf(r.Out, "the privacy topics (%s, %s, %s) are set in the app's configuration, to the same address\n",
 			webhooks.TopicCustomersDataRequest, webhooks.TopicCustomersRedact, webhooks.TopicShopRedact)
-		return resumeFeeds(ctx, st, cfg.Shopify.Shop, r.Out)
-	case "verify":
-		if uri == "" || cfg.Shopify.WebhookSecret == "" {
-			return ErrWebhooksNotConfigured
-		}
+		return resumeFeeds(ctx, st, sc.Shop, r.Out)
+	default: // verify
 		checks, err := webhooks.Verify(ctx, client, &http.Client{Timeout: 10 * time.Second}, uri, client.Shop(),
-			[]byte(cfg.Shopify.WebhookSecret.Reveal()))
+			[]byte(sc.WebhookSecret.Reveal()))
 		if err != nil {
 			return err
 		}
@@ -189,7 +291,6 @@ func Webhooks(ctx context.Context, cfg config.Config, r WebhooksRequest) error {
 		fmt.Fprintf(r.Out, "Shopify can deliver webhooks to %s\n", uri)
 		return nil
 	}
-	return fmt.Errorf("unknown webhooks action %q: use register, list or verify", r.Action)
 }
 
 // resumeFeeds clears the mark app/uninstalled left, so the store's feeds run again.

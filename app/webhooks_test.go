@@ -152,9 +152,9 @@ func TestWebhooksRegisteredWithTheCommandStageOrdersInTheServedApp(t *testing.T)
 	require.Equal(t, http.StatusOK, postSigned(t, a.portal+webhooks.Path, []byte(a.cfg.Shopify.WebhookSecret), "orders/updated", raw))
 	require.Equal(t, http.StatusUnauthorized, postSigned(t, a.portal+webhooks.Path, []byte("not the secret"), "orders/updated", raw))
 
-	hs, err := a.WebhookHealth(t.Context())
+	h, err := a.WebhookHealth(t.Context(), "")
 	require.NoError(t, err)
-	require.Equal(t, webhooks.StateFlowing, hs[0].State, hs[0].Message)
+	require.Equal(t, webhooks.StateFlowing, h.State, h.Message)
 }
 
 func TestAnUninstalledAppStopsItsFeedsUntilItIsRegisteredAgain(t *testing.T) {
@@ -165,12 +165,12 @@ func TestAnUninstalledAppStopsItsFeedsUntilItIsRegisteredAgain(t *testing.T) {
 
 	a.sim.UninstallApp()
 	require.Eventually(t, func() bool {
-		hs, err := a.WebhookHealth(t.Context())
-		return err == nil && hs[0].State == webhooks.StateUninstalled
+		h, err := a.WebhookHealth(t.Context(), "")
+		return err == nil && h.State == webhooks.StateUninstalled
 	}, 20*time.Second, 20*time.Millisecond)
-	hs, err := a.WebhookHealth(t.Context())
+	h, err := a.WebhookHealth(t.Context(), "")
 	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(hs[0].Message, "The app was uninstalled from the shop at "), hs[0].Message)
+	require.True(t, strings.HasPrefix(h.Message, "The app was uninstalled from the shop at "), h.Message)
 
 	runs := func() int {
 		var n int
@@ -178,7 +178,7 @@ func TestAnUninstalledAppStopsItsFeedsUntilItIsRegisteredAgain(t *testing.T) {
 		return n
 	}
 	before := runs()
-	require.NoError(t, a.Scheduler.RunNow("orders"))
+	require.NoError(t, a.Scheduler.RunNow("acme", "orders"))
 	time.Sleep(200 * time.Millisecond)
 	require.Equal(t, before, runs(), "the orders feed does not run for an uninstalled app")
 
@@ -189,7 +189,7 @@ func TestAnUninstalledAppStopsItsFeedsUntilItIsRegisteredAgain(t *testing.T) {
 	at, err := webhooks.Uninstalled(t.Context(), a.Store, "acme")
 	require.NoError(t, err)
 	require.True(t, at.IsZero())
-	require.Eventually(t, func() bool { return a.Scheduler.RunNow("orders") == nil }, 10*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { return a.Scheduler.RunNow("acme", "orders") == nil }, 10*time.Second, 20*time.Millisecond)
 	require.Eventually(t, func() bool { return runs() > before }, 20*time.Second, 20*time.Millisecond, "the feed runs again")
 }
 

@@ -17,9 +17,17 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Config is the whole configuration of one passthrough instance (one Shopify store).
+// Config is the whole configuration of a passthrough deployment: one ERP database, one or
+// more Shopify stores, the portal. Any number of processes (`serve` replicas, `run`
+// commands) may run with it at once; they share the work through locks in the ERP
+// database.
 type Config struct {
-	Shopify  Shopify `yaml:"shopify"`
+	// Shopify is the store of a deployment with one store, which uses the top-level
+	// mappings, mode and feeds. Leave it out when Stores is given.
+	Shopify Shopify `yaml:"shopify"`
+	// Stores are the stores of a deployment with several: each its own shop, credentials,
+	// API version, mappings folder, mode and feeds, which default to the top level's.
+	Stores   []Store `yaml:"stores"`
 	ERP      ERP     `yaml:"erp"`
 	Mappings string  `yaml:"mappings"`
 	// Mode is "test" (outbound feeds record what they would send and call nothing that writes
@@ -27,7 +35,35 @@ type Config struct {
 	Mode     string   `yaml:"mode"`
 	Feeds    Feeds    `yaml:"feeds"`
 	Portal   Portal   `yaml:"portal"`
+	Locks    Locks    `yaml:"locks"`
 	Webhooks Webhooks `yaml:"webhooks"`
+}
+
+// Store is one Shopify store of a deployment and what runs for it.
+type Store struct {
+	Shopify `yaml:",inline"`
+	// Mappings is the store's mapping folder.
+	Mappings string `yaml:"mappings"`
+	// Mode is the store's mode, test or live.
+	Mode  string `yaml:"mode"`
+	Feeds Feeds  `yaml:"feeds"`
+}
+
+// StoreList is every store of the deployment: Stores, or the one store of the shopify
+// block with the top-level mappings, mode and feeds.
+func (c Config) StoreList() []Store {
+	if len(c.Stores) > 0 {
+		return c.Stores
+	}
+	return []Store{{Shopify: c.Shopify, Mappings: c.Mappings, Mode: c.Mode, Feeds: c.Feeds}}
+}
+
+// Locks configures the locks that keep processes sharing the ERP database from running
+// the same feed of the same store at once.
+type Locks struct {
+	// Lease is how long a lock stays held without a renewal: a process that dies gives its
+	// feeds up within it, and another replica takes over at its next tick after.
+	Lease Duration `yaml:"lease"`
 }
 
 // Shopify says how to reach the store.
@@ -44,12 +80,23 @@ type Shopify struct {
 	WebhookSecret Secret `yaml:"webhook_secret"`
 	// Plan sets the REST budget the client paces itself within: standard, advanced, plus.
 	Plan string `yaml:"plan"`
+	// TimeZone is the shop's time zone (a tz database name, e.g. America/New_York), in which
+	// order dates are given to the ERP and the portal shows times; empty takes Shopify's own
+	// (shop.json's iana_timezone).
+	TimeZone string `yaml:"time_zone"`
+	// Locations are the Shopify locations the ERP ships from, by name or id: when set, only
+	// the lines of an order assigned to one of them are staged.
+	Locations []string `yaml:"locations"`
 }
 
 // ERP says which database holds the staging tables and passthrough's own pt_ tables.
 type ERP struct {
 	Driver string `yaml:"driver"` // sqlite | postgres | sqlserver
 	DSN    Secret `yaml:"dsn"`
+	// Schema is where the staging tables and passthrough's pt_ tables are (an ERP's own
+	// staging schema rather than dbo); empty for the login's default schema (PostgreSQL:
+	// the search_path). SQLite has none.
+	Schema string `yaml:"schema"`
 }
 
 // Feeds holds one section per feed.
@@ -113,6 +160,8 @@ type User struct {
 	Name         string `yaml:"name"`
 	PasswordHash Secret `yaml:"password_hash"`
 	Role         string `yaml:"role"` // viewer | operator | admin
+	// Stores limits the user to these shops; empty for every store.
+	Stores []string `yaml:"stores"`
 }
 
 // Default returns the configuration every file starts from.
@@ -128,6 +177,7 @@ func Default() Config {
 			Inventory: InventoryFeed{Every: Duration(5 * time.Minute), Mode: InventoryLive, DailyAt: "02:00", CatalogEvery: Duration(time.Hour)},
 		},
 		Portal: Portal{Addr: "127.0.0.1:8080"},
+		Locks:  Locks{Lease: Duration(30 * time.Second)},
 	}
 }
 
@@ -169,7 +219,33 @@ func Parse(r io.Reader, lookup func(string) (string, bool)) (Config, error) {
 	if err := doc.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("parse config: %w", err)
 	}
+	if err := decodeStores(&doc, &c); err != nil {
+		return Config{}, err
+	}
 	return c, c.Validate()
+}
+
+// decodeStores decodes each store of stores: again, over the defaults a store starts from
+// (the top level's mappings, mode and feeds), so that a store setting one feed's interval
+// keeps every other setting.
+func decodeStores(doc *yaml.Node, c *Config) error {
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	top := doc.Content[0]
+	for i := 0; i+1 < len(top.Content); i += 2 {
+		if top.Content[i].Value != "stores" || top.Content[i+1].Kind != yaml.SequenceNode {
+			continue
+		}
+		for j, n := range top.Content[i+1].Content {
+			s := Store{Shopify: Default().Shopify, Mappings: c.Mappings, Mode: c.Mode, Feeds: c.Feeds}
+			if err := n.Decode(&s); err != nil {
+				return fmt.Errorf("parse config: stores[%d]: %w", j, err)
+			}
+			c.Stores[j] = s
+		}
+	}
+	return nil
 }
 
 // checkFields reports a key the configuration does not know, with its line, so a typo such
@@ -215,7 +291,14 @@ func checkFields(n *yaml.Node, t reflect.Type, path string) error {
 func fieldByTag(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == name {
+		tag, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if opts == "inline" && f.Type.Kind() == reflect.Struct {
+			if in, ok := fieldByTag(f.Type, name); ok {
+				return in, true
+			}
+			continue
+		}
+		if tag == name {
 			return f, true
 		}
 	}
@@ -257,22 +340,24 @@ func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if c.Shopify.Shop != "" && !shopName.MatchString(c.Shopify.Shop) {
-		bad("shopify.shop", "%q is not a shop name (letters, digits and dashes, as in {shop}.myshopify.com)", c.Shopify.Shop)
-	}
-	if c.Shopify.BaseURL != "" && !strings.HasPrefix(c.Shopify.BaseURL, "http://") && !strings.HasPrefix(c.Shopify.BaseURL, "https://") {
-		bad("shopify.base_url", "%q must start with http:// or https://", c.Shopify.BaseURL)
-	}
-	if !apiVersion.MatchString(c.Shopify.APIVersion) {
-		bad("shopify.api_version", "%q is not YYYY-MM or unstable", c.Shopify.APIVersion)
-	}
-	if (c.Shopify.ClientID == "") != (c.Shopify.ClientSecret == "") {
-		bad("shopify.client_secret", "client_id and client_secret go together")
-	}
-	switch c.Shopify.Plan {
-	case "standard", "advanced", "plus":
-	default:
-		bad("shopify.plan", "%q is not one of standard, advanced, plus", c.Shopify.Plan)
+	if len(c.Stores) == 0 {
+		c.validateShopify(bad, "shopify.", c.Shopify, false)
+		c.validateRuns(bad, "", c.StoreList()[0])
+	} else {
+		if c.Shopify.Shop != "" || c.Shopify.BaseURL != "" || c.Shopify.AccessToken != "" || c.Shopify.ClientID != "" ||
+			c.Shopify.TimeZone != "" || len(c.Shopify.Locations) > 0 || c.Shopify.WebhookSecret != "" {
+			bad("shopify", "give the stores under stores, or the one store under shopify, not both")
+		}
+		seen := map[string]bool{}
+		for i, s := range c.Stores {
+			prefix := fmt.Sprintf("stores[%d].", i)
+			c.validateShopify(bad, prefix, s.Shopify, true)
+			if s.Shop != "" && seen[strings.ToLower(s.Shop)] {
+				bad(prefix+"shop", "%q appears twice", s.Shop)
+			}
+			seen[strings.ToLower(s.Shop)] = true
+			c.validateRuns(bad, prefix, s)
+		}
 	}
 	switch c.ERP.Driver {
 	case "sqlite", "postgres", "sqlserver":
@@ -282,47 +367,25 @@ func (c Config) Validate() error {
 	if c.ERP.DSN == "" {
 		bad("erp.dsn", "required")
 	}
-	if c.Mappings == "" {
-		bad("mappings", "required")
+	switch {
+	case c.ERP.Schema == "":
+	case c.ERP.Driver == "sqlite":
+		bad("erp.schema", "SQLite has no schemas; leave it out")
+	case !schemaName.MatchString(c.ERP.Schema):
+		bad("erp.schema", "%q is not a schema name (letters, digits and underscores, not starting with a digit)", c.ERP.Schema)
 	}
-	if c.Mode != "test" && c.Mode != "live" {
-		bad("mode", "%q is not test or live", c.Mode)
-	}
-	minEvery := Duration(time.Second)
-	if c.Feeds.Orders.Every < minEvery {
-		bad("feeds.orders.every", "must be at least 1s")
-	}
-	if c.Feeds.Orders.Overlap < 0 {
-		bad("feeds.orders.overlap", "must not be negative")
-	}
-	if !validClock(c.Feeds.Orders.DailyAt) {
-		bad("feeds.orders.daily_at", "%q is not HH:MM", c.Feeds.Orders.DailyAt)
-	}
-	if c.Feeds.Orders.DailyDays < 0 {
-		bad("feeds.orders.daily_days", "must not be negative")
-	}
-	if c.Feeds.Shipments.Every < minEvery {
-		bad("feeds.shipments.every", "must be at least 1s")
-	}
-	if c.Feeds.Inventory.Every < minEvery {
-		bad("feeds.inventory.every", "must be at least 1s")
-	}
-	switch c.Feeds.Inventory.Mode {
-	case InventoryOff, InventoryDaily, InventoryLive:
-	default:
-		bad("feeds.inventory.mode", "%q is not one of off, daily, live", c.Feeds.Inventory.Mode)
-	}
-	if !validClock(c.Feeds.Inventory.DailyAt) {
-		bad("feeds.inventory.daily_at", "%q is not HH:MM", c.Feeds.Inventory.DailyAt)
-	}
-	if c.Feeds.Inventory.CatalogEvery < minEvery {
-		bad("feeds.inventory.catalog_every", "must be at least 1s")
+	if c.Locks.Lease < Duration(time.Second) {
+		bad("locks.lease", "must be at least 1s")
 	}
 	if c.Portal.SessionKey != "" && len(c.Portal.SessionKey) < 32 {
 		bad("portal.session_key", "must be at least 32 bytes")
 	}
 	if c.Portal.MetricsToken != "" && len(c.Portal.MetricsToken) < 16 {
 		bad("portal.metrics_token", "must be at least 16 characters")
+	}
+	shops := map[string]bool{}
+	for _, s := range c.StoreList() {
+		shops[s.Shop] = true
 	}
 	seen := map[string]bool{}
 	for i, u := range c.Portal.Users {
@@ -341,14 +404,107 @@ func (c Config) Validate() error {
 		default:
 			bad(field+".role", "%q is not one of viewer, operator, admin", u.Role)
 		}
+		for _, s := range u.Stores {
+			if !shops[s] {
+				bad(field+".stores", "%q is not a configured store", s)
+			}
+		}
 	}
-	errs = append(errs, c.Webhooks.check(c.Shopify.WebhookSecret)...)
+	var unsigned []string // the stores' secret fields left empty
+	for i, s := range c.StoreList() {
+		if s.WebhookSecret == "" {
+			field := "shopify.webhook_secret"
+			if len(c.Stores) > 0 {
+				field = fmt.Sprintf("stores[%d].webhook_secret", i)
+			}
+			unsigned = append(unsigned, field)
+		}
+	}
+	errs = append(errs, c.Webhooks.check(unsigned)...)
 	return errors.Join(errs...)
+}
+
+// validateShopify checks how to reach one store; prefix is "shopify." or "stores[i].".
+func (c Config) validateShopify(bad func(field, format string, args ...any), prefix string, s Shopify, shopRequired bool) {
+	switch {
+	case s.Shop == "" && shopRequired:
+		bad(prefix+"shop", "required")
+	case s.Shop != "" && !shopName.MatchString(s.Shop):
+		bad(prefix+"shop", "%q is not a shop name (letters, digits and dashes, as in {shop}.myshopify.com)", s.Shop)
+	}
+	if s.BaseURL != "" && !strings.HasPrefix(s.BaseURL, "http://") && !strings.HasPrefix(s.BaseURL, "https://") {
+		bad(prefix+"base_url", "%q must start with http:// or https://", s.BaseURL)
+	}
+	if !apiVersion.MatchString(s.APIVersion) {
+		bad(prefix+"api_version", "%q is not YYYY-MM or unstable", s.APIVersion)
+	}
+	if (s.ClientID == "") != (s.ClientSecret == "") {
+		bad(prefix+"client_secret", "client_id and client_secret go together")
+	}
+	switch s.Plan {
+	case "standard", "advanced", "plus":
+	default:
+		bad(prefix+"plan", "%q is not one of standard, advanced, plus", s.Plan)
+	}
+	if s.TimeZone != "" {
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			bad(prefix+"time_zone", "%q is not a time zone of the tz database (e.g. America/New_York)", s.TimeZone)
+		}
+	}
+	for i, l := range s.Locations {
+		if strings.TrimSpace(l) == "" {
+			bad(fmt.Sprintf("%slocations[%d]", prefix, i), "a location's name or id, not empty")
+		}
+	}
+}
+
+// validateRuns checks what runs for one store: its mappings, mode and feeds; prefix is ""
+// for the top level or "stores[i].".
+func (c Config) validateRuns(bad func(field, format string, args ...any), prefix string, s Store) {
+	if s.Mappings == "" {
+		bad(prefix+"mappings", "required")
+	}
+	if s.Mode != "test" && s.Mode != "live" {
+		bad(prefix+"mode", "%q is not test or live", s.Mode)
+	}
+	f, p := s.Feeds, prefix+"feeds."
+	minEvery := Duration(time.Second)
+	if f.Orders.Every < minEvery {
+		bad(p+"orders.every", "must be at least 1s")
+	}
+	if f.Orders.Overlap < 0 {
+		bad(p+"orders.overlap", "must not be negative")
+	}
+	if !validClock(f.Orders.DailyAt) {
+		bad(p+"orders.daily_at", "%q is not HH:MM", f.Orders.DailyAt)
+	}
+	if f.Orders.DailyDays < 0 {
+		bad(p+"orders.daily_days", "must not be negative")
+	}
+	if f.Shipments.Every < minEvery {
+		bad(p+"shipments.every", "must be at least 1s")
+	}
+	if f.Inventory.Every < minEvery {
+		bad(p+"inventory.every", "must be at least 1s")
+	}
+	switch f.Inventory.Mode {
+	case InventoryOff, InventoryDaily, InventoryLive:
+	default:
+		bad(p+"inventory.mode", "%q is not one of off, daily, live", f.Inventory.Mode)
+	}
+	if !validClock(f.Inventory.DailyAt) {
+		bad(p+"inventory.daily_at", "%q is not HH:MM", f.Inventory.DailyAt)
+	}
+	if f.Inventory.CatalogEvery < minEvery {
+		bad(p+"inventory.catalog_every", "must be at least 1s")
+	}
 }
 
 var (
 	shopName   = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9-]*$`)
 	apiVersion = regexp.MustCompile(`^(\d{4}-(01|04|07|10)|unstable)$`)
+	// schemaName keeps erp.schema a plain identifier, which every database takes quoted or not.
+	schemaName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
 )
 
 func validClock(s string) bool {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -21,8 +20,9 @@ type Webhooks struct {
 	Addr string `yaml:"addr"`
 }
 
-// check names what is wrong with the webhooks block.
-func (w Webhooks) check(secret Secret) []error {
+// check names what is wrong with the webhooks block; unsigned are the fields of the stores'
+// webhook secrets that are empty.
+func (w Webhooks) check(unsigned []string) []error {
 	var errs []error
 	if w.URL != "" {
 		u, err := url.Parse(w.URL)
@@ -32,8 +32,8 @@ func (w Webhooks) check(secret Secret) []error {
 		case u.Scheme == "http" && !loopback(u.Hostname()):
 			errs = append(errs, fmt.Errorf("webhooks.url: %q: Shopify sends webhooks only to https:// addresses", w.URL))
 		}
-		if secret == "" {
-			errs = append(errs, errors.New("webhooks.url: webhooks need shopify.webhook_secret (the app's client secret) to check what arrives"))
+		for _, field := range unsigned {
+			errs = append(errs, fmt.Errorf("webhooks.url: webhooks need %s (the app's client secret) to check what arrives", field))
 		}
 	}
 	if w.Addr != "" {

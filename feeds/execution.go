@@ -40,30 +40,34 @@ type execution struct {
 	exec  erp.Execution
 }
 
-// startExecution records the start of a run. Executions of the same feed still marked
-// RUNNING are from a process that died or lost its database; they are closed as FAILED
-// first, so the history never shows a run that will never end.
+// startExecution records the start of a run. Executions of the same feed of the shop still
+// marked RUNNING whose owner stopped heartbeating for a lease are from a process that died
+// or lost its database: they are closed as FAILED first, ending at their last heartbeat, so
+// the history never shows a run that will never end — and never closes a run another
+// process is still working on. A run under a feed lock (the scheduler's, `passthrough
+// run`'s) records the process and the lock, whose renewals heartbeat it.
 func startExecution(ctx context.Context, store ExecutionStore, log *slog.Logger, now func() time.Time, obs Observer, feed, shop, trigger string) (*execution, error) {
-	stale, err := store.ExecutionList(ctx, erp.ExecutionListParams{Feed: feed, Limit: 20})
+	lease, owner, token := DefaultLease, "", ""
+	if h := heldFrom(ctx); h != nil {
+		lease, owner, token = h.Lease(), h.Lock().Owner.String(), h.Lock().Token
+	}
+	closed, err := store.ExecutionCloseStale(ctx, erp.ExecutionCloseStaleParams{Shop: shop, Feeds: feedsOf(LockName(feed)), After: lease,
+		Error: "interrupted: the process running it stopped (or lost its database) before the run ended"})
 	if err != nil {
-		return nil, fmt.Errorf("list executions: %w", err)
+		return nil, fmt.Errorf("close interrupted executions: %w", err)
 	}
-	for _, e := range stale {
-		if e.Outcome != erp.OutcomeRunning || e.Shop != shop {
-			continue
-		}
-		err := store.ExecutionFinish(ctx, erp.ExecutionFinishParams{ID: e.ID, At: now(), Outcome: erp.OutcomeFailed,
-			Counts: e.Counts, Error: "interrupted: the process stopped or lost its database before the run ended"})
-		if err != nil {
-			return nil, fmt.Errorf("close interrupted execution: %w", err)
-		}
-	}
-	e, err := store.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: feed, Shop: shop, Trigger: trigger, At: now()})
+	e, err := store.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: feed, Shop: shop, Trigger: trigger, At: now(),
+		Owner: owner, LockToken: token})
 	if err != nil {
 		return nil, fmt.Errorf("start execution: %w", err)
 	}
-	return &execution{store: store, now: now, obs: obs, exec: e,
-		log: log.With("feed", feed, "shop", shop, "run_id", e.ID, "trigger", trigger)}, nil
+	// The feed's logger says the shop already (each store's parts log with their shop).
+	x := &execution{store: store, now: now, obs: obs, exec: e,
+		log: log.With("feed", feed, "run_id", e.ID, "trigger", trigger)}
+	if closed > 0 {
+		x.log.Warn("closed runs whose process stopped heartbeating as interrupted", "closed", closed)
+	}
+	return x, nil
 }
 
 // problem records a problem with one record and counts it by severity.
@@ -91,6 +95,14 @@ func (x *execution) problem(ctx context.Context, key string, sev passthrough.Sev
 // run stopped by shutdown still says how it ended.
 func (x *execution) finish(ctx context.Context, runErr error) (erp.Execution, error) {
 	x.exec.FinishedAt = x.now()
+	if h := heldFrom(ctx); h != nil && runErr != nil {
+		if lost := h.Err(); lost != nil {
+			// The run's work ended when it was told to stop, before another process could
+			// take the lock; it is recorded so, however late it gets to say it.
+			runErr = fmt.Errorf("stopped before its next write: %w (%v)", lost, runErr)
+			x.exec.FinishedAt = h.LostAt()
+		}
+	}
 	switch {
 	case runErr != nil:
 		x.exec.Outcome = erp.OutcomeFailed

@@ -3,13 +3,12 @@ package feeds
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,10 +29,16 @@ import (
 // FeedOrders is the orders feed's name in executions, watermarks and the scheduler.
 const FeedOrders = "orders"
 
-// OrderSource is where orders come from: Shopify.
+// OrderSource is where orders come from: Shopify. The shop's settings give its time zone;
+// locations and fulfillment orders say which lines the ERP ships, when the store names its
+// locations.
 type OrderSource interface {
-	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]record.RawOrder) error) error
+	OrderPages(ctx context.Context, q shopify.OrderQuery, fn func(shopify.OrderPage) error) error
+	OrderCount(ctx context.Context, q shopify.OrderQuery) (int, error)
 	Order(ctx context.Context, id int64) (record.RawOrder, error)
+	ShopInfo(ctx context.Context) (*record.Shop, error)
+	Locations(ctx context.Context) (shopify.Locations, error)
+	FulfillmentOrders(ctx context.Context, orderID int64) ([]shopify.FulfillmentOrder, error)
 }
 
 // OrderStore is what the orders feed does with the ERP database: it keeps the ledger, stages
@@ -43,6 +48,9 @@ type OrderStore interface {
 	erp.Ledger
 	OrderStage(ctx context.Context, p erp.OrderStageParams) error
 	OrderHeaderUpdate(ctx context.Context, p erp.OrderHeaderUpdateParams) error
+	RefundStage(ctx context.Context, p erp.RefundStageParams) error
+	OrderRefundIDs(ctx context.Context, shop string, orderID int64) ([]int64, error)
+	CompletenessPut(ctx context.Context, days []erp.CompletenessDay) error
 	WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error)
 	WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error
 	SettingGet(ctx context.Context, key string) (string, error)
@@ -51,12 +59,14 @@ type OrderStore interface {
 
 // Orders pulls orders from Shopify into the ERP's staging tables.
 //
-// A run reads every order updated in a window — from the stored watermark minus an overlap
-// to now — page by page, maps each with the current orders mapping and stages it (header
-// and lines in one transaction, with its ledger entry). The window is walked in slices and
-// the watermark moves to the end of a slice only when every order of it is durably handled:
-// Shopify does not return orders in updated_at order, so no earlier point is safe. A crash
-// repeats at most one slice, and staging is idempotent, so nothing is lost or doubled.
+// A run reads every order updated in a window — from the stored watermark minus an overlap,
+// with no end — in one walk of Shopify's list, page by page in id order, maps each with the
+// current orders mapping and stages it (header and lines in one transaction, with its
+// ledger entry). The walk costs one call per 250 orders however long ago the window starts.
+// The watermark moves only when the walk is done, to Shopify's own clock when it answered the
+// first page: every order updated before that was in the walk, whatever our clock says. A
+// crash repeats the window, and staging is idempotent, so nothing is lost or doubled; a
+// backfill also remembers the last id it handled, and continues after it.
 type Orders struct {
 	Shop     string
 	Source   OrderSource
@@ -69,13 +79,17 @@ type Orders struct {
 	Overlap time.Duration
 	// FirstLookback is how far back the very first run looks (default 7 days).
 	FirstLookback time.Duration
+	// TimeZone is the shop's time zone (an IANA name) when the configuration gives one;
+	// empty reads it from Shopify (see Zone).
+	TimeZone string
+	// Locations, when set, are the Shopify locations (by name or id) the ERP ships from:
+	// only the lines of an order assigned to one of them are staged.
+	Locations []string
 	// reprocess is set when the mapping changed: the next run first maps the failed
 	// orders again.
 	reprocess atomic.Bool
 
-	// Slice is the width of the first step the watermark moves in (default 1 day); later
-	// steps widen through quiet stretches and narrow through busy ones.
-	Slice time.Duration
+	shop shopState // the shop's time zone and locations, as read
 
 	// locks keep one order to one goroutine at a time in this process: a run and a
 	// webhook (Handle) may meet the same order at the same moment.
@@ -85,30 +99,30 @@ type Orders struct {
 
 // OrdersRun says what one run covers.
 type OrdersRun struct {
-	// Since and Until bound the window on updated_at; zero means from the watermark (minus the
-	// overlap) and until now. A run with Since set does not move the watermark.
+	// Since and Until bound the window on updated_at; a zero Since means from the watermark
+	// (minus the overlap), a zero Until (or one still to come) means up to whatever Shopify
+	// holds. A run with Since set does not move the watermark.
 	Since, Until time.Time
-	// Resume makes a bounded run (a backfill) continue where an earlier run of the same
-	// window stopped.
+	// Resume makes a run with Since (a backfill) continue after the last order an earlier,
+	// interrupted run of the same window handled. A finished one runs whole again.
 	Resume bool
-	// Progress, when set, hears how far the run has come.
+	// Progress, when set, hears how far the run has come after every page.
 	Progress func(OrdersProgress)
 }
 
 // OrdersProgress is how far a run has come.
 type OrdersProgress struct {
-	From, To, Reached time.Time
-	Seen              int
-	Done              bool
+	Seen  int // orders read so far
+	Total int // orders in the window when the run started
+	Done  bool
 }
 
 // Fraction is the part of the window covered, from 0 to 1.
 func (p OrdersProgress) Fraction() float64 {
-	total := p.To.Sub(p.From)
-	if total <= 0 || p.Done {
+	if p.Done || p.Total <= 0 {
 		return 1
 	}
-	return min(1, float64(p.Reached.Sub(p.From))/float64(total))
+	return min(1, float64(p.Seen)/float64(p.Total))
 }
 
 // Run runs the feed once and returns its execution.
@@ -137,16 +151,17 @@ func (f *Orders) setDefaults() {
 	if f.FirstLookback == 0 {
 		f.FirstLookback = 7 * 24 * time.Hour
 	}
-	if f.Slice == 0 {
-		f.Slice = 24 * time.Hour
-	}
 }
+
+// backfillDone is the progress a finished backfill leaves: asked again, it runs whole.
+const backfillDone = "done"
 
 func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
 	set := f.Mappings()
 	if set == nil || set.Orders == nil {
 		return errors.New("no orders mapping: orders.yaml is missing or does not compile")
 	}
+	f.Zone(ctx)
 	if f.reprocess.Swap(false) {
 		n, err := f.reprocessFailed(ctx, x.exec.ID)
 		if err != nil {
@@ -156,91 +171,51 @@ func (f *Orders) run(ctx context.Context, x *execution, r OrdersRun) error {
 		x.log.Info("mapped failed orders again after a mapping change", "orders", n)
 	}
 	now := f.Now().UTC()
-	from, to, moveWatermark := r.Since, r.Until, r.Since.IsZero()
-	if to.IsZero() || to.After(now) {
-		to = now
+	q := shopify.OrderQuery{UpdatedAtMin: r.Since, UpdatedAtMax: r.Until}
+	if q.UpdatedAtMax.After(now) {
+		q.UpdatedAtMax = time.Time{}
 	}
+	moveWatermark := r.Since.IsZero()
 	if moveWatermark {
 		wm, err := f.Store.WatermarkGet(ctx, f.Shop, FeedOrders)
 		switch {
 		case errors.Is(err, erp.ErrNotFound):
-			from = now.Add(-f.FirstLookback)
+			q.UpdatedAtMin = now.Add(-f.FirstLookback)
 		case err != nil:
 			return fmt.Errorf("read watermark: %w", err)
 		default:
-			from = wm.Add(-f.Overlap)
+			q.UpdatedAtMin = wm.Add(-f.Overlap)
 		}
 	}
-	progressKey := fmt.Sprintf("orders.backfill:%s:%s", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
-	start := from
+	progressKey := ""
 	if r.Resume && !moveWatermark {
-		if v, err := f.Store.SettingGet(ctx, progressKey); err == nil {
-			if t, err := time.Parse(time.RFC3339Nano, v); err == nil && t.After(from) && !t.After(to) {
-				x.log.Info("resuming backfill", "from", t)
-				start = t
+		progressKey = backfillKey(f.Shop, q)
+		if v, err := f.Store.SettingGet(ctx, progressKey); err == nil && v != backfillDone {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+				x.log.Info("resuming backfill", "after_order_id", id)
+				q.AfterID = id
 			}
 		}
 	}
-
-	p := OrdersProgress{From: from, To: to, Reached: start}
-	width := f.Slice
-	for lo := start; lo.Before(to); {
-		hi := lo.Add(width)
-		if hi.After(to) {
-			hi = to
-		}
-		seen := x.exec.Counts.Seen
-		if err := f.slice(ctx, x, lo, hi); err != nil {
+	p := OrdersProgress{}
+	if r.Progress != nil {
+		n, err := f.Source.OrderCount(ctx, q)
+		if err != nil {
 			return err
 		}
-		lo = hi
-		if moveWatermark {
-			if err := f.Store.WatermarkSet(ctx, f.Shop, FeedOrders, hi); err != nil {
-				return fmt.Errorf("move watermark: %w", err)
-			}
-		} else if r.Resume {
-			if err := f.Store.SettingSet(ctx, progressKey, hi.Format(time.RFC3339Nano)); err != nil {
-				return fmt.Errorf("save backfill progress: %w", err)
-			}
+		p.Total = n
+	}
+
+	// Pages come in id order (since_id), so the last id handled is a point to continue from.
+	// Checked rather than trusted: should a page come out of order, progress is no longer
+	// saved, and an interrupted run starts the window again.
+	last, inOrder := q.AfterID, true
+	var shopNow time.Time
+	err := f.Source.OrderPages(ctx, q, func(pg shopify.OrderPage) error {
+		if shopNow.IsZero() {
+			shopNow = pg.At
 		}
-		width = nextWidth(width, x.exec.Counts.Seen-seen)
-		p.Reached, p.Seen = hi, x.exec.Counts.Seen
-		if r.Progress != nil {
-			r.Progress(p)
-		}
-	}
-	p.Done, p.Seen = true, x.exec.Counts.Seen
-	if r.Progress != nil {
-		r.Progress(p)
-	}
-	return nil
-}
-
-// nextWidth adapts the slice width to how many orders the last slice held: quiet stretches
-// are walked in wide steps, so a long window costs about one list call per 250 orders, and
-// busy ones in narrow steps, so a stopped run repeats little.
-func nextWidth(width time.Duration, orders int) time.Duration {
-	switch {
-	case orders < ordersPerSliceLow && width < maxSlice:
-		return min(2*width, maxSlice)
-	case orders > ordersPerSliceHigh && width > minSlice:
-		return max(width/2, minSlice)
-	}
-	return width
-}
-
-const (
-	ordersPerSliceLow  = 125  // half a page
-	ordersPerSliceHigh = 2000 // eight pages
-	minSlice           = time.Minute
-	maxSlice           = 31 * 24 * time.Hour
-)
-
-// slice handles every order updated within [lo, hi].
-func (f *Orders) slice(ctx context.Context, x *execution, lo, hi time.Time) error {
-	q := shopify.OrderQuery{UpdatedAtMin: lo, UpdatedAtMax: hi}
-	err := f.Source.OrderPages(ctx, q, func(page []record.RawOrder) error {
-		for _, o := range page {
+		for _, o := range pg.Orders {
 			// Stop between orders, never inside one.
 			if err := ctx.Err(); err != nil {
 				return err
@@ -253,13 +228,57 @@ func (f *Orders) slice(ctx context.Context, x *execution, lo, hi time.Time) erro
 			if err := x.count(ctx, out); err != nil {
 				return err
 			}
+			if o.ID != 0 {
+				if o.ID <= last && inOrder {
+					inOrder = false
+					x.log.Warn("Shopify's orders came out of id order; an interrupted backfill will start again", "order_id", o.ID, "after", last)
+				}
+				last = max(last, o.ID)
+			}
+		}
+		if progressKey != "" && inOrder && last > 0 {
+			if err := f.Store.SettingSet(ctx, progressKey, strconv.FormatInt(last, 10)); err != nil {
+				return fmt.Errorf("save backfill progress: %w", err)
+			}
+		}
+		p.Seen = x.exec.Counts.Seen
+		if r.Progress != nil {
+			r.Progress(p)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("pull orders updated %s to %s: %w", lo.Format(time.RFC3339), hi.Format(time.RFC3339), err)
+		return fmt.Errorf("pull orders updated since %s: %w", q.UpdatedAtMin.Format(time.RFC3339), err)
+	}
+	if moveWatermark {
+		mark := shopNow
+		if mark.IsZero() {
+			mark = now
+		}
+		if err := f.Store.WatermarkSet(ctx, f.Shop, FeedOrders, mark); err != nil {
+			return fmt.Errorf("move watermark: %w", err)
+		}
+	}
+	if progressKey != "" {
+		if err := f.Store.SettingSet(ctx, progressKey, backfillDone); err != nil {
+			return fmt.Errorf("save backfill progress: %w", err)
+		}
+	}
+	p.Done, p.Seen = true, x.exec.Counts.Seen
+	if r.Progress != nil {
+		r.Progress(p)
 	}
 	return nil
+}
+
+// backfillKey names a backfill's window in the settings, where its progress is kept: the
+// same --since and --until give the same key, however often they are run.
+func backfillKey(shop string, q shopify.OrderQuery) string {
+	until := "open"
+	if !q.UpdatedAtMax.IsZero() {
+		until = q.UpdatedAtMax.UTC().Format(time.RFC3339)
+	}
+	return fmt.Sprintf("orders.backfill:%s:%s:%s", shop, q.UpdatedAtMin.UTC().Format(time.RFC3339), until)
 }
 
 // outcome is what happened to one order.
@@ -281,8 +300,16 @@ func (x *execution) count(ctx context.Context, o outcome) error {
 }
 
 // handle maps and stages one order, for the feed run runID or the operator actor. It returns
-// an error only for failures of the run itself (database, context); everything wrong with the
-// order is its outcome.
+// an error only for failures of the run itself (database, context, Shopify); everything wrong
+// with the order is its outcome.
+//
+// An order not yet staged is staged when the mapping takes it: its rows account for the
+// refunds it already has (they are recorded as absorbed). An order already staged is staged
+// again only while the ERP has not imported it, and only when Shopify changed what the ERP was
+// given (lines, quantities, prices, addresses, totals: the order's print) or the mapping now
+// makes other rows of it. Refunds that come after staging go to the refunds table, once each,
+// imported or not. A problem with a staged order never takes its status away: the ledger keeps
+// saying staged, as the tables do, and adds the problem.
 func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, actor string) (outcome, error) {
 	out := outcome{key: strconv.FormatInt(o.ID, 10)}
 	defer f.locks.lock(o.ID)()
@@ -317,59 +344,226 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, act
 		return out, nil
 	}
 	if o.Err != nil {
+		if prev.Status.InStaging() {
+			e.Status, e.Payload = prev.Status, prev.Payload
+			return f.note(ctx, prev, e, out, passthrough.SeverityError, "changed in Shopify, but the new version cannot be read ("+o.Err.Error()+"); the staged rows are left as they were")
+		}
 		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "cannot read the order Shopify sent: "+o.Err.Error())
 	}
 	order := o.Order
 	describe(&e, order)
 
 	m := f.Mappings().Orders
-	in := mapping.OrderInput{Shop: f.Shop, Order: order, Now: f.Now().UTC()}
-	wasStaged := prev.Status.InStaging()
-
-	if wasStaged && order.CancelledAt != nil {
-		return f.cancel(ctx, m, in, prev, e, out)
+	in := f.input(order)
+	if prev.Status.InStaging() {
+		if order.CancelledAt != nil {
+			return f.cancel(ctx, m, in, prev, e, out)
+		}
+		return f.handleStaged(ctx, m, in, prev, e, out)
 	}
-	res, err := m.Map(in)
+	e.PayloadHash = printOf(order, m.Version()).String()
+	if len(f.Locations) > 0 && actor == "" && prev.Status == ledger.StatusSkipped && prev.PayloadHash == e.PayloadHash &&
+		prev.ShopifyUpdatedAt.Equal(e.ShopifyUpdatedAt) {
+		// The same version of the order, the same mapping: the same answer, without reading
+		// its fulfillment orders again.
+		return f.reject(ctx, prev, e, out, prev.Severity, prev.Problem)
+	}
+	res, lineNote, err := f.mapOrder(ctx, m, in)
 	if err != nil {
 		sev, ok := passthrough.SeverityOf(err)
 		if !ok {
-			sev = passthrough.SeverityError
+			return out, err // Shopify did not answer (fulfillment orders)
 		}
-		msg := err.Error()
-		if wasStaged {
-			// The ERP has the rows of an earlier version; leave them and say why.
-			msg = "changed in Shopify, and the new version is not for import (" + msg + "); the staged rows are left as they were"
-			e.Status = prev.Status
-			return f.note(ctx, prev, e, out, sev, msg)
-		}
-		return f.reject(ctx, prev, e, out, sev, msg)
+		return f.reject(ctx, prev, e, out, sev, err.Error())
 	}
+	return f.stage(ctx, m, res, prev, e, out, order, lineNote)
+}
 
-	hash := rowsHash(res)
-	if prev.Status == ledger.StatusStaged && prev.PayloadHash == hash {
-		return out, nil // nothing the ERP would see has changed (our own fulfillment, a note)
+// input is what the mapping gets for an order.
+func (f *Orders) input(o *record.Order) mapping.OrderInput {
+	return mapping.OrderInput{Shop: f.Shop, Order: o, Now: f.Now().UTC(), TimeZone: f.ZoneName()}
+}
+
+// mapOrder maps an order, keeping to the ERP's locations when the store names them: an
+// order the mapping takes costs one read of its fulfillment orders then, and the lines
+// assigned elsewhere are left out (and said so in lineNote). A rejection is a
+// *passthrough.RecordError; any other error is Shopify's.
+func (f *Orders) mapOrder(ctx context.Context, m *mapping.Orders, in mapping.OrderInput) (*passthrough.OrderRows, string, error) {
+	res, err := m.Map(in)
+	if err != nil || len(f.Locations) == 0 {
+		return res, "", err
 	}
-	e.Status, e.Severity, e.Problem, e.PayloadHash = ledger.StatusStaged, "", "", hash
-	err = f.write(ctx, func(ctx context.Context) error {
-		return f.Store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e})
+	only, elsewhere, err := f.ourLines(ctx, in.Order)
+	if err != nil || len(elsewhere) == 0 {
+		return res, "", err
+	}
+	in.Only = only
+	res, err = m.Map(in)
+	return res, elsewhere, err
+}
+
+// handleStaged handles a new version of an order already in the staging tables.
+func (f *Orders) handleStaged(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome) (outcome, error) {
+	order := in.Order
+	before, known := parsePrint(prev.PayloadHash)
+	now := printOf(order, m.Version())
+	imported := prev.ImportStatus != ""
+	shopifyChanged := !known || !before.sameOrder(now)
+	if !imported && (shopifyChanged || now.mapping != before.mapping) {
+		// Staged again, whole: the new rows account for every refund the order has.
+		res, lineNote, err := f.mapOrder(ctx, m, in)
+		if err != nil {
+			sev, ok := passthrough.SeverityOf(err)
+			if !ok {
+				return out, err
+			}
+			// The ERP has the rows of an earlier version; leave them and say why.
+			e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash
+			return f.note(ctx, prev, e, out, sev,
+				"changed in Shopify, and the new version is not for import ("+err.Error()+"); the staged rows are left as they were")
+		}
+		e.PayloadHash = now.String()
+		return f.stage(ctx, m, res, prev, e, out, order, lineNote)
+	}
+	// Nothing to stage again: the rows are the ERP's as they are. Refunds still go through.
+	e.Status, e.Payload = prev.Status, prev.Payload
+	switch {
+	case !known:
+		// Written before prints had parts: what Shopify sent then is not known, so this
+		// version is taken as the one the ERP has rather than cried wolf over.
+		e.PayloadHash = now.String()
+	case shopifyChanged && imported && e.Actor != "":
+		// An operator retried after changing the order in the ERP: this version is the ERP's now.
+		now.mapping = before.mapping
+		e.PayloadHash = now.String()
+		e.Problem = "the change in Shopify was accepted by " + e.Actor
+	default:
+		e.PayloadHash = prev.PayloadHash
+	}
+	sev, msg := passthrough.Severity(""), ""
+	if known && shopifyChanged && imported && e.Actor == "" {
+		sev, msg = passthrough.SeverityError, "edited in Shopify after the ERP imported it"+erpNo(prev)+": "+before.changes(now)+
+			" changed; change the order in the ERP, then Retry it here"
+	}
+	return f.refundsAfterStaging(ctx, m, in, prev, e, out, sev, msg)
+}
+
+// stage writes an order's rows with its ledger entry, absorbing the refunds it has.
+func (f *Orders) stage(ctx context.Context, m *mapping.Orders, res *passthrough.OrderRows, prev, e ledger.Entry, out outcome, order *record.Order, lineNote string) (outcome, error) {
+	wasStaged := prev.Status.InStaging()
+	e.Status, e.Severity, e.Problem = ledger.StatusStaged, "", ""
+	if lineNote != "" {
+		e.Severity, e.Problem = passthrough.SeverityInfo, lineNote
+	}
+	refunds := erp.OrderRefunds{Table: m.Refunds()}
+	for _, r := range order.Refunds {
+		refunds.IDs = append(refunds.IDs, r.ID)
+	}
+	err := f.write(ctx, func(ctx context.Context) error {
+		return f.Store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e, Refunds: refunds})
 	})
 	switch {
+	case errors.Is(err, erp.ErrImported) && !wasStaged:
+		// A header the ERP has imported, for an order the ledger did not have staged (its
+		// ledger was lost, or another install staged it): the tables say staged, so does the
+		// ledger now, taking this version as the ERP's.
+		e.Status = ledger.StatusStaged
+		return f.note(ctx, prev, e, out, passthrough.SeverityInfo, "the ERP had imported this order already when passthrough saw it")
 	case errors.Is(err, erp.ErrImported):
-		e.Status = prev.Status
-		e.PayloadHash = prev.PayloadHash
+		// The ERP imported it since we looked: what Shopify changed is for a person.
+		e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash
+		before, known := parsePrint(prev.PayloadHash)
+		now := printOf(order, m.Version())
+		if !known || before.sameOrder(now) {
+			return f.refundsAfterStaging(ctx, m, f.input(order), prev, e, out, "", "")
+		}
 		return f.note(ctx, prev, e, out, passthrough.SeverityError,
-			"edited in Shopify after the ERP imported it"+erpNo(prev)+": lines or totals differ; change the order in the ERP")
+			"edited in Shopify after the ERP imported it"+erpNo(prev)+": "+before.changes(now)+
+				" changed; change the order in the ERP, then Retry it here")
 	case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
-		return f.reject(ctx, prev, e, out, passthrough.SeverityError, "the ERP refused the rows: "+err.Error())
+		msg := "the ERP refused the rows: " + err.Error()
+		if wasStaged {
+			// The rows of the version staged before are still there: the order stays staged.
+			e.Status, e.Payload, e.PayloadHash = prev.Status, prev.Payload, prev.PayloadHash
+			return f.note(ctx, prev, e, out, passthrough.SeverityError,
+				"changed, but the new rows cannot be staged ("+msg+"); the rows staged before are left as they were")
+		}
+		return f.reject(ctx, prev, e, out, passthrough.SeverityError, msg)
 	case err != nil:
-		return out, fmt.Errorf("stage order %d: %w", o.ID, err)
+		return out, fmt.Errorf("stage order %d: %w", e.OrderID, err)
 	}
 	out.written = true
+	out.severity, out.problem = e.Severity, e.Problem
+	return out, nil
+}
+
+// refundsAfterStaging stages the refunds of a staged order that came after it was staged,
+// each once, and settles what the ledger says about the order: the problem found (sev, msg),
+// a refund that cannot be staged, or none, which clears a problem that no longer holds.
+func (f *Orders) refundsAfterStaging(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome, sev passthrough.Severity, msg string) (outcome, error) {
+	if m.Refunds().Name != "" && len(in.Order.Refunds) > 0 {
+		done, err := f.Store.OrderRefundIDs(ctx, f.Shop, e.OrderID)
+		if err != nil {
+			return out, fmt.Errorf("read refunds of order %d: %w", e.OrderID, err)
+		}
+		for _, r := range in.Order.Refunds {
+			if slices.Contains(done, r.ID) || r.ID == 0 {
+				continue
+			}
+			rows, err := m.Refund(in, r)
+			if err != nil {
+				if sev == "" || sev == passthrough.SeverityInfo {
+					sev, msg = passthrough.SeverityError, fmt.Sprintf("refund %d cannot be staged: %v", r.ID, err)
+				}
+				continue
+			}
+			staged := e
+			staged.Severity, staged.Problem = "", ""
+			err = f.write(ctx, func(ctx context.Context) error {
+				return f.Store.RefundStage(ctx, erp.RefundStageParams{Table: m.Refunds(), Rows: rows, Shop: f.Shop,
+					OrderID: e.OrderID, RefundID: r.ID, Ledger: staged})
+			})
+			switch {
+			case errors.Is(err, erp.ErrDuplicate):
+				// Staged by another process a moment ago.
+			case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
+				if sev == "" || sev == passthrough.SeverityInfo {
+					sev, msg = passthrough.SeverityError, fmt.Sprintf("refund %d cannot be staged: the ERP refused the rows: %v", r.ID, err)
+				}
+			case err != nil:
+				return out, fmt.Errorf("stage refund %d of order %d: %w", r.ID, e.OrderID, err)
+			default:
+				out.written = true
+				prev = staged // what the ledger says now
+			}
+		}
+	}
+	if sev != "" {
+		return f.note(ctx, prev, e, out, sev, msg)
+	}
+	// Nothing is wrong now: a problem that no longer holds is cleared. A note (severity
+	// info: lines left to other locations) stays as long as it holds.
+	if prev.Severity != passthrough.SeverityInfo || e.Problem != prev.Problem {
+		e.Severity = ""
+		if e.Problem == prev.Problem {
+			e.Problem = ""
+		}
+	}
+	if e.Severity == prev.Severity && e.Problem == prev.Problem && e.PayloadHash == prev.PayloadHash &&
+		!e.ShopifyUpdatedAt.After(prev.ShopifyUpdatedAt) {
+		return out, nil // nothing the ERP would see has changed, and nothing to say
+	}
+	// A problem that no longer holds is cleared; a newer version seen is noted.
+	err := f.write(ctx, func(ctx context.Context) error { return f.Store.LedgerPut(ctx, e) })
+	if err != nil {
+		return out, fmt.Errorf("record order %d: %w", e.OrderID, err)
+	}
 	return out, nil
 }
 
 // cancel handles an order cancelled in Shopify after it was staged.
 func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.OrderInput, prev, e ledger.Entry, out outcome) (outcome, error) {
+	e.Payload, e.PayloadHash = prev.Payload, prev.PayloadHash
 	if prev.Status == ledger.StatusCancelled {
 		return out, nil
 	}
@@ -458,6 +652,7 @@ func (f *Orders) write(ctx context.Context, fn func(context.Context) error) erro
 // portal's Retry). It takes back an operator's exclusion (Skip).
 func (f *Orders) Retry(ctx context.Context, orderID int64, user string) error {
 	f.defaults()
+	f.Zone(ctx)
 	o, err := f.Source.Order(ctx, orderID)
 	if err != nil {
 		return fmt.Errorf("fetch order %d: %w", orderID, err)
@@ -498,6 +693,7 @@ func (f *Orders) Skip(ctx context.Context, orderID int64, user, reason string) e
 // many it looked at.
 func (f *Orders) Reprocess(ctx context.Context) (int, error) {
 	f.defaults()
+	f.Zone(ctx)
 	return f.reprocessFailed(ctx, 0)
 }
 
@@ -551,12 +747,17 @@ func (f *Orders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRow
 	if err != nil {
 		return nil, err
 	}
-	return set.Orders.Map(mapping.OrderInput{Shop: f.Shop, Order: o, Now: f.Now().UTC()})
+	f.Zone(ctx)
+	return set.Orders.Map(f.input(o))
 }
 
-// describe copies what the portal lists about an order into its ledger entry.
+// describe copies what the portal lists about an order into its ledger entry. Its date is
+// when it was processed (placed, for most orders), as the ERP's order_date is.
 func describe(e *ledger.Entry, o *record.Order) {
 	e.OrderName, e.OrderDate, e.Currency = o.Name, o.CreatedAt.UTC(), o.Currency
+	if o.ProcessedAt != nil && !o.ProcessedAt.IsZero() {
+		e.OrderDate = o.ProcessedAt.UTC()
+	}
 	e.Total = o.TotalPrice
 	e.CustomerEmail = o.Email
 	if e.CustomerEmail == "" {
@@ -570,37 +771,6 @@ func describe(e *ledger.Entry, o *record.Order) {
 	}
 	if e.CustomerEmail == "" && o.Customer != nil {
 		e.CustomerEmail = o.Customer.Email
-	}
-}
-
-// rowsHash fingerprints the rows an order produces, so a new version of the order that
-// changes nothing the ERP would see (a fulfillment we posted, a tag) is not staged again.
-func rowsHash(r *passthrough.OrderRows) string {
-	h := sha256.New()
-	write := func(t passthrough.Table, row passthrough.Row) {
-		fmt.Fprintf(h, "%s\x00", t.Name)
-		for i, c := range row.Columns {
-			fmt.Fprintf(h, "%s=%s\x00", c, valueText(row.Values[i]))
-		}
-		h.Write([]byte{'\n'})
-	}
-	write(r.Header, r.HeaderRow)
-	for _, l := range r.LineRows {
-		write(r.Lines, l)
-	}
-	return hex.EncodeToString(h.Sum(nil))
-}
-
-func valueText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "\x01null"
-	case decimal.Decimal:
-		return "d:" + x.String()
-	case time.Time:
-		return "t:" + x.UTC().Format(time.RFC3339Nano)
-	default:
-		return fmt.Sprintf("%T:%v", v, v)
 	}
 }
 

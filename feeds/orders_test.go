@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,7 +26,6 @@ import (
 	"github.com/passthrough-dev/passthrough/internal/ordertruth"
 	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
-	"github.com/passthrough-dev/passthrough/record"
 )
 
 const shop = "acme"
@@ -61,6 +59,12 @@ func newOrdersBundle(t *testing.T, open storeOpener, gen shopifytest.GenOptions)
 	t.Helper()
 	sim := shopifytest.NewServer(shopifytest.WithShop(shop), shopifytest.WithoutRateLimits(), shopifytest.WithGenerated(gen))
 	t.Cleanup(sim.Close)
+	return newOrdersBundleOn(t, sim, open)
+}
+
+// newOrdersBundleOn is newOrdersBundle on a simulator the test made.
+func newOrdersBundleOn(t *testing.T, sim *shopifytest.Server, open storeOpener) *ordersBundle {
+	t.Helper()
 	client, err := shopify.New(shopify.Config{Shop: shop, BaseURL: sim.URL, APIVersion: "2026-07",
 		AccessToken: sim.Token, DisablePacing: true, Logger: testLogger(t)})
 	require.NoError(t, err)
@@ -167,16 +171,21 @@ func TestOrdersFeedStagesEveryImportableOrderExactlyOnce(t *testing.T) {
 		require.Zero(t, second.Counts.Written, "nothing changed, so nothing is staged again")
 		require.Equal(t, want, b.staged(t), "a second run adds no header and no line")
 
-		pages := 0
-		for _, r := range b.sim.Requests() {
-			if filepath.Base(r.Path) == "orders.json" && r.Method == "GET" {
-				pages++
-			}
-		}
-		// 600 orders over 30 days are 3 pages of 250; the window is walked in slices whose
-		// width adapts, which costs a few calls more on the first run and one on the second.
-		require.LessOrEqual(t, pages, 12, "close to one list call per 250 orders")
+		// 600 orders are 3 pages of 250, read in one walk of the window; the second run
+		// reads the overlap before its watermark, one page.
+		require.Equal(t, 4, b.listCalls(), "one list call per 250 orders")
 	})
+}
+
+// listCalls counts the simulator's orders.json list calls.
+func (b *ordersBundle) listCalls() int {
+	n := 0
+	for _, r := range b.sim.Requests() {
+		if filepath.Base(r.Path) == "orders.json" && r.Method == "GET" {
+			n++
+		}
+	}
+	return n
 }
 
 func TestOrdersFeedRecordsWhyAnOrderIsNotStaged(t *testing.T) {
@@ -305,8 +314,8 @@ type cancelAfter struct {
 	cancel context.CancelFunc
 }
 
-func (c *cancelAfter) OrderPages(ctx context.Context, q shopify.OrderQuery, fn func([]record.RawOrder) error) error {
-	return c.OrderSource.OrderPages(ctx, q, func(page []record.RawOrder) error {
+func (c *cancelAfter) OrderPages(ctx context.Context, q shopify.OrderQuery, fn func(shopify.OrderPage) error) error {
+	return c.OrderSource.OrderPages(ctx, q, func(page shopify.OrderPage) error {
 		if c.pages.Add(1) > c.after {
 			c.cancel()
 		}
@@ -318,7 +327,6 @@ func TestRunsStoppedAtRandomPointsLeaveNothingHalfWritten(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, open storeOpener) {
 		b := newOrdersBundle(t, open, shopifytest.GenOptions{Orders: 700, SKUs: 30, Seed: 13})
-		b.feed.Slice = 5 * 24 * time.Hour // several slices, so the watermark moves within a run
 		src := b.feed.Source
 		rng := rand.New(rand.NewPCG(1, 2))
 		want := b.truth(t)
@@ -407,7 +415,6 @@ func TestShopifyFailingThirtyPercentStillStagesEveryOrder(t *testing.T) {
 	t.Parallel()
 	forEachStore(t, func(t *testing.T, open storeOpener) {
 		b := newOrdersBundle(t, open, shopifytest.GenOptions{Orders: 600, SKUs: 30, Seed: 19})
-		b.feed.Slice = 3 * 24 * time.Hour
 		b.sim.SetFaults(shopifytest.Faults{ServerErrorRate: 0.2, TooManyRequestsRate: 0.1, RetryAfter: 10 * time.Millisecond})
 		var last erp.Execution
 		for range 10 {
@@ -426,25 +433,21 @@ func TestShopifyFailingThirtyPercentStillStagesEveryOrder(t *testing.T) {
 func TestABackfillResumesWhereItStopped(t *testing.T) {
 	t.Parallel()
 	b := newOrdersBundle(t, sqliteStore, shopifytest.GenOptions{Orders: 400, SKUs: 20, Seed: 23})
-	b.feed.Slice = 24 * time.Hour
 	now := b.feed.Now().UTC()
-	window := feeds.OrdersRun{Since: now.Add(-35 * 24 * time.Hour), Until: now, Resume: true}
+	window := feeds.OrdersRun{Since: now.Add(-35 * 24 * time.Hour), Resume: true}
 
 	ctx, cancel := context.WithCancel(t.Context())
 	var seen []feeds.OrdersProgress
 	stopAt := window
 	stopAt.Progress = func(p feeds.OrdersProgress) {
 		seen = append(seen, p)
-		if len(seen) == 3 {
-			cancel()
-		}
+		cancel() // after the first page
 	}
 	_, err := b.feed.Run(ctx, stopAt)
 	require.ErrorIs(t, err, context.Canceled)
-	require.Len(t, seen, 3)
-	done := seen[2].Reached
-	require.Greater(t, seen[2].Fraction(), 0.0)
-	require.Less(t, seen[2].Fraction(), 1.0)
+	require.Len(t, seen, 1)
+	require.Equal(t, feeds.OrdersProgress{Seen: 250, Total: 400}, seen[0])
+	require.Equal(t, 0.625, seen[0].Fraction())
 
 	b.sim.ResetRequests()
 	var resumed []feeds.OrdersProgress
@@ -453,20 +456,36 @@ func TestABackfillResumesWhereItStopped(t *testing.T) {
 	x, err := b.feed.Run(t.Context(), again)
 	require.NoError(t, err)
 	require.Equal(t, erp.OutcomeFinished, x.Outcome)
-	require.True(t, resumed[len(resumed)-1].Done)
-	require.Equal(t, 1.0, resumed[len(resumed)-1].Fraction())
-	for _, r := range b.sim.Requests() {
-		q, err := url.ParseQuery(r.Query)
-		require.NoError(t, err)
-		if min := q.Get("updated_at_min"); min != "" {
-			at, err := time.Parse(time.RFC3339, min)
-			require.NoError(t, err)
-			require.False(t, at.Before(done.Truncate(time.Second)), "the finished slices are not fetched again (%s < %s)", at, done)
-		}
-	}
+	require.Equal(t, 150, x.Counts.Seen, "the finished page is not read again")
+	last := resumed[len(resumed)-1]
+	require.True(t, last.Done)
+	require.Equal(t, 150, last.Total)
+	require.Equal(t, 1.0, last.Fraction())
 	require.Equal(t, b.truth(t), b.staged(t))
 	_, err = b.store.WatermarkGet(t.Context(), shop, feeds.FeedOrders)
 	require.ErrorIs(t, err, erp.ErrNotFound, "a backfill leaves the schedule's watermark alone")
+
+	// Asked again, a finished backfill runs whole: nothing is written twice.
+	x, err = b.feed.Run(t.Context(), window)
+	require.NoError(t, err)
+	require.Equal(t, 400, x.Counts.Seen)
+	require.Zero(t, x.Counts.Written)
+	var rows int
+	require.NoError(t, b.db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM pt_settings WHERE name LIKE 'orders.backfill:%'`).Scan(&rows))
+	require.Equal(t, 1, rows, "one window, one row of progress, however often it runs")
+}
+
+// However long ago a backfill starts, it costs one list call per 250 orders (and one count
+// for its progress), not one per slice of time.
+func TestABackfillFromTheYear2000CostsAboutOneCallPer250Orders(t *testing.T) {
+	t.Parallel()
+	b := newOrdersBundle(t, sqliteStore, shopifytest.GenOptions{Orders: 600, SKUs: 20, Seed: 37})
+	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	x, err := b.feed.Run(t.Context(), feeds.OrdersRun{Since: since, Resume: true, Progress: func(feeds.OrdersProgress) {}})
+	require.NoError(t, err)
+	require.Equal(t, 600, x.Counts.Seen)
+	require.Equal(t, 3, b.listCalls(), "⌈600/250⌉ list calls")
+	require.Equal(t, b.truth(t), b.staged(t))
 }
 
 func TestOperatorRetrySkipAndReprocess(t *testing.T) {

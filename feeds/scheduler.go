@@ -13,22 +13,29 @@ import (
 	"github.com/go-co-op/gocron/v2"
 	"github.com/google/uuid"
 	"github.com/jonboulle/clockwork"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp"
 )
 
-// ErrAlreadyRunning is returned by Scheduler.RunNow when a run of the same feed is under
-// way. The request is refused out loud rather than dropped (gocron's own RunNow drops it
-// silently).
+// ErrAlreadyRunning is returned by Scheduler.RunNow (and Locks.Acquire) when a run of the
+// same feed of the same shop is under way, in this process or another: then the error also
+// wraps the *erp.LockedError that names the process. The request is refused out loud rather
+// than dropped (gocron's own RunNow drops it silently).
 var ErrAlreadyRunning = errors.New("already running")
 
 // ErrUnknownTask is returned by Scheduler.RunNow for a name that was never added.
 var ErrUnknownTask = errors.New("unknown task")
 
-// Task is one scheduled piece of work: a feed run on an interval or once a day.
+// Task is one scheduled piece of work: a feed of a shop run on an interval or once a day.
 type Task struct {
-	// Name is the job's name, shown in the portal and logs: "orders", "orders-daily".
+	// Name is the job's name, shown in the portal and logs: "orders", "orders-daily". It
+	// is unique within its shop.
 	Name string
+	// Shop is the store the task works for.
+	Shop string
 	// Feed groups tasks that must never overlap: the orders pull and the daily orders
-	// re-fetch share "orders", so one waits for the other's turn.
+	// re-fetch share "orders", so one waits for the other's turn. It names the feed lock
+	// (LockName) the task's runs take, so no two run at once in any process.
 	Feed string
 	// Every runs the task on an interval, measured from each scheduled start.
 	Every time.Duration
@@ -41,22 +48,29 @@ type Task struct {
 // TaskStatus is what the portal shows about a task.
 type TaskStatus struct {
 	Name     string
+	Shop     string
 	Feed     string
 	Schedule string
 	Running  bool
 	LastRun  time.Time
 	NextRun  time.Time
-	// Skipped counts scheduled ticks dropped because the feed was still busy.
+	// Skipped counts scheduled ticks dropped because the feed was still busy, here or in
+	// another process.
 	Skipped int
 }
 
 // Scheduler runs feeds with gocron: one named job per task, singleton (a run never overlaps
 // the previous one; a tick that comes while it runs is skipped, not queued), with panics
-// caught so one bad run never takes the process down.
+// caught so one bad run never takes the process down. Every run, scheduled or asked for,
+// first takes its feed's lock (Locks, through gocron's per-job distributed locker for the
+// schedule): a tick that finds the feed running, here or in another replica, is skipped.
+// So replicas need no leader: each ticks every task of every shop, and whichever gets the
+// lock runs it.
 type Scheduler struct {
 	log   *slog.Logger
 	clock clockwork.Clock
 	gc    gocron.Scheduler
+	locks *Locks
 
 	// ctx is the parent of every run, manual ones included; Shutdown cancels it.
 	ctx    context.Context
@@ -64,24 +78,29 @@ type Scheduler struct {
 	wg     sync.WaitGroup
 
 	mu    sync.Mutex
-	tasks map[string]*scheduled
-	locks map[string]*sync.Mutex // per feed
+	tasks map[string]*scheduled // by taskKey
 }
 
 type scheduled struct {
 	task Task
 	job  gocron.Job
-	lock *sync.Mutex
 
 	mu      sync.Mutex
 	running bool
 	lastRun time.Time
 	skipped int
+	held    *Held // the lock gocron took for the run starting now
 }
 
+func taskKey(shop, name string) string { return shop + "/" + name }
+
 // NewScheduler returns a stopped scheduler. clock is clockwork.NewRealClock() in
-// production and a fake clock in tests.
-func NewScheduler(log *slog.Logger, clock clockwork.Clock) (*Scheduler, error) {
+// production and a fake clock in tests. locks keeps runs apart; nil keeps them apart in
+// this process only.
+func NewScheduler(log *slog.Logger, clock clockwork.Clock, locks *Locks) (*Scheduler, error) {
+	if locks == nil {
+		locks = NewLocks(nil, NewOwner(), 0, log)
+	}
 	gc, err := gocron.NewScheduler(
 		gocron.WithClock(clock),
 		gocron.WithLogger(log),
@@ -99,8 +118,8 @@ func NewScheduler(log *slog.Logger, clock clockwork.Clock) (*Scheduler, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Scheduler{
-		log: log, clock: clock, gc: gc, ctx: ctx, cancel: cancel,
-		tasks: map[string]*scheduled{}, locks: map[string]*sync.Mutex{},
+		log: log, clock: clock, gc: gc, locks: locks, ctx: ctx, cancel: cancel,
+		tasks: map[string]*scheduled{},
 	}, nil
 }
 
@@ -128,70 +147,107 @@ func (s *Scheduler) Add(t Task) error {
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, dup := s.tasks[t.Name]; dup {
-		return fmt.Errorf("add task %s: a task of that name exists", t.Name)
+	key := taskKey(t.Shop, t.Name)
+	if _, dup := s.tasks[key]; dup {
+		return fmt.Errorf("add task %s: a task of that name exists for shop %q", t.Name, t.Shop)
 	}
-	lock := s.locks[t.Feed]
-	if lock == nil {
-		lock = &sync.Mutex{}
-		s.locks[t.Feed] = lock
-	}
-	sc := &scheduled{task: t, lock: lock}
-	job, err := s.gc.NewJob(def, gocron.NewTask(func() { s.runScheduled(sc) }), gocron.WithName(t.Name))
+	sc := &scheduled{task: t}
+	job, err := s.gc.NewJob(def, gocron.NewTask(func() { s.runScheduled(sc) }), gocron.WithName(key),
+		gocron.WithDistributedJobLocker(jobLocker{s: s, sc: sc}),
+		gocron.WithEventListeners(gocron.AfterLockError(func(_ uuid.UUID, _ string, err error) { s.skip(sc, err) })))
 	if err != nil {
 		return fmt.Errorf("add task %s: %w", t.Name, err)
 	}
 	sc.job = job
-	s.tasks[t.Name] = sc
+	s.tasks[key] = sc
 	return nil
+}
+
+// jobLocker is gocron's per-job distributed locker for one task: it takes the task's feed
+// lock (whatever key gocron passes, so the tasks of one feed of one shop share one lock).
+type jobLocker struct {
+	s  *Scheduler
+	sc *scheduled
+}
+
+func (j jobLocker) Lock(_ context.Context, _ string) (gocron.Lock, error) {
+	if j.s.ctx.Err() != nil {
+		return nil, errors.New("scheduler is shutting down")
+	}
+	h, err := j.s.locks.Acquire(j.s.ctx, j.sc.task.Shop, j.sc.task.Feed)
+	if err != nil {
+		return nil, err
+	}
+	j.sc.mu.Lock()
+	j.sc.held = h
+	j.sc.mu.Unlock()
+	return h, nil
+}
+
+// skip notes a tick that found its feed running, or its lock out of reach.
+func (s *Scheduler) skip(sc *scheduled, err error) {
+	log := s.log.With("task", sc.task.Name, "shop", sc.task.Shop, "feed", sc.task.Feed)
+	switch {
+	case s.ctx.Err() != nil:
+		return
+	case errors.Is(err, erp.ErrLocked):
+		log.Debug("task skipped: another process runs its feed", "holder", err)
+	case errors.Is(err, ErrAlreadyRunning):
+		log.Info("task skipped: its feed is already running")
+	default:
+		log.Error("task skipped: its feed's lock could not be taken", "err", err)
+	}
+	sc.mu.Lock()
+	sc.skipped++
+	sc.mu.Unlock()
 }
 
 // Start starts the schedule.
 func (s *Scheduler) Start() { s.gc.Start() }
 
-// RunNow starts the named task in the background, now, without changing its schedule. It
-// returns ErrAlreadyRunning when a task of the same feed is running.
-func (s *Scheduler) RunNow(name string) error {
+// RunNow starts the named task of a shop in the background, now, without changing its
+// schedule, once it has its feed's lock. It returns an error wrapping ErrAlreadyRunning
+// when a task of the same feed of the shop is running, in this process or another (then
+// the error names the process).
+func (s *Scheduler) RunNow(shop, name string) error {
 	s.mu.Lock()
-	sc := s.tasks[name]
+	sc := s.tasks[taskKey(shop, name)]
 	s.mu.Unlock()
 	if sc == nil {
-		return fmt.Errorf("%w: %s", ErrUnknownTask, name)
+		return fmt.Errorf("%w: %s of shop %q", ErrUnknownTask, name, shop)
 	}
 	if s.ctx.Err() != nil {
 		return errors.New("scheduler is shutting down")
 	}
-	if !sc.lock.TryLock() {
-		return fmt.Errorf("%s: %w", sc.task.Feed, ErrAlreadyRunning)
+	h, err := s.locks.Acquire(s.ctx, sc.task.Shop, sc.task.Feed)
+	if err != nil {
+		return err
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		defer sc.lock.Unlock()
-		s.run(sc, "manual")
+		defer h.Release()
+		s.run(sc, "manual", h)
 	}()
 	return nil
 }
 
-// runScheduled is what gocron calls on each tick.
+// runScheduled is what gocron calls on each tick, once jobLocker has the feed's lock
+// (gocron releases it after).
 func (s *Scheduler) runScheduled(sc *scheduled) {
-	if s.ctx.Err() != nil {
-		return
-	}
-	if !sc.lock.TryLock() {
-		s.log.Info("task skipped: its feed is already running", "task", sc.task.Name, "feed", sc.task.Feed)
-		sc.mu.Lock()
-		sc.skipped++
-		sc.mu.Unlock()
+	sc.mu.Lock()
+	h := sc.held
+	sc.held = nil
+	sc.mu.Unlock()
+	if h == nil || s.ctx.Err() != nil {
 		return
 	}
 	s.wg.Add(1)
 	defer s.wg.Done()
-	defer sc.lock.Unlock()
-	s.run(sc, "schedule")
+	s.run(sc, "schedule", h)
 }
 
-func (s *Scheduler) run(sc *scheduled, trigger string) {
+func (s *Scheduler) run(sc *scheduled, trigger string, h *Held) {
 	sc.mu.Lock()
 	sc.running, sc.lastRun = true, s.clock.Now()
 	sc.mu.Unlock()
@@ -201,9 +257,12 @@ func (s *Scheduler) run(sc *scheduled, trigger string) {
 		sc.mu.Unlock()
 	}()
 
-	log := s.log.With("task", sc.task.Name, "trigger", trigger)
-	ctx := withTrigger(s.ctx, trigger)
+	log := s.log.With("task", sc.task.Name, "shop", sc.task.Shop, "trigger", trigger)
+	ctx := withTrigger(h.Context(), trigger)
 	if err := safeRun(ctx, sc.task.Run); err != nil {
+		if lost := h.Err(); lost != nil {
+			err = errors.Join(err, lost)
+		}
 		log.Error("task failed", "err", err)
 		return
 	}
@@ -221,13 +280,13 @@ func safeRun(ctx context.Context, fn func(context.Context) error) (err error) {
 	return fn(ctx)
 }
 
-// Status lists every task, sorted by name.
+// Status lists every task, by shop and name.
 func (s *Scheduler) Status() []TaskStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]TaskStatus, 0, len(s.tasks))
 	for _, sc := range s.tasks {
-		st := TaskStatus{Name: sc.task.Name, Feed: sc.task.Feed, Schedule: schedule(sc.task)}
+		st := TaskStatus{Name: sc.task.Name, Shop: sc.task.Shop, Feed: sc.task.Feed, Schedule: schedule(sc.task)}
 		sc.mu.Lock()
 		st.Running, st.LastRun, st.Skipped = sc.running, sc.lastRun, sc.skipped
 		sc.mu.Unlock()
@@ -236,7 +295,12 @@ func (s *Scheduler) Status() []TaskStatus {
 		}
 		out = append(out, st)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Shop != out[j].Shop {
+			return out[i].Shop < out[j].Shop
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out
 }
 

@@ -21,7 +21,7 @@ func testLogger(t *testing.T) *slog.Logger {
 func newScheduler(t *testing.T) (*feeds.Scheduler, *clockwork.FakeClock) {
 	t.Helper()
 	clock := clockwork.NewFakeClockAt(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	s, err := feeds.NewScheduler(testLogger(t), clock)
+	s, err := feeds.NewScheduler(testLogger(t), clock, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -46,7 +46,7 @@ func TestSchedulerRunsATaskOnEachInterval(t *testing.T) {
 	t.Parallel()
 	s, clock := newScheduler(t)
 	ran := make(chan string, 10)
-	require.NoError(t, s.Add(feeds.Task{Name: "orders", Every: 5 * time.Minute, Run: func(ctx context.Context) error {
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "orders", Every: 5 * time.Minute, Run: func(ctx context.Context) error {
 		ran <- feeds.TriggerFrom(ctx)
 		return nil
 	}}))
@@ -64,28 +64,28 @@ func TestRunNowRefusesOutLoudWhileTheFeedRuns(t *testing.T) {
 	s, _ := newScheduler(t)
 	started, release := make(chan string, 1), make(chan struct{})
 	var runs atomic.Int32
-	require.NoError(t, s.Add(feeds.Task{Name: "orders", Every: time.Hour, Run: func(ctx context.Context) error {
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "orders", Every: time.Hour, Run: func(ctx context.Context) error {
 		runs.Add(1)
 		started <- feeds.TriggerFrom(ctx)
 		<-release
 		return nil
 	}}))
-	require.NoError(t, s.Add(feeds.Task{Name: "orders-daily", Feed: "orders", DailyAt: "03:00", Run: func(context.Context) error {
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "orders-daily", Feed: "orders", DailyAt: "03:00", Run: func(context.Context) error {
 		runs.Add(1)
 		return nil
 	}}))
 	s.Start()
 
-	require.NoError(t, s.RunNow("orders"))
+	require.NoError(t, s.RunNow("acme", "orders"))
 	require.Equal(t, "manual", waitFor(t, started))
 
-	err := s.RunNow("orders")
+	err := s.RunNow("acme", "orders")
 	require.ErrorIs(t, err, feeds.ErrAlreadyRunning)
-	err = s.RunNow("orders-daily")
+	err = s.RunNow("acme", "orders-daily")
 	require.ErrorIs(t, err, feeds.ErrAlreadyRunning, "tasks of one feed never overlap")
 
 	close(release)
-	require.Eventually(t, func() bool { return s.RunNow("orders") == nil }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return s.RunNow("acme", "orders") == nil }, 10*time.Second, 5*time.Millisecond)
 	waitFor(t, started)
 	require.Equal(t, int32(2), runs.Load())
 }
@@ -95,7 +95,7 @@ func TestATickWhileTheFeedRunsIsSkippedNotQueued(t *testing.T) {
 	s, clock := newScheduler(t)
 	started, release := make(chan string, 10), make(chan struct{})
 	var runs atomic.Int32
-	require.NoError(t, s.Add(feeds.Task{Name: "orders", Every: 5 * time.Minute, Run: func(ctx context.Context) error {
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "orders", Every: 5 * time.Minute, Run: func(ctx context.Context) error {
 		runs.Add(1)
 		started <- feeds.TriggerFrom(ctx)
 		<-release
@@ -104,7 +104,7 @@ func TestATickWhileTheFeedRunsIsSkippedNotQueued(t *testing.T) {
 	s.Start()
 	require.NoError(t, clock.BlockUntilContext(t.Context(), 1))
 
-	require.NoError(t, s.RunNow("orders"))
+	require.NoError(t, s.RunNow("acme", "orders"))
 	waitFor(t, started)
 	clock.Advance(5 * time.Minute) // the tick finds the feed busy
 	require.Eventually(t, func() bool { return s.Status()[0].Skipped == 1 }, 10*time.Second, 5*time.Millisecond)
@@ -126,7 +126,7 @@ func TestAPanickingTaskDoesNotStopTheScheduler(t *testing.T) {
 	s, _ := newScheduler(t)
 	var calls atomic.Int32
 	done := make(chan string, 2)
-	require.NoError(t, s.Add(feeds.Task{Name: "inventory", Every: time.Hour, Run: func(context.Context) error {
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "inventory", Every: time.Hour, Run: func(context.Context) error {
 		defer func() { done <- "returned" }()
 		if calls.Add(1) == 1 {
 			panic("boom")
@@ -135,9 +135,9 @@ func TestAPanickingTaskDoesNotStopTheScheduler(t *testing.T) {
 	}}))
 	s.Start()
 
-	require.NoError(t, s.RunNow("inventory"))
+	require.NoError(t, s.RunNow("acme", "inventory"))
 	waitFor(t, done)
-	require.Eventually(t, func() bool { return s.RunNow("inventory") == nil }, 10*time.Second, 5*time.Millisecond)
+	require.Eventually(t, func() bool { return s.RunNow("acme", "inventory") == nil }, 10*time.Second, 5*time.Millisecond)
 	waitFor(t, done)
 	require.Equal(t, int32(2), calls.Load())
 }
@@ -147,7 +147,7 @@ func TestShutdownCancelsAndWaitsForTheRunningTask(t *testing.T) {
 	s, _ := newScheduler(t)
 	started := make(chan string, 1)
 	var finished atomic.Bool
-	require.NoError(t, s.Add(feeds.Task{Name: "shipments", Every: time.Hour, Run: func(ctx context.Context) error {
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "shipments", Every: time.Hour, Run: func(ctx context.Context) error {
 		started <- "started"
 		<-ctx.Done()
 		time.Sleep(20 * time.Millisecond) // finishing the record it is on
@@ -155,37 +155,37 @@ func TestShutdownCancelsAndWaitsForTheRunningTask(t *testing.T) {
 		return ctx.Err()
 	}}))
 	s.Start()
-	require.NoError(t, s.RunNow("shipments"))
+	require.NoError(t, s.RunNow("acme", "shipments"))
 	waitFor(t, started)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, s.Shutdown(ctx))
 	require.True(t, finished.Load(), "Shutdown returned before the task did")
-	require.Error(t, s.RunNow("shipments"), "no new runs after shutdown")
+	require.Error(t, s.RunNow("acme", "shipments"), "no new runs after shutdown")
 }
 
 func TestStatusAndBadTasks(t *testing.T) {
 	t.Parallel()
 	s, _ := newScheduler(t)
 	noop := func(context.Context) error { return nil }
-	require.NoError(t, s.Add(feeds.Task{Name: "orders", Every: 5 * time.Minute, Run: noop}))
-	require.NoError(t, s.Add(feeds.Task{Name: "orders-daily", Feed: "orders", DailyAt: "02:30", Run: noop}))
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "orders", Every: 5 * time.Minute, Run: noop}))
+	require.NoError(t, s.Add(feeds.Task{Shop: "acme", Name: "orders-daily", Feed: "orders", DailyAt: "02:30", Run: noop}))
 
 	tests := []struct {
 		name string
 		task feeds.Task
 		want string
 	}{
-		{"a duplicate name", feeds.Task{Name: "orders", Every: time.Minute, Run: noop}, "a task of that name exists"},
-		{"no schedule", feeds.Task{Name: "x", Run: noop}, "give it Every or DailyAt"},
-		{"a bad daily time", feeds.Task{Name: "y", DailyAt: "7pm", Run: noop}, `daily time "7pm" is not HH:MM`},
-		{"no function", feeds.Task{Name: "z", Every: time.Minute}, "needs a name and a Run function"},
+		{"a duplicate name", feeds.Task{Shop: "acme", Name: "orders", Every: time.Minute, Run: noop}, "a task of that name exists"},
+		{"no schedule", feeds.Task{Shop: "acme", Name: "x", Run: noop}, "give it Every or DailyAt"},
+		{"a bad daily time", feeds.Task{Shop: "acme", Name: "y", DailyAt: "7pm", Run: noop}, `daily time "7pm" is not HH:MM`},
+		{"no function", feeds.Task{Shop: "acme", Name: "z", Every: time.Minute}, "needs a name and a Run function"},
 	}
 	for _, tt := range tests {
 		require.ErrorContains(t, s.Add(tt.task), tt.want, tt.name)
 	}
-	require.ErrorIs(t, s.RunNow("nope"), feeds.ErrUnknownTask)
+	require.ErrorIs(t, s.RunNow("acme", "nope"), feeds.ErrUnknownTask)
 
 	s.Start()
 	st := s.Status()

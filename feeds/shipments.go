@@ -35,6 +35,8 @@ type ShipmentStore interface {
 	ExecutionStore
 	ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]record.ShipmentRow, error)
 	ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) error
+	ShipmentClaim(ctx context.Context, p erp.LockParams) (erp.Lock, error)
+	ShipmentClaimRelease(ctx context.Context, l erp.Lock) error
 	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
 }
 
@@ -55,6 +57,14 @@ type ShipmentStore interface {
 // run that dies after Shopify created a fulfillment but before the row was marked sent
 // (or that lost Shopify's answer) finds it on the next run and only marks the row. Shopify
 // 5xx and 429 leave the shipment unsent for the next run (severity retry).
+//
+// Exactly once across processes too: runs take the feed's lock, and, should two get past it
+// (a lease that ran out under a stalled run, a run started without it), each shipment is
+// claimed in the database (pt_shipment_claims) before Shopify is asked anything about it. A
+// shipment another process has claimed is left to it; a claim whose holder stopped is taken
+// over, and the fulfillments read first show what that holder sent. A shipment is never
+// marked error for a refusal that the fulfillments in Shopify explain: before saying no,
+// the feed reads them again, and a shipment Shopify has whole is marked sent.
 //
 // In test mode nothing is written to Shopify (it is only read): the rows are marked test,
 // with the fulfillments that would have been created in sync_error.
@@ -103,6 +113,33 @@ func (f *Shipments) defaults() {
 
 func (f *Shipments) live() bool { return f.Live != nil && f.Live() }
 
+// claimer is who claims the shipments of one run, and for how long: the run's feed lock's
+// process and token, or, for a run without one, a token of its own.
+//
+// A claim lasts half a lease. While its renewals succeed, the feed lock was renewed at most
+// a quarter lease before any claim its run took, and lasts a whole lease from that renewal;
+// so the claims of a run whose process died have all run out by the time another process
+// can take the feed lock, and that process's run sends whatever they held.
+type claimer struct {
+	owner erp.Owner
+	token string
+	ttl   time.Duration
+}
+
+func claimerOf(ctx context.Context) claimer {
+	if h := heldFrom(ctx); h != nil {
+		return claimer{owner: h.Lock().Owner, token: h.Lock().Token, ttl: h.Lease() / 2}
+	}
+	return claimer{owner: NewOwner(), token: randomToken(), ttl: DefaultLease / 2}
+}
+
+// claim is one shipment claimed, and when the claim was last taken or extended (by this
+// process's clock: the claim lasts at least ttl from then by the database's).
+type claim struct {
+	lock erp.Lock
+	at   time.Time
+}
+
 func (f *Shipments) run(ctx context.Context, x *execution) error {
 	set := f.Mappings()
 	if set == nil || set.Shipments == nil {
@@ -114,6 +151,7 @@ func (f *Shipments) run(ctx context.Context, x *execution) error {
 	}
 	done := map[string]bool{} // shipments handled in this run, sent or not
 	failures := 0
+	cl := claimerOf(ctx)
 	for {
 		rows, err := f.Store.ShipmentListUnsent(ctx, erp.ShipmentListUnsentParams{Shop: f.Shop, Limit: f.Batch})
 		if err != nil {
@@ -131,7 +169,7 @@ func (f *Shipments) run(ctx context.Context, x *execution) error {
 				return err
 			}
 			x.exec.Counts.Seen++
-			out, err := f.handle(ctx, x, set.Shipments, g, live)
+			out, err := f.claimAndHandle(ctx, x, cl, set.Shipments, g, live)
 			if err != nil {
 				return err
 			}
@@ -181,13 +219,50 @@ type shipmentOutcome struct {
 	shopifyDown bool // Shopify did not answer (5xx, 429, lost connection)
 }
 
-// handle sends one shipment. It returns an error only for failures of the run itself (the
-// database, the credentials, the context); everything wrong with the shipment is its
-// outcome, and is written on its rows.
-func (f *Shipments) handle(ctx context.Context, x *execution, m *mapping.Shipments, rows []record.ShipmentRow, live bool) (shipmentOutcome, error) {
+// claimAndHandle claims the shipment, sends it and ends the claim. A shipment another
+// process has claimed is left to it.
+func (f *Shipments) claimAndHandle(ctx context.Context, x *execution, cl claimer, m *mapping.Shipments, rows []record.ShipmentRow, live bool) (shipmentOutcome, error) {
+	id := rows[0].ShipmentID
+	log := x.log.With("shipment", id, "order_id", rows[0].WebOrderID)
+	c, err := f.claim(ctx, cl, id, erp.Lock{})
+	var locked *erp.LockedError
+	switch {
+	case errors.As(err, &locked):
+		log.Info("another process is sending the shipment; it is left to it", "holder", locked.Holder.Owner.String())
+		return shipmentOutcome{key: id}, nil
+	case err != nil:
+		return shipmentOutcome{key: id}, fmt.Errorf("claim shipment %s: %w", id, err)
+	}
+	defer func() {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := f.Store.ShipmentClaimRelease(wctx, c.lock); err != nil {
+			log.Warn("shipment claim not released; it frees itself when its lease runs out", "err", err)
+		}
+	}()
+	if c.lock.TookOver {
+		log.Info("took over the claim of a process that stopped; Shopify's fulfillments show what it sent")
+	}
+	return f.handle(ctx, log, cl, c, m, rows, live)
+}
+
+// claim takes (or, given the held claim, extends) the claim of a shipment.
+func (f *Shipments) claim(ctx context.Context, cl claimer, id string, held erp.Lock) (claim, error) {
+	at := time.Now()
+	l, err := f.Store.ShipmentClaim(ctx, erp.LockParams{Shop: f.Shop, Name: id, Owner: cl.owner, Token: cl.token, TTL: cl.ttl})
+	if err != nil {
+		return claim{}, err
+	}
+	l.TookOver = l.TookOver || held.TookOver
+	return claim{lock: l, at: at}, nil
+}
+
+// handle sends one shipment the run has claimed. It returns an error only for failures of
+// the run itself (the database, the credentials, the context); everything wrong with the
+// shipment is its outcome, and is written on its rows.
+func (f *Shipments) handle(ctx context.Context, log *slog.Logger, cl claimer, c claim, m *mapping.Shipments, rows []record.ShipmentRow, live bool) (shipmentOutcome, error) {
 	id := rows[0].ShipmentID
 	out := shipmentOutcome{key: id}
-	log := x.log.With("shipment", id, "order_id", rows[0].WebOrderID)
 
 	sh, err := record.ShipmentOf(rows)
 	if err != nil {
@@ -235,7 +310,7 @@ func (f *Shipments) handle(ctx context.Context, x *execution, m *mapping.Shipmen
 		plan, err = planShipment(sh.Items, order, fos, fuls, res.TrackingNumber)
 	}
 	if err != nil {
-		return f.mark(ctx, out, erp.ShipmentError, passthrough.SeverityError, err.Error())
+		return f.refuse(ctx, log, out, sh, order, res.TrackingNumber, err.Error())
 	}
 	if len(plan.groups) == 0 {
 		log.Info("shipment is in Shopify already; marking it sent", "tracking", res.TrackingNumber)
@@ -250,13 +325,32 @@ func (f *Shipments) handle(ctx context.Context, x *execution, m *mapping.Shipmen
 
 	var created []string
 	for _, g := range plan.groups {
-		ful, err := f.Shopify.CreateFulfillment(ctx, shopify.FulfillmentRequest{
+		// The claim must hold while Shopify is asked, with time to spare for the answer:
+		// extended when a third of it has gone, and the call given up before it ends.
+		if time.Since(c.at) > cl.ttl/3 {
+			var err error
+			if c, err = f.claim(ctx, cl, id, c.lock); err != nil {
+				if errors.Is(err, erp.ErrLocked) {
+					log.Warn("the shipment's claim ran out and another process took it; it is left to that process", "err", err)
+					return out, nil
+				}
+				return out, fmt.Errorf("extend the claim of shipment %s: %w", id, err)
+			}
+		}
+		cctx, cancel := context.WithDeadline(ctx, c.at.Add(3*cl.ttl/4))
+		ful, err := f.Shopify.CreateFulfillment(cctx, shopify.FulfillmentRequest{
 			FulfillmentOrders: []shopify.FulfillmentOrderItems{g}, Tracking: tracking, NotifyCustomer: res.NotifyCustomer,
 		})
+		claimOver := cctx.Err() != nil
+		cancel()
 		if err != nil {
 			switch {
 			case runStopping(ctx, err):
 				return out, fmt.Errorf("create fulfillment for shipment %s: %w", id, err)
+			case claimOver:
+				out.severity = passthrough.SeverityRetry
+				out.problem = "Shopify took longer to answer the fulfillment request than the shipment's claim lasts; the next run checks whether it was created and sends what is missing"
+				return out, nil
 			case errors.Is(err, shopify.ErrRetryable):
 				// Shopify may have created it: the next run looks for the tracking number
 				// before creating anything.
@@ -268,13 +362,34 @@ func (f *Shipments) handle(ctx context.Context, x *execution, m *mapping.Shipmen
 			if len(created) > 0 {
 				msg += " (already created: " + strings.Join(created, ", ") + "; a later try skips them by their tracking number)"
 			}
-			return f.mark(ctx, out, erp.ShipmentError, passthrough.SeverityError, msg)
+			return f.refuse(ctx, log, out, sh, order, res.TrackingNumber, msg)
 		}
 		created = append(created, fulfillmentName(ful))
 		log.Info("fulfillment created", "fulfillment", fulfillmentName(ful), "fulfillment_order", g.FulfillmentOrderID, "tracking", res.TrackingNumber)
 	}
 	out.written = true
 	return f.mark(ctx, out, erp.ShipmentSent, "", "")
+}
+
+// refuse marks the shipment error with msg — unless Shopify, asked again, already has it
+// whole: another process (or an earlier run whose answer was lost) may have sent it between
+// our reading the order's fulfillments and Shopify's refusal, and a shipment that went
+// through must never be put before a person as failed.
+func (f *Shipments) refuse(ctx context.Context, log *slog.Logger, out shipmentOutcome, sh record.Shipment, order shipmentOrder, tracking, msg string) (shipmentOutcome, error) {
+	fos, err := f.Shopify.FulfillmentOrders(ctx, sh.OrderID)
+	if err != nil {
+		return f.shopifyFailed(ctx, out, sh.OrderID, err, "read the order's fulfillment orders")
+	}
+	fuls, err := f.Shopify.Fulfillments(ctx, sh.OrderID)
+	if err != nil {
+		return f.shopifyFailed(ctx, out, sh.OrderID, err, "read the order's fulfillments")
+	}
+	if plan, err := planShipment(sh.Items, order, fos, fuls, tracking); err == nil && len(plan.groups) == 0 {
+		log.Info("Shopify refused the shipment because it has it already; marking it sent", "tracking", tracking, "refusal", msg)
+		out.written = true
+		return f.mark(ctx, out, erp.ShipmentSent, "", "")
+	}
+	return f.mark(ctx, out, erp.ShipmentError, passthrough.SeverityError, msg)
 }
 
 // orderLine is one line of the Shopify order: what a shipment item is matched to.

@@ -21,6 +21,7 @@ func (f *Orders) Handle(ctx context.Context, o record.RawOrder) (bool, error) {
 	if set := f.Mappings(); set == nil || set.Orders == nil {
 		return false, errors.New("no orders mapping: orders.yaml is missing or does not compile")
 	}
+	f.Zone(ctx)
 	out, err := f.handle(ctx, o, 0, "")
 	return out.written, err
 }

@@ -59,6 +59,7 @@ func CheckColumns(ctx context.Context, set *Set, src ColumnSource) error {
 	check(m.headerBlock, m.headerBlock.cols, m.header.Name)
 	check(m.lineBlock, m.lineBlock.cols, m.lines.Name)
 	check(m.headerBlock, m.cancelCols, m.header.Name)
+	check(m.refundBlock, m.refundBlock.cols, m.refunds.Name)
 	if diags.Empty() {
 		return nil
 	}
@@ -78,6 +79,9 @@ func checkColumn(src *yamlfile.Source, c column, table string, real map[string]p
 			exp = "did you mean " + m + "?"
 		}
 		return []Diagnostic{src.DiagNode(c.key, exp, "table %s has no column %s", table, c.name)}
+	}
+	if rc.Kind == passthrough.KindText && rc.MaxLength == 1 && c.x.kind == kindBool {
+		return nil // a flag: the store writes 'Y' or 'N', as ERPs keep them
 	}
 	if !kindFits(rc.Kind, c.x.kind) {
 		return []Diagnostic{src.DiagNode(c.x.node, fmt.Sprintf("%s, which %s (%s) holds", kindForColumn(rc.Kind), rc.Name, rc.DataType),

@@ -3,13 +3,16 @@ package mapping_test
 import (
 	"context"
 	"errors"
+	"os"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 // fakeColumns is a ColumnSource with fixed tables.
@@ -31,13 +34,22 @@ func TestCheckColumnsAcceptsTheShippedMappingOnMatchingTables(t *testing.T) {
 	t.Parallel()
 	set := shipped(t)
 	src := fakeColumns{}
-	for _, table := range []string{"s_orders", "s_order_details"} {
+	refunded, err := os.ReadFile("../mappings/tests/payloads/order-1001-2026-07.json")
+	require.NoError(t, err)
+	withRefund, err := record.DecodeOrder(refunded)
+	require.NoError(t, err)
+	for _, table := range []string{"s_orders", "s_order_details", "s_order_refunds"} {
 		var cols []passthrough.Column
 		res, err := set.Orders.Map(mapping.OrderInput{Shop: "acme", Order: paidOrder(t)})
 		require.NoError(t, err)
 		row := res.HeaderRow
-		if table == "s_order_details" {
+		switch table {
+		case "s_order_details":
 			row = res.LineRows[0]
+		case "s_order_refunds":
+			rows, err := set.Orders.Refund(mapping.OrderInput{Shop: "acme", Order: withRefund}, withRefund.Refunds[0])
+			require.NoError(t, err)
+			row = rows[0]
 		}
 		for i, c := range row.Columns {
 			switch row.Values[i].(type) {
@@ -47,12 +59,10 @@ func TestCheckColumnsAcceptsTheShippedMappingOnMatchingTables(t *testing.T) {
 				cols = append(cols, passthrough.Column{Name: c, Kind: passthrough.KindInteger, DataType: "bigint"})
 			case bool:
 				cols = append(cols, passthrough.Column{Name: c, Kind: passthrough.KindBool, DataType: "bit"})
+			case time.Time:
+				cols = append(cols, passthrough.Column{Name: c, Kind: passthrough.KindTime, DataType: "datetime2"})
 			default:
-				kind := passthrough.KindDecimal
-				if c == "order_date" {
-					kind = passthrough.KindTime
-				}
-				cols = append(cols, passthrough.Column{Name: c, Kind: kind, DataType: "x"})
+				cols = append(cols, passthrough.Column{Name: c, Kind: passthrough.KindDecimal, DataType: "x"})
 			}
 		}
 		src[table] = append(cols, text("import_status", 20), text("erp_order_no", 20))
@@ -124,4 +134,28 @@ orders.yaml:16:10: table s_order_lines: not found
  16 |   table: s_order_lines
     |          ^
     = expected: a table of the ERP database`, diags.Error())
+}
+
+func TestCheckColumnsTakesAFlagIntoAOneCharacterColumnAsYOrN(t *testing.T) {
+	t.Parallel()
+	set, err := mapping.Load(fstest.MapFS{"orders.yaml": {Data: []byte(`header:
+  table: s_orders
+  key: [shop, web_order_id]
+  columns:
+    shop: shop
+    web_order_id: order.id
+    cancelled: order.cancelled_at != nil
+    test_order: order.test
+`)}})
+	require.NoError(t, err)
+	src := fakeColumns{"s_orders": {
+		text("shop", 50), {Name: "web_order_id", Kind: passthrough.KindInteger, DataType: "bigint"},
+		{Name: "cancelled", Kind: passthrough.KindText, DataType: "char", MaxLength: 1},
+		text("test_order", 5),
+	}}
+	err = mapping.CheckColumns(context.Background(), set, src)
+	var diags *mapping.Diagnostics
+	require.True(t, errors.As(err, &diags), "want diagnostics, got %v", err)
+	require.Len(t, diags.List, 1, "the CHAR(1) flag is fine; the five-character column is not: %v", err)
+	require.Contains(t, err.Error(), "column test_order is nvarchar but the expression gives true or false")
 }

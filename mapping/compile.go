@@ -66,16 +66,30 @@ var timeMethods = map[string]bool{
 // The environments expressions are compiled against. Names are what expressions see.
 type (
 	headerEnv struct {
-		Shop  string        `expr:"shop"`
-		Order *record.Order `expr:"order"`
-		Now   time.Time     `expr:"now"`
+		Shop     string        `expr:"shop"`
+		Order    *record.Order `expr:"order"`
+		Now      time.Time     `expr:"now"`
+		TimeZone string        `expr:"timezone"`
 	}
 	lineEnv struct {
-		Shop  string           `expr:"shop"`
-		Order *record.Order    `expr:"order"`
-		Now   time.Time        `expr:"now"`
-		Line  *record.LineItem `expr:"line"`
-		Index int              `expr:"index"`
+		Shop     string           `expr:"shop"`
+		Order    *record.Order    `expr:"order"`
+		Now      time.Time        `expr:"now"`
+		TimeZone string           `expr:"timezone"`
+		Line     *record.LineItem `expr:"line"`
+		Index    int              `expr:"index"`
+	}
+	// refundEnv maps one row of a refund: a refund line item (Adjustment nil), or an
+	// order adjustment (Line empty, so line.quantity is 0 without a nil check).
+	refundEnv struct {
+		Shop       string                  `expr:"shop"`
+		Order      *record.Order           `expr:"order"`
+		Now        time.Time               `expr:"now"`
+		TimeZone   string                  `expr:"timezone"`
+		Refund     *record.Refund          `expr:"refund"`
+		Line       *record.RefundLineItem  `expr:"line"`
+		Adjustment *record.OrderAdjustment `expr:"adjustment"`
+		Index      int                     `expr:"index"`
 	}
 	shipmentEnv struct {
 		Shop     string           `expr:"shop"`
@@ -160,8 +174,54 @@ func (c *exprCompiler) config(src string, env any) (*conf.Config, *defaultsPatch
 	cfg := *base // the maps are shared: compiling only reads them (and fills the type cache)
 	dp := &defaultsPatcher{defaults: c.defaults}
 	cfg.Visitors = append(append([]ast.Visitor(nil), base.Visitors...),
+		implicitArgs{order: hasName(t, "order"), zone: hasName(t, "timezone")},
 		floatPatcher{src: []rune(src)}, dp, &arithPatcher{})
 	return &cfg, dp
+}
+
+// implicitArgs gives two helpers what the record knows when the author leaves it out:
+// money(x) rounds to the order's currency, as money(x, order.currency), and local(t) is in
+// the shop's time zone, as local(t, timezone). Where there is no order, money(x) is left
+// alone, and lint asks for the places.
+type implicitArgs struct{ order, zone bool }
+
+func (p implicitArgs) Visit(node *ast.Node) {
+	call, ok := (*node).(*ast.CallNode)
+	if !ok || len(call.Arguments) != 1 {
+		return
+	}
+	id, ok := call.Callee.(*ast.IdentifierNode)
+	if !ok {
+		return
+	}
+	var arg ast.Node
+	switch {
+	case id.Value == "money" && p.order:
+		arg = &ast.MemberNode{Node: &ast.IdentifierNode{Value: "order"}, Property: &ast.StringNode{Value: "currency"}}
+	case id.Value == "local" && p.zone:
+		arg = &ast.IdentifierNode{Value: "timezone"}
+	default:
+		return
+	}
+	setLocation(arg, call.Location())
+	call.Arguments = append(call.Arguments, arg)
+}
+
+func setLocation(n ast.Node, loc file.Location) {
+	n.SetLocation(loc)
+	for _, c := range children(n) {
+		setLocation(c, loc)
+	}
+}
+
+// hasName reports whether an environment has a field expressions see as name.
+func hasName(t reflect.Type, name string) bool {
+	for i := range t.NumField() {
+		if t.Field(i).Tag.Get("expr") == name {
+			return true
+		}
+	}
+	return false
 }
 
 // tree parses, patches and type-checks src. Problems are returned, not recorded, so the
@@ -625,8 +685,27 @@ func (c *exprCompiler) lintCall(x *ast.CallNode, add func(ast.Node, string, stri
 			add(x.Arguments[1], fmt.Sprintf("cut to %d characters", n), fmt.Sprintf("a width between 1 and %d", maxText))
 		}
 	case "money":
+		if len(x.Arguments) == 1 {
+			add(x, "money(x) rounds to the order's currency, and there is no order here",
+				"the places, e.g. money(x, 2), or a currency, money(x, \"EUR\")")
+		}
 		if n, ok := intArg(1); ok && (n < 0 || n > 10) {
 			add(x.Arguments[1], fmt.Sprintf("money rounded to %d places", n), "between 0 and 10 places")
+		}
+		if len(x.Arguments) == 2 {
+			if code, ok := constString(x.Arguments[1]); ok {
+				if _, known := record.MinorUnits(code); !known {
+					add(x.Arguments[1], fmt.Sprintf("%q is not a currency ISO 4217 knows", code), "a currency code such as \"USD\", or the places, e.g. 2")
+				}
+			}
+		}
+	case "local":
+		if len(x.Arguments) == 2 {
+			if zone, ok := constString(x.Arguments[1]); ok && zone != "" {
+				if _, err := time.LoadLocation(zone); err != nil {
+					add(x.Arguments[1], fmt.Sprintf("unknown time zone %q", zone), "a time zone of the tz database, e.g. \"America/New_York\"")
+				}
+			}
 		}
 	case "erp_date":
 		if len(x.Arguments) == 2 {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -24,7 +25,8 @@ var helperDoc = map[string]string{
 	"lookup":     `lookup("table", key[, fallback]) → text`,
 	"coalesce":   `coalesce(a, b, …) → the first value that is not nil or empty`,
 	"erp_date":   `erp_date(time[, "YYYYMMDD"]) → text`,
-	"money":      `money(number[, places]) → decimal rounded half away from zero (2 places by default)`,
+	"money":      `money(number[, places or currency]) → decimal rounded half away from zero to the order currency's minor units`,
+	"local":      `local(time) → the shop's date and time, without a zone`,
 	"cut":        `cut(text, width) → text of at most width characters`,
 	"first_name": `first_name(full name) → text`,
 	"last_name":  `last_name(full name) → text`,
@@ -67,8 +69,71 @@ type lookupTable struct {
 	width   int // the longest value, for the column width check
 }
 
+// WallClock is the location of the times local() gives: a date and time as the shop's
+// clock showed it, with no zone, as an ERP's DATETIME column holds it. Its offset is 0, so
+// a store that writes times in UTC writes the wall clock as it is.
+var WallClock = time.FixedZone("shop time", 0)
+
+// zoneCache loads each time zone a mapping names once.
+type zoneCache struct {
+	mu    sync.Mutex
+	zones map[string]*time.Location
+}
+
+func (z *zoneCache) get(name string) (*time.Location, error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if loc, ok := z.zones[name]; ok {
+		return loc, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q", name)
+	}
+	if z.zones == nil {
+		z.zones = map[string]*time.Location{}
+	}
+	z.zones[name] = loc
+	return loc, nil
+}
+
+// local is the wall clock of t in the named zone ("" keeps t's own offset).
+func (z *zoneCache) local(t time.Time, zone string) (time.Time, error) {
+	if zone != "" {
+		loc, err := z.get(zone)
+		if err != nil {
+			return time.Time{}, err
+		}
+		t = t.In(loc)
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), WallClock), nil
+}
+
+// moneyPlaces reads money()'s second argument: places, or a currency whose minor units
+// give them.
+func moneyPlaces(v any) (int, error) {
+	switch x := v.(type) {
+	case int:
+		if x < 0 || x > 10 {
+			return 0, fmt.Errorf("money: places must be between 0 and 10, not %d", x)
+		}
+		return x, nil
+	case string:
+		if x == "" {
+			return 0, fmt.Errorf("money: the order has no currency to round to; give the places, e.g. money(x, 2)")
+		}
+		n, ok := record.MinorUnits(x)
+		if !ok {
+			return 0, fmt.Errorf("money: %q is not a currency ISO 4217 knows; give the places, e.g. money(x, 2)", x)
+		}
+		return n, nil
+	}
+	return 0, fmt.Errorf("money: want places or a currency, got %s", typeName(reflect.TypeOf(v)))
+}
+
 // helperOptions returns the helpers, bound to one mapping file's lookup tables.
 func helperOptions(lookups map[string]*lookupTable) []expr.Option {
+	zones := &zoneCache{}
 	return []expr.Option{
 		expr.Function("lookup", func(p ...any) (any, error) {
 			name, _ := p[0].(string)
@@ -139,12 +204,12 @@ func helperOptions(lookups map[string]*lookupTable) []expr.Option {
 			new(func(*time.Time, string) string),
 		),
 		expr.Function("money", func(p ...any) (any, error) {
-			places := 2
-			if len(p) == 2 {
-				places, _ = p[1].(int)
+			if len(p) != 2 {
+				return nil, fmt.Errorf("money: give the places, e.g. money(x, 2)")
 			}
-			if places < 0 || places > 10 {
-				return nil, fmt.Errorf("money: places must be between 0 and 10, not %d", places)
+			places, err := moneyPlaces(p[1])
+			if err != nil {
+				return nil, err
 			}
 			if p[0] == nil {
 				return decimal.Zero.Round(int32(places)), nil
@@ -160,12 +225,45 @@ func helperOptions(lookups map[string]*lookupTable) []expr.Option {
 		},
 			new(func(decimal.Decimal) decimal.Decimal),
 			new(func(decimal.Decimal, int) decimal.Decimal),
+			new(func(decimal.Decimal, string) decimal.Decimal),
 			new(func(int) decimal.Decimal),
 			new(func(int, int) decimal.Decimal),
+			new(func(int, string) decimal.Decimal),
 			new(func(float64) decimal.Decimal),
 			new(func(float64, int) decimal.Decimal),
+			new(func(float64, string) decimal.Decimal),
 			new(func(any) decimal.Decimal),
 			new(func(any, int) decimal.Decimal),
+			new(func(any, string) decimal.Decimal),
+		),
+		expr.Function("local", func(p ...any) (any, error) {
+			zone := ""
+			if len(p) == 2 {
+				zone, _ = p[1].(string)
+			}
+			switch x := p[0].(type) {
+			case time.Time:
+				if x.IsZero() {
+					return nil, nil
+				}
+				return zones.local(x, zone)
+			case *time.Time:
+				if x == nil || x.IsZero() {
+					return (*time.Time)(nil), nil
+				}
+				t, err := zones.local(*x, zone)
+				return &t, err
+			case nil:
+				return nil, nil
+			}
+			return nil, fmt.Errorf("local: want a time, got %s", typeName(reflect.TypeOf(p[0])))
+		},
+			new(func(time.Time) time.Time),
+			new(func(time.Time, string) time.Time),
+			new(func(*time.Time) *time.Time),
+			new(func(*time.Time, string) *time.Time),
+			new(func(any) any),
+			new(func(any, string) any),
 		),
 		expr.Function("cut", func(p ...any) (any, error) {
 			s, _ := p[0].(string)

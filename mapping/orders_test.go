@@ -34,7 +34,9 @@ func paidOrder(t testing.TB) *record.Order {
 	require.NoError(t, err)
 	o, err := record.DecodeOrder(raw)
 	require.NoError(t, err)
-	o.FinancialStatus = "paid"
+	// A fresh paid order: nothing refunded yet.
+	o.FinancialStatus, o.Refunds = "paid", nil
+	o.CurrentTotalPrice, o.CurrentTotalTax, o.CurrentTotalDiscount = o.TotalPrice, o.TotalTax, o.TotalDiscounts
 	for _, li := range o.LineItems {
 		li.CurrentQuantity = 1
 	}
@@ -65,7 +67,7 @@ func TestMapOrderProducesTheStagingRows(t *testing.T) {
 
 	require.Equal(t, passthrough.Table{Name: "s_orders", Key: []string{"shop", "web_order_id"}}, res.Header)
 	require.Equal(t, passthrough.Table{Name: "s_order_details", Key: []string{"shop", "web_order_id", "line_no"}}, res.Lines)
-	require.Len(t, res.HeaderRow.Columns, 38)
+	require.Len(t, res.HeaderRow.Columns, 39)
 	require.Len(t, res.LineRows, 3)
 
 	t.Run("values have the types every dialect binds", func(t *testing.T) {
@@ -102,7 +104,8 @@ func TestMapOrderProducesTheStagingRows(t *testing.T) {
 			"bill_to_country", "bill_to_phone", "ship_to_name", "ship_to_address1", "ship_to_address2", "ship_to_city",
 			"ship_to_state", "ship_to_zip", "ship_to_country", "ship_to_phone", "payment_terms", "salesperson_no",
 			"customer_division", "order_type", "hold_code", "tax_schedule", "print_pick_sheet", "print_sales_order",
-			"ship_via", "freight_amount", "discount_amount", "tax_amount", "order_total", "currency", "comment", "cancelled"}
+			"ship_via", "freight_amount", "discount_amount", "tax_amount", "order_total", "currency", "comment", "cancelled",
+			"fulfilled_in_shopify"}
 		require.ElementsMatch(t, header, res.HeaderRow.Columns)
 		lines := []string{"shop", "web_order_id", "line_no", "line_item_id", "item_code", "description", "quantity",
 			"unit_price", "discount_amount", "tax_amount", "extension", "warehouse_code"}
@@ -190,6 +193,7 @@ lines:
 		o := paidOrder(t)
 		o.ShippingLines[0].Title = "Standard"
 		o.LineItems[1].Quantity = 0
+		o.TotalPrice = decimal.RequireFromString("399.94") // the order adds up without that line
 		_, err := m.Map(mapping.OrderInput{Shop: "acme", Order: o})
 		requireRecordError(t, err, passthrough.SeverityError,
 			`line 2 (IPOD2008RED): column unit_price (orders.yaml:20:28): division by zero`)
@@ -426,4 +430,50 @@ lines:
 	require.NoError(t, err)
 	require.Len(t, res.LineRows, 2)
 	require.Equal(t, []any{"acme", int64(2), "IPOD2008BLACK"}, res.LineRows[1].Values)
+}
+
+func TestRefundRowsNameTheRefundAndTheColumnThatFailed(t *testing.T) {
+	t.Parallel()
+	m := loadOrders(t, `
+lookups:
+  reasons: {return: "RET"}
+header:
+  table: s_orders
+  key: [shop, web_order_id]
+  columns:
+    shop: shop
+    web_order_id: order.id
+refunds:
+  table: s_order_refunds
+  key: [shop, refund_id, line_no]
+  when: line.quantity > 0
+  columns:
+    shop: shop
+    refund_id: refund.id
+    line_no: index + 1
+    reason: lookup("reasons", line.restock_type)
+`)
+	raw, err := os.ReadFile("../mappings/tests/payloads/order-1001-2026-07.json")
+	require.NoError(t, err)
+	o, err := record.DecodeOrder(raw)
+	require.NoError(t, err)
+	in := mapping.OrderInput{Shop: "acme", Order: o}
+	_, err = m.Refund(in, o.Refunds[0])
+	requireRecordError(t, err, passthrough.SeverityError,
+		`refund 509562969, line 1: column reason (orders.yaml:18:13): lookup reasons has no entry for "legacy_restock" and no _default`)
+
+	o.Refunds[0].OrderAdjustments = []*record.OrderAdjustment{{ID: 9, Kind: "shipping_refund", Amount: decimal.RequireFromString("-5.00")}}
+	for _, li := range o.Refunds[0].RefundLineItems {
+		li.RestockType = "return"
+	}
+	rows, err := m.Refund(in, o.Refunds[0])
+	require.NoError(t, err)
+	require.Len(t, rows, 2, "refunds.when leaves out the adjustment, whose line is empty")
+	n, _ := rows[1].Get("line_no")
+	require.Equal(t, int64(2), n)
+	require.Equal(t, passthrough.Table{Name: "s_order_refunds", Key: []string{"shop", "refund_id", "line_no"}}, m.Refunds())
+
+	none, err := shipped(t).Orders.Refund(in, &record.Refund{ID: 1})
+	require.NoError(t, err)
+	require.Empty(t, none, "a refund of nothing gives no rows")
 }

@@ -17,12 +17,16 @@ type PreviewInput struct {
 	Shop string
 	// Now is what expressions read as now.
 	Now time.Time
+	// TimeZone is the shop's time zone (IANA name), for local(); empty keeps the offsets the
+	// payload has.
+	TimeZone string
 }
 
 // Preview maps one record with the set's mapping for its feed and gives the rows it
 // produces, block by block, as the feed would write or send them: an order's header and
 // lines (and, when the file has a cancel block, the columns a cancellation after staging
-// sets), a shipment's fulfillment tracking, a stock row's level. The portal's live preview,
+// sets; with a refunds block, the rows each of the order's refunds gives when it comes after
+// staging), a shipment's fulfillment tracking, a stock row's level. The portal's live preview,
 // `passthrough mapping preview` and the mapping tests all come here, so what a person sees
 // is what the feed does.
 //
@@ -38,7 +42,7 @@ func (s *Set) Preview(in PreviewInput) ([]passthrough.TableRows, error) {
 		if err != nil {
 			return nil, err
 		}
-		oin := OrderInput{Shop: in.Shop, Order: o, Now: in.Now}
+		oin := OrderInput{Shop: in.Shop, Order: o, Now: in.Now, TimeZone: in.TimeZone}
 		rows, err := s.Orders.Map(oin)
 		if err != nil {
 			return nil, err
@@ -50,6 +54,17 @@ func (s *Set) Preview(in PreviewInput) ([]passthrough.TableRows, error) {
 				return nil, fmt.Errorf("cancel: %w", err)
 			}
 			tables = append(tables, passthrough.TableRows{Block: "cancel", Table: s.Orders.header, Rows: []passthrough.Row{row}})
+		}
+		if s.Orders.refundProg != nil {
+			refunds := passthrough.TableRows{Block: "refunds", Table: s.Orders.refunds}
+			for _, r := range o.Refunds {
+				rows, err := s.Orders.Refund(oin, r)
+				if err != nil {
+					return nil, err
+				}
+				refunds.Rows = append(refunds.Rows, rows...)
+			}
+			tables = append(tables, refunds)
 		}
 		return tables, nil
 	case FeedShipments:

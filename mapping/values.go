@@ -122,12 +122,12 @@ func Display(v any) string {
 	case decimal.Decimal:
 		return formatDecimal(x)
 	case time.Time:
-		return x.Format(time.RFC3339)
+		return formatTime(x)
 	case *time.Time:
 		if x == nil {
 			return ""
 		}
-		return x.Format(time.RFC3339)
+		return formatTime(*x)
 	case int:
 		return strconv.Itoa(x)
 	case int64:
@@ -138,6 +138,15 @@ func Display(v any) string {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}
 	return fmt.Sprint(v)
+}
+
+// formatTime writes a time in RFC 3339, or without a zone when it is a shop's wall clock
+// (local()).
+func formatTime(t time.Time) string {
+	if t.Location() == WallClock {
+		return t.Format("2006-01-02T15:04:05")
+	}
+	return t.Format(time.RFC3339)
 }
 
 func formatDecimal(d decimal.Decimal) string {
@@ -202,6 +211,8 @@ var structNames = map[reflect.Type]string{
 	reflect.TypeFor[record.Fulfillment]():         "fulfillment",
 	reflect.TypeFor[record.Refund]():              "refund",
 	reflect.TypeFor[record.RefundLineItem]():      "refund line item",
+	reflect.TypeFor[record.OrderAdjustment]():     "order adjustment",
+	reflect.TypeFor[record.Transaction]():         "transaction",
 	reflect.TypeFor[record.Shipment]():            "shipment",
 	reflect.TypeFor[record.ShipmentItem]():        "shipment item",
 	reflect.TypeFor[record.Stock]():               "stock row",

@@ -60,6 +60,8 @@ func (r role) String() string {
 type user struct {
 	Name string
 	Role role
+	// Stores are the shops the user may see; empty for every store.
+	Stores []string
 }
 
 // Can reports whether the user has at least role r; templates use it to show buttons.
@@ -206,7 +208,7 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Set(ctxSession, ss)
 		if ss.User != "" {
 			if u, ok := s.users[ss.User]; ok {
-				c.Set(ctxUser, &user{Name: u.Name, Role: roleOf(u.Role)})
+				c.Set(ctxUser, &user{Name: u.Name, Role: roleOf(u.Role), Stores: u.Stores})
 			}
 		}
 		return next(c)

@@ -143,7 +143,7 @@ func TestStateChangingRequestsNeedTheCSRFToken(t *testing.T) {
 		})
 	}
 	t.Run("the token in the X-CSRF-Token header is accepted", func(t *testing.T) {
-		f.feeds.RunNowFunc = func(string) error { return nil }
+		f.feeds.RunNowFunc = func(string, string) error { return nil }
 		rec := admin.post("/feeds/orders/run", url.Values{}, "X-CSRF-Token", admin.token)
 		require.Equal(t, http.StatusSeeOther, rec.Code)
 	})
@@ -315,14 +315,16 @@ func TestSecurityHeaders(t *testing.T) {
 func TestNewChecksItsDeps(t *testing.T) {
 	t.Parallel()
 	good := func(t *testing.T) Deps {
-		return Deps{Shop: testShop, Ledger: newStore(t), Logger: testLogger(t), Users: testUsers(t)}
+		return Deps{Stores: []Store{{Shop: testShop}}, Ledger: newStore(t), Logger: testLogger(t), Users: testUsers(t)}
 	}
 	for _, tc := range []struct {
 		name string
 		mod  func(*Deps)
 		want string
 	}{
-		{"without a shop", func(d *Deps) { d.Shop = "" }, "Deps.Shop is required"},
+		{"without a store", func(d *Deps) { d.Stores = nil }, "Deps.Stores needs a store"},
+		{"with a store without a shop", func(d *Deps) { d.Stores = []Store{{}} }, "store 0 needs a shop name of its own"},
+		{"with a shop twice", func(d *Deps) { d.Stores = []Store{{Shop: "a"}, {Shop: "a"}} }, "store 1 needs a shop name of its own"},
 		{"without a ledger", func(d *Deps) { d.Ledger = nil }, "Deps.Ledger is required"},
 		{"without a logger", func(d *Deps) { d.Logger = nil }, "Deps.Logger is required"},
 		{"with a short session key", func(d *Deps) { d.SessionKey = []byte("short") }, "at least 32 bytes"},

@@ -29,15 +29,17 @@ func replaceOnce(t *testing.T, src, from, to string) string {
 func TestBrowser(t *testing.T) {
 	c := compose(t)
 	browsertest.Run(t, browsertest.Target{
-		Handler:    c.srv,
-		Operator:   browsertest.Login{Name: "olga", Password: "olga-secret"},
-		Admin:      browsertest.Login{Name: "adam", Password: "adam-secret"},
-		Orders:     c.names[:5],
-		OrderID:    c.paid,
-		Feed:       "orders",
-		Mapping:    "orders.yaml",
-		Break:      func(src string) string { return replaceOnce(t, src, breakFrom, breakTo) },
-		Fix:        func(src string) string { return replaceOnce(t, src, fixFrom, fixTo) },
-		FixedValue: fixedTo,
+		Handler:     c.srv,
+		Operator:    browsertest.Login{Name: "olga", Password: "olga-secret"},
+		Admin:       browsertest.Login{Name: "adam", Password: "adam-secret"},
+		Orders:      c.names[:5],
+		OrderID:     c.paid,
+		Feed:        "orders",
+		Mapping:     "orders.yaml",
+		Break:       func(src string) string { return replaceOnce(t, src, breakFrom, breakTo) },
+		Fix:         func(src string) string { return replaceOnce(t, src, fixFrom, fixTo) },
+		FixedValue:  fixedTo,
+		OtherStore:  otherShop,
+		OtherOrders: c.otherNames,
 	})
 }

@@ -293,7 +293,12 @@ type composed struct {
 	mappings *engineMappings
 	names    []string // order names, newest first
 	paid     int64    // an order that stages
+	// otherNames are the orders of a second store of the deployment, newest first.
+	otherNames []string
 }
+
+// otherShop is the composed portal's second store: a few orders in its ledger, nothing else.
+const otherShop = "globex"
 
 // compose builds the portal on a data set of orders made from a real Shopify payload
 // (testdata/shopify), varied: paid and staged, unpaid (waiting), test orders (skipped), and
@@ -348,9 +353,16 @@ func compose(t *testing.T) *composed {
 		}
 	}
 
-	sched, err := feeds.NewScheduler(log, clockwork.NewRealClock())
+	for i := range 3 {
+		name := fmt.Sprintf("#G%d", 2001+i)
+		require.NoError(t, st.LedgerPut(ctx, ledger.Entry{Shop: otherShop, OrderID: int64(880000001 + i), OrderName: name,
+			OrderDate: time.Now(), Status: ledger.StatusWaiting, Severity: passthrough.SeverityRetry, Problem: "not paid yet"}))
+		c.otherNames = append([]string{name}, c.otherNames...)
+	}
+
+	sched, err := feeds.NewScheduler(log, clockwork.NewRealClock(), feeds.NewLocks(st, feeds.NewOwner(), 0, log))
 	require.NoError(t, err)
-	require.NoError(t, sched.Add(feeds.Task{Name: "orders", Feed: "orders", Every: time.Hour, Run: orders.run}))
+	require.NoError(t, sched.Add(feeds.Task{Shop: shop, Name: "orders", Feed: "orders", Every: time.Hour, Run: orders.run}))
 	sched.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -367,8 +379,9 @@ func compose(t *testing.T) *composed {
 	_, err = portal.NewMetrics(reg)
 	require.NoError(t, err)
 	c.srv, err = portal.New(portal.Deps{
-		Shop: shop, Ledger: st, Feeds: sched, Orders: orders, Mappings: maps, Stock: &stockReport{},
-		Mode: "test", FeedModes: map[string]string{"inventory": "live"}, Users: composedUsers(t),
+		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
+			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}, {Shop: otherShop, Mode: "live"}},
+		Ledger: st, Feeds: sched, Users: composedUsers(t),
 		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
 	})
 	require.NoError(t, err)

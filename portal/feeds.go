@@ -20,6 +20,8 @@ type taskRow struct {
 	feeds.TaskStatus
 	Mode string
 	Last *erp.Execution // the feed's latest execution, nil before the first
+	// Holder is the lock of the task's feed while a run holds it, in whichever process.
+	Holder *erp.Lock
 }
 
 type feedsData struct {
@@ -32,13 +34,14 @@ type feedsData struct {
 	// Poll makes the page ask again every few seconds while something runs or was just
 	// started, so a run shows up without a reload.
 	Poll bool
-	// Webhooks is whether each store's webhooks are flowing.
-	Webhooks []webhooks.Health
+	// Webhooks is whether the store's webhooks are flowing; nil when the store says nothing.
+	Webhooks *webhooks.Health
 }
 
 // feedsData gathers the tasks with their last runs and one page of the execution history.
 func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 	ctx := c.Request().Context()
+	st := storeOf(c)
 	data := feedsData{Configured: s.d.Feeds != nil, Feed: c.QueryParam("feed")}
 	var before int64
 	if b := c.QueryParam("before"); b != "" {
@@ -49,10 +52,21 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 		before = n
 	}
 	last := map[string]*erp.Execution{}
+	held := map[string]*erp.Lock{}
 	if s.d.Feeds != nil {
+		locks, err := s.d.Ledger.LockList(ctx, st.Shop)
+		if err != nil {
+			return data, fmt.Errorf("list feed locks: %w", err)
+		}
+		for i := range locks {
+			held[locks[i].Name] = &locks[i]
+		}
 		for _, t := range s.d.Feeds.Status() {
+			if t.Shop != st.Shop {
+				continue
+			}
 			if _, seen := last[t.Feed]; !seen {
-				runs, err := s.d.Ledger.ExecutionList(ctx, erp.ExecutionListParams{Feed: t.Feed, Limit: 1})
+				runs, err := s.d.Ledger.ExecutionList(ctx, erp.ExecutionListParams{Shop: st.Shop, Feed: t.Feed, Limit: 1})
 				if err != nil {
 					return data, fmt.Errorf("list executions of %s: %w", t.Feed, err)
 				}
@@ -62,15 +76,16 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 				}
 				data.FeedNames = append(data.FeedNames, t.Feed)
 			}
-			mode := s.d.FeedModes[t.Feed]
+			mode := st.FeedModes[t.Feed]
 			if mode == "" {
-				mode = s.mode()
+				mode = st.mode()
 			}
-			data.Tasks = append(data.Tasks, taskRow{TaskStatus: t, Mode: mode, Last: last[t.Feed]})
-			data.Poll = data.Poll || t.Running
+			holder := held[feeds.LockName(t.Feed)]
+			data.Tasks = append(data.Tasks, taskRow{TaskStatus: t, Mode: mode, Last: last[t.Feed], Holder: holder})
+			data.Poll = data.Poll || t.Running || holder != nil
 		}
 	}
-	runs, err := s.d.Ledger.ExecutionList(ctx, erp.ExecutionListParams{Feed: data.Feed, BeforeID: before, Limit: executionsPerPage + 1})
+	runs, err := s.d.Ledger.ExecutionList(ctx, erp.ExecutionListParams{Shop: st.Shop, Feed: data.Feed, BeforeID: before, Limit: executionsPerPage + 1})
 	if err != nil {
 		return data, fmt.Errorf("list executions: %w", err)
 	}
@@ -86,7 +101,7 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 		data.Poll = data.Poll || r.Outcome == erp.OutcomeRunning
 	}
 	data.Executions = runs
-	data.Webhooks, err = s.webhookHealth(ctx)
+	data.Webhooks, err = webhookHealth(c)
 	return data, err
 }
 
@@ -110,17 +125,18 @@ func (s *Server) runNow(c *echo.Context) error {
 	}
 	name := c.Param("name")
 	u := userOf(c)
-	err := s.d.Feeds.RunNow(name)
+	st := storeOf(c)
+	err := s.d.Feeds.RunNow(st.Shop, name)
 	switch {
 	case err == nil:
-		s.log.Info("feed run requested", "feed", name, "user", u.Name)
+		s.log.Info("feed run requested", "shop", st.Shop, "feed", name, "user", u.Name)
 		s.setFlash(c, "good", "Started "+name+". Its run appears in the history below.")
 	case errors.Is(err, feeds.ErrUnknownTask):
 		return echo.NewHTTPError(http.StatusNotFound, "There is no task called "+name+".")
 	case errors.Is(err, feeds.ErrAlreadyRunning):
-		s.setFlash(c, "warn", name+" is already running; nothing new was started. Its run appears in the history below when it ends.")
+		s.setFlash(c, "warn", name+" is already running"+where(err)+"; nothing new was started. Its run appears in the history below when it ends.")
 	default:
-		s.log.Error("run feed now", "feed", name, "user", u.Name, "err", err)
+		s.log.Error("run feed now", "shop", st.Shop, "feed", name, "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Could not start "+name+"; the reason has been logged.")
 	}
 	if isHTMX(c) {
@@ -132,6 +148,16 @@ func (s *Server) runNow(c *echo.Context) error {
 		return s.renderPart(c, http.StatusOK, "feeds", "body", data)
 	}
 	return c.Redirect(http.StatusSeeOther, "/feeds")
+}
+
+// where says which process runs a feed, when the refusal names one: " in web-2 pid 4711
+// (instance 1f3a9c02) since 2026-11-22 10:29:00 UTC".
+func where(err error) string {
+	var locked *erp.LockedError
+	if !errors.As(err, &locked) {
+		return ""
+	}
+	return " in " + locked.Holder.Owner.String() + " since " + locked.Holder.AcquiredAt.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
 type executionData struct {
@@ -155,14 +181,15 @@ func (s *Server) executionPage(c *echo.Context) error {
 		}
 	}
 	ctx := c.Request().Context()
+	st := storeOf(c)
 	x, err := s.d.Ledger.ExecutionGet(ctx, id)
-	if errors.Is(err, erp.ErrNotFound) {
-		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("There is no run %d.", id))
+	if errors.Is(err, erp.ErrNotFound) || (err == nil && x.Shop != st.Shop) {
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("There is no run %d of %s.", id, st.Shop))
 	}
 	if err != nil {
 		return fmt.Errorf("get execution %d: %w", id, err)
 	}
-	probs, err := s.d.Ledger.ProblemList(ctx, erp.ProblemListParams{ExecutionID: id, BeforeID: before, Limit: problemsPerPage + 1})
+	probs, err := s.d.Ledger.ProblemList(ctx, erp.ProblemListParams{Shop: st.Shop, ExecutionID: id, BeforeID: before, Limit: problemsPerPage + 1})
 	if err != nil {
 		return fmt.Errorf("list problems of execution %d: %w", id, err)
 	}

@@ -31,13 +31,13 @@ func runFeed(t *testing.T, st erp.Store, feed, outcome string, counts erp.Execut
 
 func TestFeedsPage(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, func(d *Deps) { d.FeedModes = map[string]string{"inventory": "daily"} })
+	f := newFixture(t, func(d *Deps) { d.Stores[0].FeedModes = map[string]string{"inventory": "daily"} })
 	next := f.clock.Now().Add(4 * time.Minute)
 	f.feeds.StatusFunc = func() []feeds.TaskStatus {
 		return []feeds.TaskStatus{
-			{Name: "inventory", Feed: "inventory", Schedule: "every 5m0s", NextRun: next},
-			{Name: "orders", Feed: "orders", Schedule: "every 5m0s", NextRun: next, Skipped: 2},
-			{Name: "orders-daily", Feed: "orders", Schedule: "daily at 02:00"},
+			{Shop: testShop, Name: "inventory", Feed: "inventory", Schedule: "every 5m0s", NextRun: next},
+			{Shop: testShop, Name: "orders", Feed: "orders", Schedule: "every 5m0s", NextRun: next, Skipped: 2},
+			{Shop: testShop, Name: "orders-daily", Feed: "orders", Schedule: "daily at 02:00"},
 		}
 	}
 	first := runFeed(t, f.store, "orders", erp.OutcomeFinished, erp.ExecutionCounts{Seen: 12, Written: 10, Skipped: 1, Retry: 1})
@@ -103,7 +103,7 @@ func TestRunNow(t *testing.T) {
 		t.Run("Run now "+tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			var asked []string
-			f.feeds.RunNowFunc = func(name string) error { asked = append(asked, name); return tc.err }
+			f.feeds.RunNowFunc = func(_, name string) error { asked = append(asked, name); return tc.err }
 			c := login(t, f.srv, "operator")
 			c.get("/feeds")
 			rec := c.submit("/feeds/orders/run", nil)
@@ -116,7 +116,7 @@ func TestRunNow(t *testing.T) {
 
 	t.Run("Run now of an unknown task is a 404", func(t *testing.T) {
 		f := newFixture(t, nil)
-		f.feeds.RunNowFunc = func(name string) error { return fmt.Errorf("%w: %s", feeds.ErrUnknownTask, name) }
+		f.feeds.RunNowFunc = func(_, name string) error { return fmt.Errorf("%w: %s", feeds.ErrUnknownTask, name) }
 		c := login(t, f.srv, "operator")
 		require.Equal(t, http.StatusNotFound, c.submit("/feeds/nope/run", nil).Code)
 	})
@@ -124,9 +124,9 @@ func TestRunNow(t *testing.T) {
 	t.Run("Run now from htmx answers with the feeds body, the message and polling", func(t *testing.T) {
 		f := newFixture(t, nil)
 		f.feeds.StatusFunc = func() []feeds.TaskStatus {
-			return []feeds.TaskStatus{{Name: "orders", Feed: "orders", Schedule: "every 5m0s"}}
+			return []feeds.TaskStatus{{Shop: testShop, Name: "orders", Feed: "orders", Schedule: "every 5m0s"}}
 		}
-		f.feeds.RunNowFunc = func(string) error { return fmt.Errorf("orders: %w", feeds.ErrAlreadyRunning) }
+		f.feeds.RunNowFunc = func(string, string) error { return fmt.Errorf("orders: %w", feeds.ErrAlreadyRunning) }
 		c := login(t, f.srv, "operator")
 		rec := c.submit("/feeds/orders/run", nil, "HX-Request", "true", "HX-Target", "feeds-body")
 		require.Equal(t, http.StatusOK, rec.Code)

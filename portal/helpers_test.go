@@ -143,7 +143,7 @@ func putOrders(t *testing.T, st erp.Store, n int, mod func(i int, e *ledger.Entr
 type fakeFeeds struct {
 	t          *testing.T
 	StatusFunc func() []feeds.TaskStatus
-	RunNowFunc func(name string) error
+	RunNowFunc func(shop, name string) error
 }
 
 func (f *fakeFeeds) Status() []feeds.TaskStatus {
@@ -153,9 +153,9 @@ func (f *fakeFeeds) Status() []feeds.TaskStatus {
 	return f.StatusFunc()
 }
 
-func (f *fakeFeeds) RunNow(name string) error {
-	require.NotNil(f.t, f.RunNowFunc, "unexpected RunNow(%q)", name)
-	return f.RunNowFunc(name)
+func (f *fakeFeeds) RunNow(shop, name string) error {
+	require.NotNil(f.t, f.RunNowFunc, "unexpected RunNow(%q, %q)", shop, name)
+	return f.RunNowFunc(shop, name)
 }
 
 type fakeOrders struct {
@@ -258,8 +258,8 @@ func newFixture(t *testing.T, mod func(*Deps)) *fixture {
 	f := &fixture{t: t, store: newStore(t), feeds: &fakeFeeds{t: t}, orders: &fakeOrders{t: t},
 		mappings: &fakeMappings{t: t}, stock: &fakeStock{t: t}, clock: newTestClock()}
 	d := Deps{
-		Shop: testShop, Ledger: f.store, Feeds: f.feeds, Orders: f.orders, Mappings: f.mappings, Stock: f.stock,
-		Mode: "test", Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
+		Stores: []Store{{Shop: testShop, Orders: f.orders, Mappings: f.mappings, Stock: f.stock, Mode: "test"}},
+		Ledger: f.store, Feeds: f.feeds, Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
 		Logger: testLogger(t), Clock: f.clock.Now, Metrics: prometheus.NewRegistry(),
 	}
 	if mod != nil {

@@ -24,9 +24,9 @@ type mappingListData struct {
 }
 
 func (s *Server) mappingList(c *echo.Context) error {
-	data := mappingListData{Configured: s.d.Mappings != nil}
-	if s.d.Mappings != nil {
-		files, err := s.d.Mappings.Files(c.Request().Context())
+	data := mappingListData{Configured: storeOf(c).Mappings != nil}
+	if storeOf(c).Mappings != nil {
+		files, err := storeOf(c).Mappings.Files(c.Request().Context())
 		if err != nil {
 			return fmt.Errorf("list mappings: %w", err)
 		}
@@ -37,11 +37,11 @@ func (s *Server) mappingList(c *echo.Context) error {
 
 // mappingFile finds a file by the name in the URL; only names the Mappings list are used.
 func (s *Server) mappingFile(c *echo.Context) (MappingFile, error) {
-	if s.d.Mappings == nil {
+	if storeOf(c).Mappings == nil {
 		return MappingFile{}, errNoService
 	}
 	name := c.Param("name")
-	files, err := s.d.Mappings.Files(c.Request().Context())
+	files, err := storeOf(c).Mappings.Files(c.Request().Context())
 	if err != nil {
 		return MappingFile{}, fmt.Errorf("list mappings: %w", err)
 	}
@@ -77,7 +77,7 @@ type mappingData struct {
 }
 
 func (s *Server) newMappingData(c *echo.Context, f MappingFile) (mappingData, error) {
-	recent, err := s.d.Ledger.LedgerList(c.Request().Context(), erp.LedgerListParams{Shop: s.d.Shop, Limit: 15})
+	recent, err := s.d.Ledger.LedgerList(c.Request().Context(), erp.LedgerListParams{Shop: storeOf(c).Shop, Limit: 15})
 	if err != nil {
 		return mappingData{}, fmt.Errorf("list recent orders: %w", err)
 	}
@@ -170,7 +170,7 @@ func (s *Server) preview(c *echo.Context, name string, draft []byte, orderID, pa
 			p.Error = "Give the Shopify order id (a number such as 450789469), or paste a payload."
 			return p
 		}
-		e, err := s.d.Ledger.LedgerGet(c.Request().Context(), s.d.Shop, id)
+		e, err := s.d.Ledger.LedgerGet(c.Request().Context(), storeOf(c).Shop, id)
 		if errors.Is(err, erp.ErrNotFound) {
 			p.Error = fmt.Sprintf("Order %d is not in the ledger.", id)
 			return p
@@ -189,7 +189,7 @@ func (s *Server) preview(c *echo.Context, name string, draft []byte, orderID, pa
 		p.Error = "Choose an order or paste a payload to preview."
 		return p
 	}
-	res, err := s.d.Mappings.Preview(c.Request().Context(), name, draft, record)
+	res, err := storeOf(c).Mappings.Preview(c.Request().Context(), name, draft, record)
 	var diags *mapping.Diagnostics
 	switch {
 	case errors.As(err, &diags):
@@ -230,7 +230,7 @@ func (s *Server) mappingSave(c *echo.Context) error {
 		return refuse(http.StatusRequestEntityTooLarge, "Not saved: the file is too big.", "")
 	}
 	u := userOf(c)
-	err = s.d.Mappings.Save(c.Request().Context(), f.Name, []byte(src), u.Name)
+	err = storeOf(c).Mappings.Save(c.Request().Context(), f.Name, []byte(src), u.Name)
 	var diags *mapping.Diagnostics
 	switch {
 	case errors.As(err, &diags):
@@ -254,7 +254,7 @@ func (s *Server) mappingVersions(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	vs, err := s.d.Mappings.Versions(c.Request().Context(), f.Name)
+	vs, err := storeOf(c).Mappings.Versions(c.Request().Context(), f.Name)
 	if err != nil {
 		return fmt.Errorf("list versions of %s: %w", f.Name, err)
 	}

@@ -74,7 +74,7 @@ func TestMappingPages(t *testing.T) {
 		b := c.get("/mappings/orders.yaml").Body.String()
 		require.Contains(t, b, `<pre class="source" id="source">header:`)
 		require.NotContains(t, b, `<textarea name="src"`)
-		require.Contains(t, b, "version 3, saved 2026-11-19 08:30:00 by ada")
+		require.Contains(t, b, "version 3, saved 2026-11-19 08:30:00 UTC by ada")
 	})
 
 	t.Run("the versions page shows every saved version", func(t *testing.T) {
@@ -258,7 +258,7 @@ func TestMappingSave(t *testing.T) {
 	})
 
 	t.Run("without mappings the pages say so", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.Mappings = nil })
+		f := newFixture(t, func(d *Deps) { d.Stores[0].Mappings = nil })
 		c := login(t, f.srv, "admin")
 		require.Contains(t, c.get("/mappings").Body.String(), "Mappings are not set up")
 		require.Equal(t, http.StatusServiceUnavailable, c.get("/mappings/orders.yaml").Code)

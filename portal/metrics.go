@@ -18,7 +18,8 @@ import (
 // RegisterDB), so nothing has to push them.
 //
 // Names follow Prometheus' conventions: passthrough_ prefix, _total for counters, _seconds
-// for durations. Labels are few and bounded (feed names, outcomes), never an order or a SKU.
+// for durations. Labels are few and bounded (the shop, feed names, outcomes), never an order
+// or a SKU.
 type Metrics struct {
 	executions *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
@@ -38,18 +39,18 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		executions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "passthrough_feed_executions_total",
-			Help: "Feed runs that ended, by feed and outcome (FINISHED, FINISHED_PARTIALLY, FAILED).",
-		}, []string{"feed", "outcome"}),
+			Help: "Feed runs that ended, by shop, feed and outcome (FINISHED, FINISHED_PARTIALLY, FAILED).",
+		}, []string{"shop", "feed", "outcome"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "passthrough_feed_execution_duration_seconds",
-			Help: "How long feed runs took, by feed.",
+			Help: "How long feed runs took, by shop and feed.",
 			// From a quiet 5-minute run (well under a second) to a backfill (many minutes).
 			Buckets: []float64{.05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800},
-		}, []string{"feed"}),
+		}, []string{"shop", "feed"}),
 		records: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "passthrough_feed_records_total",
-			Help: "Records handled by feed runs, by feed and outcome (written, skipped, retry, error).",
-		}, []string{"feed", "outcome"}),
+			Help: "Records handled by feed runs, by shop, feed and outcome (written, skipped, retry, error).",
+		}, []string{"shop", "feed", "outcome"}),
 	}
 	for _, c := range []prometheus.Collector{m.executions, m.duration, m.records} {
 		if err := reg.Register(c); err != nil {
@@ -62,16 +63,16 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 // ExecutionFinished counts one finished run: its outcome, how long it took and what
 // happened to its records. It makes Metrics a feeds.Observer.
 func (m *Metrics) ExecutionFinished(x erp.Execution) {
-	m.executions.WithLabelValues(x.Feed, x.Outcome).Inc()
+	m.executions.WithLabelValues(x.Shop, x.Feed, x.Outcome).Inc()
 	if !x.FinishedAt.IsZero() && !x.StartedAt.IsZero() {
-		m.duration.WithLabelValues(x.Feed).Observe(x.FinishedAt.Sub(x.StartedAt).Seconds())
+		m.duration.WithLabelValues(x.Shop, x.Feed).Observe(x.FinishedAt.Sub(x.StartedAt).Seconds())
 	}
 	for _, r := range []struct {
 		outcome string
 		n       int
 	}{{RecordWritten, x.Counts.Written}, {RecordSkipped, x.Counts.Skipped}, {RecordRetry, x.Counts.Retry}, {RecordError, x.Counts.Errors}} {
 		if r.n > 0 {
-			m.records.WithLabelValues(x.Feed, r.outcome).Add(float64(r.n))
+			m.records.WithLabelValues(x.Shop, x.Feed, r.outcome).Add(float64(r.n))
 		}
 	}
 }
@@ -90,10 +91,11 @@ type ShopifyStats struct {
 	Points        float64       // GraphQL points the queries actually cost
 }
 
-// RegisterShopify reports the Shopify client's totals per endpoint, read from stats at
-// each scrape. stats must be cheap and safe to call from any goroutine; its keys are the
-// client's endpoint names (a handful), which become the endpoint label.
-func RegisterShopify(reg prometheus.Registerer, stats func() map[string]ShopifyStats) error {
+// RegisterShopify reports the Shopify clients' totals per shop and endpoint, read from stats
+// at each scrape. stats must be cheap and safe to call from any goroutine; it answers, per
+// shop, the client's totals by endpoint name (a handful), which become the shop and endpoint
+// labels.
+func RegisterShopify(reg prometheus.Registerer, stats func() map[string]map[string]ShopifyStats) error {
 	if err := reg.Register(shopifyCollector{stats: stats}); err != nil {
 		return fmt.Errorf("register shopify metrics: %w", err)
 	}
@@ -101,7 +103,7 @@ func RegisterShopify(reg prometheus.Registerer, stats func() map[string]ShopifyS
 }
 
 func shopifyDesc(name, help string) *prometheus.Desc {
-	return prometheus.NewDesc("passthrough_shopify_"+name, help, []string{"endpoint"}, nil)
+	return prometheus.NewDesc("passthrough_shopify_"+name, help, []string{"shop", "endpoint"}, nil)
 }
 
 var (
@@ -118,7 +120,7 @@ var (
 
 // shopifyCollector turns the client's totals into counters at scrape time.
 type shopifyCollector struct {
-	stats func() map[string]ShopifyStats
+	stats func() map[string]map[string]ShopifyStats
 }
 
 func (shopifyCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -129,7 +131,13 @@ func (shopifyCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c shopifyCollector) Collect(ch chan<- prometheus.Metric) {
-	for endpoint, st := range c.stats() {
+	for shop, endpoints := range c.stats() {
+		c.collect(ch, shop, endpoints)
+	}
+}
+
+func (shopifyCollector) collect(ch chan<- prometheus.Metric, shop string, endpoints map[string]ShopifyStats) {
+	for endpoint, st := range endpoints {
 		for _, m := range []struct {
 			d *prometheus.Desc
 			v float64
@@ -139,7 +147,7 @@ func (c shopifyCollector) Collect(ch chan<- prometheus.Metric) {
 			{shopifyServerErrors, float64(st.ServerErrors)}, {shopifyNetworkErrors, float64(st.NetworkErrors)},
 			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()}, {shopifyPoints, st.Points},
 		} {
-			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, m.v, endpoint)
+			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, m.v, shop, endpoint)
 		}
 	}
 }

@@ -50,19 +50,23 @@ func TestMetrics(t *testing.T) {
 		m, err := NewMetrics(reg)
 		require.NoError(t, err)
 		start := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-		m.ExecutionFinished(erp.Execution{Feed: "orders", Outcome: erp.OutcomeFinishedPartially, StartedAt: start, FinishedAt: start.Add(1500 * time.Millisecond),
+		m.ExecutionFinished(erp.Execution{Shop: "acme", Feed: "orders", Outcome: erp.OutcomeFinishedPartially, StartedAt: start, FinishedAt: start.Add(1500 * time.Millisecond),
 			Counts: erp.ExecutionCounts{Seen: 10, Written: 7, Skipped: 1, Retry: 1, Errors: 1}})
-		m.ExecutionFinished(erp.Execution{Feed: "orders", Outcome: erp.OutcomeFinished, StartedAt: start, FinishedAt: start.Add(500 * time.Millisecond),
+		m.ExecutionFinished(erp.Execution{Shop: "acme", Feed: "orders", Outcome: erp.OutcomeFinished, StartedAt: start, FinishedAt: start.Add(500 * time.Millisecond),
 			Counts: erp.ExecutionCounts{Seen: 2, Written: 2}})
+		m.ExecutionFinished(erp.Execution{Shop: "globex", Feed: "orders", Outcome: erp.OutcomeFinished, StartedAt: start, FinishedAt: start.Add(time.Second),
+			Counts: erp.ExecutionCounts{Seen: 4, Written: 4}})
 		got := gathered(t, reg)
-		require.Equal(t, 1.0, got["passthrough_feed_executions_total,feed=orders,outcome=FINISHED_PARTIALLY"])
-		require.Equal(t, 1.0, got["passthrough_feed_executions_total,feed=orders,outcome=FINISHED"])
-		require.Equal(t, 2.0, got["passthrough_feed_execution_duration_seconds,feed=orders,count"])
-		require.InDelta(t, 2.0, got["passthrough_feed_execution_duration_seconds,feed=orders,sum"], 1e-9)
-		require.Equal(t, 9.0, got["passthrough_feed_records_total,feed=orders,outcome=written"])
-		require.Equal(t, 1.0, got["passthrough_feed_records_total,feed=orders,outcome=skipped"])
-		require.Equal(t, 1.0, got["passthrough_feed_records_total,feed=orders,outcome=retry"])
-		require.Equal(t, 1.0, got["passthrough_feed_records_total,feed=orders,outcome=error"])
+		require.Equal(t, 1.0, got["passthrough_feed_executions_total,feed=orders,outcome=FINISHED_PARTIALLY,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_feed_executions_total,feed=orders,outcome=FINISHED,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_feed_executions_total,feed=orders,outcome=FINISHED,shop=globex"], "every store counts apart")
+		require.Equal(t, 2.0, got["passthrough_feed_execution_duration_seconds,feed=orders,shop=acme,count"])
+		require.InDelta(t, 2.0, got["passthrough_feed_execution_duration_seconds,feed=orders,shop=acme,sum"], 1e-9)
+		require.Equal(t, 9.0, got["passthrough_feed_records_total,feed=orders,outcome=written,shop=acme"])
+		require.Equal(t, 4.0, got["passthrough_feed_records_total,feed=orders,outcome=written,shop=globex"])
+		require.Equal(t, 1.0, got["passthrough_feed_records_total,feed=orders,outcome=skipped,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_feed_records_total,feed=orders,outcome=retry,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_feed_records_total,feed=orders,outcome=error,shop=acme"])
 	})
 
 	t.Run("registering twice on one registry is an error, not a panic", func(t *testing.T) {
@@ -76,26 +80,30 @@ func TestMetrics(t *testing.T) {
 	t.Run("Shopify's totals are read per endpoint at each scrape", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		var calls atomic.Int64
-		require.NoError(t, RegisterShopify(reg, func() map[string]ShopifyStats {
-			return map[string]ShopifyStats{
-				"orders":    {Calls: calls.Load(), Retries: 2, TooMany: 1, ServerErrors: 1, Wait: 1500 * time.Millisecond},
-				"inventory": {Calls: 3, Throttled: 1, NetworkErrors: 1, Failures: 1, Points: 752},
+		require.NoError(t, RegisterShopify(reg, func() map[string]map[string]ShopifyStats {
+			return map[string]map[string]ShopifyStats{
+				"acme": {
+					"orders":    {Calls: calls.Load(), Retries: 2, TooMany: 1, ServerErrors: 1, Wait: 1500 * time.Millisecond},
+					"inventory": {Calls: 3, Throttled: 1, NetworkErrors: 1, Failures: 1, Points: 752},
+				},
+				"globex": {"orders": {Calls: 5}},
 			}
 		}))
 		calls.Store(40)
 		got := gathered(t, reg)
-		require.Equal(t, 40.0, got["passthrough_shopify_requests_total,endpoint=orders"])
-		require.Equal(t, 2.0, got["passthrough_shopify_retries_total,endpoint=orders"])
-		require.Equal(t, 1.0, got["passthrough_shopify_rate_limited_total,endpoint=orders"])
-		require.Equal(t, 1.0, got["passthrough_shopify_server_errors_total,endpoint=orders"])
-		require.Equal(t, 1.5, got["passthrough_shopify_wait_seconds_total,endpoint=orders"])
-		require.Equal(t, 3.0, got["passthrough_shopify_requests_total,endpoint=inventory"])
-		require.Equal(t, 1.0, got["passthrough_shopify_throttled_total,endpoint=inventory"])
-		require.Equal(t, 1.0, got["passthrough_shopify_network_errors_total,endpoint=inventory"])
-		require.Equal(t, 1.0, got["passthrough_shopify_failures_total,endpoint=inventory"])
-		require.Equal(t, 752.0, got["passthrough_shopify_graphql_points_total,endpoint=inventory"])
+		require.Equal(t, 40.0, got["passthrough_shopify_requests_total,endpoint=orders,shop=acme"])
+		require.Equal(t, 2.0, got["passthrough_shopify_retries_total,endpoint=orders,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_shopify_rate_limited_total,endpoint=orders,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_shopify_server_errors_total,endpoint=orders,shop=acme"])
+		require.Equal(t, 1.5, got["passthrough_shopify_wait_seconds_total,endpoint=orders,shop=acme"])
+		require.Equal(t, 3.0, got["passthrough_shopify_requests_total,endpoint=inventory,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_shopify_throttled_total,endpoint=inventory,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_shopify_network_errors_total,endpoint=inventory,shop=acme"])
+		require.Equal(t, 1.0, got["passthrough_shopify_failures_total,endpoint=inventory,shop=acme"])
+		require.Equal(t, 752.0, got["passthrough_shopify_graphql_points_total,endpoint=inventory,shop=acme"])
+		require.Equal(t, 5.0, got["passthrough_shopify_requests_total,endpoint=orders,shop=globex"], "every store's client apart")
 		calls.Store(41)
-		require.Equal(t, 41.0, gathered(t, reg)["passthrough_shopify_requests_total,endpoint=orders"])
+		require.Equal(t, 41.0, gathered(t, reg)["passthrough_shopify_requests_total,endpoint=orders,shop=acme"])
 	})
 
 	t.Run("the database pool is reported", func(t *testing.T) {
@@ -112,9 +120,9 @@ func TestMetrics(t *testing.T) {
 		reg := prometheus.NewRegistry()
 		m, err := NewMetrics(reg)
 		require.NoError(t, err)
-		m.ExecutionFinished(erp.Execution{Feed: "inventory", Outcome: erp.OutcomeFailed})
+		m.ExecutionFinished(erp.Execution{Shop: testShop, Feed: "inventory", Outcome: erp.OutcomeFailed})
 		f := newFixture(t, func(d *Deps) { d.Metrics = reg; d.MetricsToken = []byte("scrape-secret") })
-		const want = `passthrough_feed_executions_total{feed="inventory",outcome="FAILED"} 1`
+		const want = `passthrough_feed_executions_total{feed="inventory",outcome="FAILED",shop="acme"} 1`
 
 		rec := login(t, f.srv, "viewer").get("/metrics")
 		require.Equal(t, http.StatusOK, rec.Code)

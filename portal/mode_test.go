@@ -29,7 +29,7 @@ func (m *modeHolder) SetMode(_ context.Context, mode, user string) error {
 func TestAnAdminSwitchesTheStoreLiveAndBack(t *testing.T) {
 	t.Parallel()
 	m := &modeHolder{mode: "test"}
-	f := newFixture(t, func(d *Deps) { d.ModeSwitch = m })
+	f := newFixture(t, func(d *Deps) { d.Stores[0].ModeSwitch = m })
 
 	op := login(t, f.srv, "operator")
 	page := op.get("/feeds").Body.String()

@@ -110,7 +110,8 @@ func (s *Server) parseOrderQuery(c *echo.Context) (orderQuery, erp.LedgerListPar
 	if b := c.QueryParam("back"); b != "" {
 		q.Back = strings.Split(b, ",")
 	}
-	p := erp.LedgerListParams{Shop: s.d.Shop, Limit: pageSize + 1}
+	st := storeOf(c)
+	p := erp.LedgerListParams{Shop: st.Shop, Limit: pageSize + 1}
 	var problems []string
 	if q.Status != "" {
 		if !ledger.Status(q.Status).Valid() {
@@ -125,14 +126,14 @@ func (s *Server) parseOrderQuery(c *echo.Context) (orderQuery, erp.LedgerListPar
 		p.Severity = passthrough.Severity(q.Severity)
 	}
 	if q.From != "" {
-		t, err := time.ParseInLocation("2006-01-02", q.From, s.loc)
+		t, err := time.ParseInLocation("2006-01-02", q.From, st.Location)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("from date %q is not YYYY-MM-DD", q.From))
 		}
 		p.From = t
 	}
 	if q.To != "" {
-		t, err := time.ParseInLocation("2006-01-02", q.To, s.loc)
+		t, err := time.ParseInLocation("2006-01-02", q.To, st.Location)
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("to date %q is not YYYY-MM-DD", q.To))
 		}
@@ -232,9 +233,9 @@ func orderIDParam(c *echo.Context) (int64, error) {
 
 // entry reads one ledger entry, as a 404 when the ledger does not know it.
 func (s *Server) entry(c *echo.Context, id int64) (ledger.Entry, error) {
-	e, err := s.d.Ledger.LedgerGet(c.Request().Context(), s.d.Shop, id)
+	e, err := s.d.Ledger.LedgerGet(c.Request().Context(), storeOf(c).Shop, id)
 	if errors.Is(err, erp.ErrNotFound) {
-		return e, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger.", id))
+		return e, echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger of %s.", id, storeOf(c).Shop))
 	}
 	if err != nil {
 		return e, fmt.Errorf("get order %d: %w", id, err)
@@ -262,18 +263,19 @@ func (s *Server) orderPage(c *echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	st := storeOf(c)
 	data := orderPageData{Entry: e}
-	if data.Events, err = s.d.Ledger.LedgerEventList(ctx, s.d.Shop, id); err != nil {
+	if data.Events, err = s.d.Ledger.LedgerEventList(ctx, st.Shop, id); err != nil {
 		return fmt.Errorf("list history of order %d: %w", id, err)
 	}
-	if data.Problems, err = s.d.Ledger.ProblemList(ctx, erp.ProblemListParams{Feed: feeds.FeedOrders, RecordKey: strconv.FormatInt(id, 10), Limit: 50}); err != nil {
+	if data.Problems, err = s.d.Ledger.ProblemList(ctx, erp.ProblemListParams{Shop: st.Shop, Feed: feeds.FeedOrders, RecordKey: strconv.FormatInt(id, 10), Limit: 50}); err != nil {
 		return fmt.Errorf("list problems of order %d: %w", id, err)
 	}
 	switch {
-	case s.d.Orders == nil:
+	case st.Orders == nil:
 		data.RowsNote = "The orders feed is not set up in this instance."
 	default:
-		rows, err := s.d.Orders.Rows(ctx, id)
+		rows, err := st.Orders.Rows(ctx, id)
 		switch {
 		case errors.Is(err, erp.ErrNotFound):
 			data.RowsNote = "Nothing of this order is in the staging tables."
@@ -300,7 +302,7 @@ type confirmData struct {
 // actedOn is the order an action's path names, with its ledger entry; errNoService when
 // this instance has no orders feed to act with.
 func (s *Server) actedOn(c *echo.Context) (int64, ledger.Entry, error) {
-	if s.d.Orders == nil {
+	if storeOf(c).Orders == nil {
 		return 0, ledger.Entry{}, errNoService
 	}
 	id, err := orderIDParam(c)
@@ -329,12 +331,12 @@ func (s *Server) retry(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u := userOf(c)
-	err = s.d.Orders.Retry(c.Request().Context(), id, u.Name)
+	u, st := userOf(c), storeOf(c)
+	err = st.Orders.Retry(c.Request().Context(), id, u.Name)
 	var re *passthrough.RecordError
 	switch {
 	case err == nil:
-		s.log.Info("order retried", "shop", s.d.Shop, "order_id", id, "user", u.Name)
+		s.log.Info("order retried", "shop", st.Shop, "order_id", id, "user", u.Name)
 		s.setFlash(c, "good", "Order "+e.OrderName+" was retried"+s.nowStatus(c, id))
 	case errors.Is(err, erp.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger.", id))
@@ -343,7 +345,7 @@ func (s *Server) retry(c *echo.Context) error {
 	case errors.As(err, &re):
 		s.setFlash(c, "warn", fmt.Sprintf("Order %s was retried and still cannot be imported (%s): %s", e.OrderName, re.Severity, re.Message))
 	default:
-		s.log.Error("retry order", "shop", s.d.Shop, "order_id", id, "user", u.Name, "err", err)
+		s.log.Error("retry order", "shop", st.Shop, "order_id", id, "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Retrying order "+e.OrderName+" failed on our side; it has been logged. Try again later.")
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
@@ -363,12 +365,12 @@ func (s *Server) skip(c *echo.Context) error {
 		return s.render(c, http.StatusBadRequest, "confirm", "Skip order "+e.OrderName,
 			confirmData{Entry: e, Action: "skip", Reason: reason, Error: "Keep the reason under 500 characters."})
 	}
-	u := userOf(c)
-	err = s.d.Orders.Skip(c.Request().Context(), id, u.Name, reason)
+	u, st := userOf(c), storeOf(c)
+	err = st.Orders.Skip(c.Request().Context(), id, u.Name, reason)
 	var re *passthrough.RecordError
 	switch {
 	case err == nil:
-		s.log.Info("order skipped", "shop", s.d.Shop, "order_id", id, "user", u.Name)
+		s.log.Info("order skipped", "shop", st.Shop, "order_id", id, "user", u.Name)
 		s.setFlash(c, "good", "Order "+e.OrderName+" was skipped.")
 	case errors.Is(err, erp.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger.", id))
@@ -377,7 +379,7 @@ func (s *Server) skip(c *echo.Context) error {
 	case errors.As(err, &re):
 		s.setFlash(c, "warn", "Order "+e.OrderName+" was not skipped: "+re.Message)
 	default:
-		s.log.Error("skip order", "shop", s.d.Shop, "order_id", id, "user", u.Name, "err", err)
+		s.log.Error("skip order", "shop", st.Shop, "order_id", id, "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Skipping order "+e.OrderName+" failed on our side; it has been logged. Try again later.")
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
@@ -387,7 +389,7 @@ func (s *Server) skip(c *echo.Context) error {
 // "; it is now staged." or "; it is now failed: unknown SKU X." (just "." when the ledger
 // cannot say).
 func (s *Server) nowStatus(c *echo.Context, id int64) string {
-	e, err := s.d.Ledger.LedgerGet(c.Request().Context(), s.d.Shop, id)
+	e, err := s.d.Ledger.LedgerGet(c.Request().Context(), storeOf(c).Shop, id)
 	if err != nil {
 		return "."
 	}

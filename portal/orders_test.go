@@ -297,7 +297,7 @@ func TestOrderPage(t *testing.T) {
 	})
 	t.Run("a panic behind the page is a 500, and the portal goes on", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) {
-			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) { panic("nil map") }}
+			d.Stores[0].Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) { panic("nil map") }}
 		})
 		putOrders(t, f.store, 1, nil)
 		c := login(t, f.srv, "viewer")
@@ -308,7 +308,7 @@ func TestOrderPage(t *testing.T) {
 	})
 	t.Run("a ledger failure is a 500 that shows nothing of the error", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) {
-			d.Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) {
+			d.Stores[0].Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) {
 				return nil, errors.New("dial tcp 10.1.2.3:1433: login failed for user sa")
 			}}
 		})
@@ -411,7 +411,7 @@ func TestRetryAndSkip(t *testing.T) {
 	})
 
 	t.Run("without an orders feed the buttons answer 503", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.Orders = nil })
+		f := newFixture(t, func(d *Deps) { d.Stores[0].Orders = nil })
 		putOrders(t, f.store, 1, nil)
 		c := login(t, f.srv, "operator")
 		require.Equal(t, http.StatusServiceUnavailable, c.get("/orders/1000/retry").Code)

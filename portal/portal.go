@@ -8,6 +8,12 @@
 // Orders, Mappings, Stock) and takes them in one Deps; the application's wiring passes the
 // real things, tests pass fakes.
 //
+// A deployment may have several stores (Deps.Stores): every page shows one, chosen with the
+// switcher in the header (remembered in a cookie, or named by ?store= in the address), and
+// every form says which store it was shown for, so a form sent from another tab acts on its
+// own store. A user may be limited to some stores (config.User.Stores); the others do not
+// exist for them.
+//
 // Security, in one place:
 //   - Users come from the configuration with bcrypt hashes and a role: viewer reads,
 //     operator also retries, skips, runs feeds and syncs stock, admin also edits mappings.
@@ -53,7 +59,7 @@ import (
 )
 
 // Ledger is what the portal reads of passthrough's bookkeeping: the reading half of the
-// store's Ledger and Executions roles, and the stock last sent. It writes nothing; actions go
+// store's Ledger and Executions roles, the stock last sent, and the feed locks. It writes nothing; actions go
 // through Orders. erp.Store satisfies it.
 type Ledger interface {
 	LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledger.Entry, error)
@@ -63,6 +69,8 @@ type Ledger interface {
 	ExecutionGet(ctx context.Context, id int64) (erp.Execution, error)
 	ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error)
 	InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error)
+	// LockList says which process runs which feed of a shop now, in any replica.
+	LockList(ctx context.Context, shop string) ([]erp.Lock, error)
 }
 
 // The real things satisfy the portal's interfaces.
@@ -71,13 +79,14 @@ var (
 	_ Feeds  = (*feeds.Scheduler)(nil)
 )
 
-// Feeds is the scheduler. *feeds.Scheduler satisfies it.
+// Feeds is the scheduler of every store's tasks. *feeds.Scheduler satisfies it.
 type Feeds interface {
 	Status() []feeds.TaskStatus
-	// RunNow starts the named task in the background. It returns an error wrapping
-	// feeds.ErrAlreadyRunning when a run of the same feed is under way, and
+	// RunNow starts the named task of a shop in the background. It returns an error
+	// wrapping feeds.ErrAlreadyRunning when a run of the same feed of the shop is under way
+	// (wrapping an *erp.LockedError that names the process when it is another's), and
 	// feeds.ErrUnknownTask for a name it does not know.
-	RunNow(name string) error
+	RunNow(shop, name string) error
 }
 
 // Orders acts on one order of the ledger; the orders feed implements it for its shop
@@ -171,25 +180,16 @@ type DriftReport = feeds.DriftReport
 // DriftRow is one level that differs between the ERP and Shopify.
 type DriftRow = feeds.DriftRow
 
-// Deps is everything the portal needs. Shop, Ledger and Logger are required; a nil Feeds,
-// Orders, Mappings or Stock leaves its page saying so (useful while wiring grows).
+// Deps is everything the portal needs. Stores (at least one), Ledger and Logger are
+// required; a nil Feeds, or a store's nil Orders, Mappings or Stock, leaves its page saying
+// so (useful while wiring grows).
 type Deps struct {
-	Shop     string
-	Ledger   Ledger
-	Feeds    Feeds
-	Orders   Orders
-	Mappings Mappings
-	Stock    Stock
-	// Mode is the store's mode, "test" or "live": in test mode outbound feeds only record
-	// what they would send.
-	Mode string
-	// ModeSwitch, when set, is where the mode lives instead, and lets an admin switch it
-	// (going live is one switch, so a store can be tried out first without touching Shopify).
-	ModeSwitch ModeSwitch
-	// FeedModes says more about a feed's mode where there is more to say, e.g.
-	// {"inventory": "live"} (off, daily or live). Feeds not in it show Mode.
-	FeedModes map[string]string
-	Users     []config.User
+	// Stores are the deployment's stores, in the order the switcher lists them. Users may
+	// be limited to some (config.User.Stores).
+	Stores []Store
+	Ledger Ledger
+	Feeds  Feeds
+	Users  []config.User
 	// SessionKey seals session cookies: at least 32 bytes, or empty for a random key (every
 	// session ends when the process restarts).
 	SessionKey []byte
@@ -206,8 +206,6 @@ type Deps struct {
 	Logger       *slog.Logger
 	// Clock is the portal's time (session expiry, "5 minutes ago"); nil means time.Now.
 	Clock func() time.Time
-	// Location is the time zone dates are shown and filtered in; nil means UTC.
-	Location *time.Location
 	// LoginBurst and LoginEvery limit login attempts per client IP: LoginBurst at once,
 	// then one more every LoginEvery. 0 means 10 and 6s.
 	LoginBurst int
@@ -215,10 +213,6 @@ type Deps struct {
 	// Webhooks, when set, is the webhook receiver, served at POST /webhooks/shopify outside
 	// the login and CSRF (Shopify cannot log in; the receiver checks each delivery's HMAC).
 	Webhooks http.Handler
-	// WebhookHealth, when set, shows on the Feeds page whether webhooks are flowing.
-	WebhookHealth WebhookHealth
-	// Privacy, when set, lists the privacy requests at /privacy.
-	Privacy Privacy
 }
 
 // Server is the portal: an http.Handler. Serve it with Echo's graceful server,
@@ -226,19 +220,29 @@ type Deps struct {
 // http.Server.
 type Server struct {
 	d        Deps
+	stores   []*Store
 	e        *echo.Echo
 	log      *slog.Logger
 	now      func() time.Time
-	loc      *time.Location
 	users    map[string]config.User
 	sessions *sessions
-	pages    *pages
+	// pages are the templates with times in UTC, for pages of no store (login, errors
+	// before a store is chosen); pagesIn are the templates by the zone they show times in.
+	pages   *pages
+	pagesIn map[string]*pages
 }
 
 // New checks d and builds the portal.
 func New(d Deps) (*Server, error) {
-	if d.Shop == "" {
-		return nil, errors.New("new portal: Deps.Shop is required")
+	if len(d.Stores) == 0 {
+		return nil, errors.New("new portal: Deps.Stores needs a store")
+	}
+	stores := make([]*Store, len(d.Stores))
+	for i := range d.Stores {
+		if d.Stores[i].Shop == "" || storeNamed(stores[:i], d.Stores[i].Shop) != nil {
+			return nil, fmt.Errorf("new portal: store %d needs a shop name of its own", i)
+		}
+		stores[i] = &d.Stores[i]
 	}
 	if d.Ledger == nil {
 		return nil, errors.New("new portal: Deps.Ledger is required")
@@ -248,9 +252,6 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.Clock == nil {
 		d.Clock = time.Now
-	}
-	if d.Location == nil {
-		d.Location = time.UTC
 	}
 	if d.SessionTTL <= 0 {
 		d.SessionTTL = 12 * time.Hour
@@ -277,14 +278,26 @@ func New(d Deps) (*Server, error) {
 		}
 		users[u.Name] = u
 	}
-	pg, err := loadPages(d.Location)
+	pg, err := loadPages(time.UTC)
 	if err != nil {
 		return nil, fmt.Errorf("new portal: %w", err)
 	}
 	s := &Server{
-		d: d, log: d.Logger, now: d.Clock, loc: d.Location, users: users,
+		d: d, stores: stores, log: d.Logger, now: d.Clock, users: users,
 		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock),
-		pages:    pg,
+		pages:    pg, pagesIn: map[string]*pages{time.UTC.String(): pg},
+	}
+	// Each store's pages show times in its shop's zone: the templates are parsed once per
+	// zone, since a template's functions are fixed before it first runs.
+	for _, st := range stores {
+		if st.Location == nil {
+			st.Location = time.UTC
+		}
+		if s.pagesIn[st.Location.String()] == nil {
+			if s.pagesIn[st.Location.String()], err = loadPages(st.Location); err != nil {
+				return nil, fmt.Errorf("new portal: %w", err)
+			}
+		}
 	}
 	s.e = s.routes()
 	return s, nil
@@ -330,11 +343,12 @@ func (s *Server) routes() *echo.Echo {
 	// Each route names the least role that may use it. Not an Echo group: a group with
 	// middleware claims every unknown path too, which would turn 404s into 403s.
 	route := func(method, path string, least role, h echo.HandlerFunc) {
-		e.Add(method, path, h, s.requireRole(least), s.checkCSRF)
+		e.Add(method, path, h, s.requireRole(least), s.checkCSRF, s.chooseStore)
 	}
 	get, post := http.MethodGet, http.MethodPost
 
-	route(post, "/logout", roleViewer, s.logout)
+	e.Add(post, "/logout", s.logout, s.requireRole(roleViewer), s.checkCSRF)
+	route(get, "/store", roleViewer, s.switchStore)
 	route(get, "/", roleViewer, func(c *echo.Context) error { return c.Redirect(http.StatusSeeOther, "/orders") })
 
 	route(get, "/orders", roleViewer, s.orderList)
@@ -357,6 +371,9 @@ func (s *Server) routes() *echo.Echo {
 	route(post, "/mappings/:name", roleAdmin, s.mappingSave)
 
 	route(get, "/privacy", roleViewer, s.privacyPage)
+	route(get, "/completeness", roleViewer, s.completenessPage)
+	route(post, "/completeness/:day", roleOperator, s.completenessImport)
+
 	route(get, "/stock", roleViewer, s.stockPage)
 	route(post, "/stock/sync", roleOperator, s.syncNow)
 	return e
@@ -385,6 +402,9 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if u := userOf(c); u != nil {
 			attrs = append(attrs, slog.String("user", u.Name))
 		}
+		if st := storeOf(c); st != nil {
+			attrs = append(attrs, slog.String("shop", st.Shop))
+		}
 		level := slog.LevelDebug
 		if status >= 500 {
 			level = slog.LevelError
@@ -406,7 +426,7 @@ func (s *Server) healthz(c *echo.Context) error {
 	if s.d.Ping != nil {
 		err = s.d.Ping(ctx)
 	} else {
-		_, err = s.d.Ledger.LedgerList(ctx, erp.LedgerListParams{Shop: s.d.Shop, Limit: 1})
+		_, err = s.d.Ledger.LedgerList(ctx, erp.LedgerListParams{Shop: s.stores[0].Shop, Limit: 1})
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if err != nil {

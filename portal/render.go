@@ -17,6 +17,8 @@ import (
 
 	"github.com/labstack/echo/v5"
 	"github.com/shopspring/decimal"
+
+	"github.com/passthrough-dev/passthrough/mapping"
 )
 
 //go:embed templates
@@ -61,8 +63,13 @@ type view struct {
 	Page  string
 	User  *user
 	CSRF  string
-	Shop  string
-	Mode  string
+	// Shop is the store the page shows; Stores every store the user may switch to.
+	Shop   string
+	Stores []string
+	// Section is the first page of the section the page belongs to, where the store
+	// switcher goes back to.
+	Section string
+	Mode    string
 	// CanSwitchMode says an admin may switch the mode here.
 	CanSwitchMode bool
 	Now           time.Time
@@ -74,12 +81,33 @@ type view struct {
 }
 
 func (s *Server) view(c *echo.Context, page, title string, data any) view {
-	v := view{Title: title, Page: page, User: userOf(c), Shop: s.d.Shop, Mode: s.mode(), CanSwitchMode: s.d.ModeSwitch != nil, Now: s.now(), Data: data}
+	v := view{Title: title, Page: page, User: userOf(c), Section: section(page), Now: s.now(), Data: data}
+	if st := storeOf(c); st != nil {
+		v.Shop, v.Mode, v.CanSwitchMode = st.Shop, st.mode(), st.ModeSwitch != nil
+		for _, other := range s.storesFor(v.User) {
+			v.Stores = append(v.Stores, other.Shop)
+		}
+	}
 	if ss, ok := sessionOf(c); ok {
 		v.CSRF = ss.CSRF
 	}
 	v.Flash = s.takeFlash(c)
 	return v
+}
+
+// section is the first page of the section a page belongs to.
+func section(page string) string {
+	switch page {
+	case "feeds", "execution", "mode":
+		return "/feeds"
+	case "mappings", "mapping", "versions":
+		return "/mappings"
+	case "stock":
+		return "/stock"
+	case "completeness":
+		return "/completeness"
+	}
+	return "/orders"
 }
 
 // render writes a whole page: the layout around the page's content.
@@ -95,7 +123,11 @@ func (s *Server) renderPart(c *echo.Context, status int, page, block string, dat
 }
 
 func (s *Server) execute(c *echo.Context, status int, page, block string, v view) error {
-	t, ok := s.pages.byName[page]
+	pg := s.pages
+	if st := storeOf(c); st != nil {
+		pg = s.pagesIn[st.Location.String()]
+	}
+	t, ok := pg.byName[page]
 	if !ok {
 		return fmt.Errorf("render: no page %q", page)
 	}
@@ -189,12 +221,13 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 	}
 }
 
-// fmtTime shows a time to the second in the portal's zone, or a dash.
+// fmtTime shows a time to the second in the portal's zone (the shop's), with the zone, or a
+// dash.
 func fmtTime(loc *time.Location, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
+	return t.In(loc).Format("2006-01-02 15:04:05 MST")
 }
 
 func fmtDate(loc *time.Location, t time.Time) string {
@@ -253,6 +286,9 @@ func cell(v any) string {
 	case nil:
 		return "NULL"
 	case time.Time:
+		if x.Location() == mapping.WallClock {
+			return x.Format("2006-01-02 15:04:05") // the shop's clock, as a DATETIME holds it
+		}
 		return x.UTC().Format("2006-01-02 15:04:05Z")
 	case decimal.Decimal:
 		return x.String()

@@ -37,17 +37,18 @@ type stockData struct {
 // mode (levels recorded as dry runs), and the last stock check's drift.
 func (s *Server) stockPage(c *echo.Context) error {
 	ctx := c.Request().Context()
-	data := stockData{Configured: s.d.Stock != nil, TestMode: s.mode() == "test", SKU: strings.TrimSpace(c.QueryParam("sku"))}
+	st := storeOf(c)
+	data := stockData{Configured: st.Stock != nil, TestMode: st.mode() == "test", SKU: strings.TrimSpace(c.QueryParam("sku"))}
 	match := func(sku string) bool {
 		return data.SKU == "" || strings.HasPrefix(strings.ToLower(sku), strings.ToLower(data.SKU))
 	}
 	names := map[int64]string{}
-	if s.d.Stock != nil {
+	if st.Stock != nil {
 		var err error
-		if names, err = s.d.Stock.Locations(ctx); err != nil {
+		if names, err = st.Stock.Locations(ctx); err != nil {
 			return fmt.Errorf("list locations: %w", err)
 		}
-		if data.Drift, err = s.d.Stock.Drift(ctx); err != nil {
+		if data.Drift, err = st.Stock.Drift(ctx); err != nil {
 			return fmt.Errorf("read drift report: %w", err)
 		}
 		rows := data.Drift.Rows[:0:0]
@@ -62,7 +63,7 @@ func (s *Server) stockPage(c *echo.Context) error {
 		}
 		data.Drift.Rows = rows
 	}
-	levels, err := s.d.Ledger.InventorySentList(ctx, s.d.Shop)
+	levels, err := s.d.Ledger.InventorySentList(ctx, st.Shop)
 	if err != nil {
 		return fmt.Errorf("list inventory sent: %w", err)
 	}
@@ -97,19 +98,20 @@ func (s *Server) stockPage(c *echo.Context) error {
 
 // syncNow starts a full inventory pass now, outside the nightly schedule.
 func (s *Server) syncNow(c *echo.Context) error {
-	if s.d.Stock == nil {
+	st := storeOf(c)
+	if st.Stock == nil {
 		return errNoService
 	}
 	u := userOf(c)
-	err := s.d.Stock.SyncNow()
+	err := st.Stock.SyncNow()
 	switch {
 	case err == nil:
-		s.log.Info("stock sync requested", "feed", "inventory", "user", u.Name)
+		s.log.Info("stock sync requested", "shop", st.Shop, "feed", "inventory", "user", u.Name)
 		s.setFlash(c, "good", "A full stock sync has started in the background. Its run shows on the Feeds page.")
 	case errors.Is(err, feeds.ErrAlreadyRunning):
-		s.setFlash(c, "warn", "A stock sync is already running; nothing new was started.")
+		s.setFlash(c, "warn", "A stock sync is already running"+where(err)+"; nothing new was started.")
 	default:
-		s.log.Error("sync stock now", "feed", "inventory", "user", u.Name, "err", err)
+		s.log.Error("sync stock now", "shop", st.Shop, "feed", "inventory", "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Could not start the stock sync; the reason has been logged.")
 	}
 	return c.Redirect(http.StatusSeeOther, "/stock")

@@ -40,7 +40,7 @@ func TestStockPage(t *testing.T) {
 	require.Contains(t, sent, "<td>TS-001-X3</td>")
 	require.NotContains(t, sent, "MUG-9", "a dry run was not sent")
 	require.Contains(t, would, "<td>MUG-9</td><td>Store front</td>\n<td class=\"num\">7</td>")
-	require.Contains(t, b, "Last stock check 2026-11-20 02:00:00; levels that differ: 1.")
+	require.Contains(t, b, "Last stock check 2026-11-20 02:00:00 UTC; levels that differ: 1.")
 	require.Contains(t, b, `<td class="num">12</td><td class="num">9</td><td class="num">-3</td>`)
 
 	t.Run("the SKU filter keeps the SKUs that start with it", func(t *testing.T) {
@@ -51,12 +51,12 @@ func TestStockPage(t *testing.T) {
 	})
 
 	t.Run("in live mode there is no would-send list", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.Mode = "live" })
+		f := newFixture(t, func(d *Deps) { d.Stores[0].Mode = "live" })
 		require.NotContains(t, login(t, f.srv, "viewer").get("/stock").Body.String(), "Would send")
 	})
 
 	t.Run("a long list is cut and says how to see the rest", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.Mode = "live" })
+		f := newFixture(t, func(d *Deps) { d.Stores[0].Mode = "live" })
 		var many []erp.InventorySent
 		for i := range stockRows + 5 {
 			many = append(many, erp.InventorySent{Shop: testShop, SKU: fmt.Sprintf("SKU-%04d", i), InventoryItemID: int64(i + 1), LocationID: 1, Available: 1, SentAt: at})
@@ -91,7 +91,7 @@ func TestSyncNow(t *testing.T) {
 		})
 	}
 	t.Run("without an inventory feed the page says so and Sync now answers 503", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.Stock = nil })
+		f := newFixture(t, func(d *Deps) { d.Stores[0].Stock = nil })
 		c := login(t, f.srv, "operator")
 		b := c.get("/stock").Body.String()
 		require.Contains(t, b, "The inventory feed is not set up")

@@ -11,27 +11,29 @@ import (
 	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
-// WebhookHealth says whether each store's webhooks are flowing (webhooks.Check), for the
-// Feeds page and, later, the health panel.
+// WebhookHealth says whether a store's webhooks are flowing (webhooks.Check), for the Feeds
+// page and, later, the health panel.
 type WebhookHealth interface {
-	WebhookHealth(ctx context.Context) ([]webhooks.Health, error)
+	WebhookHealth(ctx context.Context) (webhooks.Health, error)
 }
 
-// Privacy lists the privacy requests Shopify sent and what was done about them.
+// Privacy lists the privacy requests Shopify sent about a store and what was done about them.
 type Privacy interface {
 	Redactions(ctx context.Context) ([]erp.Redaction, error)
 }
 
-// webhookHealth reads the stores' webhook health for a page; nil when the portal has none.
-func (s *Server) webhookHealth(ctx context.Context) ([]webhooks.Health, error) {
-	if s.d.WebhookHealth == nil {
+// webhookHealth reads the current store's webhook health for a page; nil when the store has
+// none.
+func webhookHealth(c *echo.Context) (*webhooks.Health, error) {
+	st := storeOf(c)
+	if st == nil || st.Webhooks == nil {
 		return nil, nil
 	}
-	hs, err := s.d.WebhookHealth.WebhookHealth(ctx)
+	h, err := st.Webhooks.WebhookHealth(c.Request().Context())
 	if err != nil {
 		return nil, fmt.Errorf("check webhooks: %w", err)
 	}
-	return hs, nil
+	return &h, nil
 }
 
 type privacyData struct {
@@ -39,16 +41,16 @@ type privacyData struct {
 	Requests   []erp.Redaction
 }
 
-// privacyPage lists the privacy requests, newest first: when each came, whose data, which
-// orders, what was removed and when.
+// privacyPage lists the current store's privacy requests, newest first: when each came,
+// whose data, which orders, what was removed and when.
 func (s *Server) privacyPage(c *echo.Context) error {
-	data := privacyData{Configured: s.d.Privacy != nil}
-	if s.d.Privacy != nil {
-		rs, err := s.d.Privacy.Redactions(c.Request().Context())
+	var data privacyData
+	if st := storeOf(c); st != nil && st.Privacy != nil {
+		rs, err := st.Privacy.Redactions(c.Request().Context())
 		if err != nil {
 			return fmt.Errorf("list privacy requests: %w", err)
 		}
-		data.Requests = rs
+		data.Configured, data.Requests = true, rs
 	}
 	return s.render(c, http.StatusOK, "privacy", "Privacy requests", data)
 }

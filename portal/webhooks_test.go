@@ -16,9 +16,9 @@ import (
 	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
-type fakeWebhookHealth func(ctx context.Context) ([]webhooks.Health, error)
+type fakeWebhookHealth func(ctx context.Context) (webhooks.Health, error)
 
-func (f fakeWebhookHealth) WebhookHealth(ctx context.Context) ([]webhooks.Health, error) {
+func (f fakeWebhookHealth) WebhookHealth(ctx context.Context) (webhooks.Health, error) {
 	return f(ctx)
 }
 
@@ -35,7 +35,7 @@ func TestTheWebhookReceiverIsOutsideTheLoginAndNothingElseIs(t *testing.T) {
 	})
 	f := newFixture(t, func(d *Deps) {
 		d.Webhooks = receiver
-		d.Privacy = fakePrivacy(func(context.Context) ([]erp.Redaction, error) { return nil, nil })
+		d.Stores[0].Privacy = fakePrivacy(func(context.Context) ([]erp.Redaction, error) { return nil, nil })
 	})
 
 	req := httptest.NewRequest(http.MethodPost, webhooks.Path, strings.NewReader(`{"id":1}`))
@@ -62,14 +62,14 @@ func TestTheFeedsPageSaysWhetherWebhooksFlow(t *testing.T) {
 	t.Parallel()
 	last := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	f := newFixture(t, func(d *Deps) {
-		d.WebhookHealth = fakeWebhookHealth(func(context.Context) ([]webhooks.Health, error) {
-			return []webhooks.Health{{Shop: testShop, State: webhooks.StateStopped, Missed: 3,
+		d.Stores[0].Webhooks = fakeWebhookHealth(func(context.Context) (webhooks.Health, error) {
+			return webhooks.Health{Shop: testShop, State: webhooks.StateStopped, Missed: 3,
 				Message: "Webhooks have stopped: none about an order since 2026-11-20T08:00:00Z.",
 				Topics: []webhooks.TopicHealth{
 					{Topic: "orders/paid", Handled: true, LastReceived: last, Received: 12, Duplicates: 2},
 					{Topic: "products/update", LastReceived: last, Received: 1},
 				},
-				Backlog: erp.WebhookBacklog{Pending: 4, Failed: 1}}}, nil
+				Backlog: erp.WebhookBacklog{Pending: 4, Failed: 1}}, nil
 		})
 	})
 	c := login(t, f.srv, "viewer")
@@ -79,7 +79,7 @@ func TestTheFeedsPageSaysWhetherWebhooksFlow(t *testing.T) {
 	for _, want := range []string{
 		`<div class="webhooks" data-webhooks="stopped" id="webhooks-acme">`,
 		`<p class="flash bad" role="status">Webhooks have stopped: none about an order since 2026-11-20T08:00:00Z.</p>`,
-		`<tr data-topic="orders/paid"><td>orders/paid</td><td class="small">2026-11-20 08:00:00</td><td class="num">12</td><td class="num">2</td>`,
+		`<tr data-topic="orders/paid"><td>orders/paid</td><td class="small">2026-11-20 08:00:00 UTC</td><td class="num">12</td><td class="num">2</td>`,
 		`<td class="small muted">ignored</td>`,
 		"4 waiting, 0 being worked, 1 failed",
 	} {
@@ -91,7 +91,7 @@ func TestThePrivacyPageShowsWhatWasRemovedWhen(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 	f := newFixture(t, func(d *Deps) {
-		d.Privacy = fakePrivacy(func(context.Context) ([]erp.Redaction, error) {
+		d.Stores[0].Privacy = fakePrivacy(func(context.Context) ([]erp.Redaction, error) {
 			return []erp.Redaction{
 				{ID: 2, Shop: testShop, Topic: "customers/redact", CustomerID: 207119551, OrderIDs: []int64{1001, 1002},
 					Entries: 2, Deliveries: 3, ReceivedAt: at, DoneAt: at.Add(time.Second)},
@@ -107,7 +107,7 @@ func TestThePrivacyPageShowsWhatWasRemovedWhen(t *testing.T) {
 	for _, want := range []string{
 		`<tr data-redaction-id="2">`, "remove a customer's data", "<td>207119551</td>",
 		`<a href="/orders/1001">1001</a>, <a href="/orders/1002">1002</a>`, `<td class="num">2</td><td class="num">3</td>`,
-		"2026-11-20 08:00:01", "a customer asks for their data (request 9999)",
+		"2026-11-20 08:00:01 UTC", "a customer asks for their data (request 9999)",
 	} {
 		require.Contains(t, b, want)
 	}

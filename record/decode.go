@@ -225,7 +225,34 @@ func decodeStruct(path string, obj map[string]any, dst reflect.Value) error {
 			li.CurrentQuantity = li.Quantity
 		}
 	}
+	if o, ok := dst.Addr().Interface().(*Order); ok {
+		for _, c := range currentTotals(o) {
+			if _, has := obj[c.name]; !has {
+				*c.current = c.original
+			}
+		}
+	}
 	return nil
+}
+
+// currentTotals pairs the order's totals after refunds and edits (current_*) with the
+// originals. Payloads older than the current_* fields had nothing refunded or edited that
+// they could say, so the current totals are the original ones.
+func currentTotals(o *Order) []struct {
+	name     string
+	current  *decimal.Decimal
+	original decimal.Decimal
+} {
+	return []struct {
+		name     string
+		current  *decimal.Decimal
+		original decimal.Decimal
+	}{
+		{"current_total_price", &o.CurrentTotalPrice, o.TotalPrice},
+		{"current_subtotal_price", &o.CurrentSubtotalPrice, o.SubtotalPrice},
+		{"current_total_tax", &o.CurrentTotalTax, o.TotalTax},
+		{"current_total_discounts", &o.CurrentTotalDiscount, o.TotalDiscounts},
+	}
 }
 
 func decodeSlice(path string, v any, dst reflect.Value) error {

@@ -47,6 +47,46 @@ func decodeUnwrappedFast(raw []byte) (*Order, bool) {
 	if o.LineItems, ok = fastLines(f.Lines); !ok {
 		return nil, false
 	}
+	for i, raw := range []json.RawMessage{f.HasCurrentTotal, f.HasCurrentSubtotal, f.HasCurrentTax, f.HasCurrentDiscounts} {
+		c := currentTotals(o)[i]
+		switch {
+		case raw == nil:
+			*c.current = c.original
+		case bytes.Equal(raw, []byte("null")):
+			*c.current = decimal.Decimal{}
+		default:
+			var d decimal.Decimal
+			if json.Unmarshal(raw, &d) != nil {
+				return nil, false
+			}
+			*c.current = d
+		}
+	}
+	if f.Refunds != nil {
+		o.Refunds = make([]*Refund, len(f.Refunds))
+		for i, fr := range f.Refunds {
+			if fr == nil {
+				return nil, false
+			}
+			if fr.Items != nil {
+				fr.RefundLineItems = make([]*RefundLineItem, len(fr.Items))
+				for j, it := range fr.Items {
+					if it == nil {
+						return nil, false
+					}
+					if it.Line != nil {
+						lines, ok := fastLines([]*fastLine{it.Line})
+						if !ok {
+							return nil, false
+						}
+						it.LineItem = lines[0]
+					}
+					fr.RefundLineItems[j] = &it.RefundLineItem
+				}
+			}
+			o.Refunds[i] = &fr.Refund
+		}
+	}
 	if f.Fulfillments != nil {
 		o.Fulfillments = make([]*Fulfillment, len(f.Fulfillments))
 		for i, ff := range f.Fulfillments {
@@ -200,17 +240,31 @@ func endOfString(raw []byte, from int) int {
 }
 
 // fastOrder and its parts read what encoding/json cannot read into the types themselves:
-// the two lists of lines, with a note of whether each line had current_quantity at all (a
-// payload older than the field counts the quantity), and the addresses, whose coordinates
-// older API versions send as strings.
+// the lists of lines, with a note of whether each line had current_quantity at all (a
+// payload older than the field counts the quantity), whether the order had the current_*
+// totals at all (see currentTotals), and the addresses, whose coordinates older API
+// versions send as strings.
 type (
 	fastOrder struct {
 		Order
-		BillingAddress  *fastAddress       `json:"billing_address"`
-		ShippingAddress *fastAddress       `json:"shipping_address"`
-		Customer        *fastCustomer      `json:"customer"`
-		Lines           []*fastLine        `json:"line_items"`
-		Fulfillments    []*fastFulfillment `json:"fulfillments"`
+		HasCurrentTotal     json.RawMessage    `json:"current_total_price"`
+		HasCurrentSubtotal  json.RawMessage    `json:"current_subtotal_price"`
+		HasCurrentTax       json.RawMessage    `json:"current_total_tax"`
+		HasCurrentDiscounts json.RawMessage    `json:"current_total_discounts"`
+		BillingAddress      *fastAddress       `json:"billing_address"`
+		ShippingAddress     *fastAddress       `json:"shipping_address"`
+		Customer            *fastCustomer      `json:"customer"`
+		Lines               []*fastLine        `json:"line_items"`
+		Fulfillments        []*fastFulfillment `json:"fulfillments"`
+		Refunds             []*fastRefund      `json:"refunds"`
+	}
+	fastRefund struct {
+		Refund
+		Items []*fastRefundItem `json:"refund_line_items"`
+	}
+	fastRefundItem struct {
+		RefundLineItem
+		Line *fastLine `json:"line_item"`
 	}
 	fastFulfillment struct {
 		Fulfillment

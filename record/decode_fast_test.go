@@ -201,6 +201,20 @@ func TestTheFastDecoderReadsOrdersExactlyAsTheTolerantOne(t *testing.T) {
 	}
 	older := `{"id": 1, "fulfillments": [{"id": 5, "line_items": [{"id": 2, "quantity": 4}]}]}`
 	require.True(t, sameAsTolerant(t, "a fulfillment's older line", []byte(older)))
+	for _, raw := range []string{`{"id": 1, "total_price": "10.00", "total_tax": "1.00"}`, `{"id": 1, "total_price": "10.00", "total_tax": "1.00", "current_total_price": null}`} {
+		require.True(t, sameAsTolerant(t, "current totals", []byte(raw)))
+	}
+	o, err = record.DecodeOrder([]byte(`{"id": 1, "total_price": "10.00", "total_tax": "1.00", "current_total_tax": "0.50"}`))
+	require.NoError(t, err)
+	require.Equal(t, "10", o.CurrentTotalPrice.String(), "a payload older than current_total_price has nothing refunded it could say")
+	require.Equal(t, "0.5", o.CurrentTotalTax.String())
+	refunded := `{"id": 1, "refunds": [{"id": 7, "refund_line_items": [{"id": 8, "line_item_id": 2, "quantity": 1, "line_item": {"id": 2, "quantity": 4}}],
+		"order_adjustments": [{"id": 9, "kind": "shipping_refund", "amount": "-5.00"}]}]}`
+	require.True(t, sameAsTolerant(t, "a refunded line", []byte(refunded)))
+	o, err = record.DecodeOrder([]byte(refunded))
+	require.NoError(t, err)
+	require.Equal(t, 4, o.Refunds[0].RefundLineItems[0].LineItem.CurrentQuantity, "a refund's line counts its quantity like any line")
+	require.Equal(t, "-5", o.Refunds[0].OrderAdjustments[0].Amount.String())
 }
 
 func TestReadOrderTakesNoWrapper(t *testing.T) {

@@ -55,6 +55,10 @@ type Order struct {
 	EstimatedTaxes       bool            `json:"estimated_taxes" expr:"estimated_taxes"`
 	TotalWeight          int64           `json:"total_weight" expr:"total_weight"`
 
+	// Duties (cross-border import duties), as charged and after refunds; zero without any.
+	OriginalTotalDutiesSet MoneySet `json:"original_total_duties_set" expr:"original_total_duties_set"`
+	CurrentTotalDutiesSet  MoneySet `json:"current_total_duties_set" expr:"current_total_duties_set"`
+
 	TotalPriceSet         MoneySet `json:"total_price_set" expr:"total_price_set"`
 	SubtotalPriceSet      MoneySet `json:"subtotal_price_set" expr:"subtotal_price_set"`
 	TotalTaxSet           MoneySet `json:"total_tax_set" expr:"total_tax_set"`
@@ -229,12 +233,17 @@ type Property struct {
 	Value string `json:"value" expr:"value"`
 }
 
-// Fulfillment is a shipment Shopify already knows about.
+// Fulfillment is a shipment Shopify already knows about: made by the shipments feed, by
+// hand, at a point of sale or by another app.
 type Fulfillment struct {
-	ID              int64       `json:"id" expr:"id"`
-	Name            string      `json:"name" expr:"name"`
-	Status          string      `json:"status" expr:"status"`
-	LocationID      int64       `json:"location_id" expr:"location_id"`
+	ID         int64  `json:"id" expr:"id"`
+	Name       string `json:"name" expr:"name"`
+	Status     string `json:"status" expr:"status"`
+	LocationID int64  `json:"location_id" expr:"location_id"`
+	// Service is who fulfilled it: "manual" for the merchant (or an app acting as the
+	// merchant), or a fulfillment service's handle.
+	Service         string      `json:"service" expr:"service"`
+	ShipmentStatus  string      `json:"shipment_status" expr:"shipment_status"`
 	TrackingCompany string      `json:"tracking_company" expr:"tracking_company"`
 	TrackingNumber  string      `json:"tracking_number" expr:"tracking_number"`
 	TrackingNumbers []string    `json:"tracking_numbers" expr:"tracking_numbers"`
@@ -243,13 +252,17 @@ type Fulfillment struct {
 	LineItems       []*LineItem `json:"line_items" expr:"line_items"`
 }
 
-// Refund is money (and possibly goods) returned after the order was placed.
+// Refund is money (and possibly goods) returned after the order was placed: the lines it
+// takes back, and what it returns besides them (shipping, a discrepancy) as adjustments.
 type Refund struct {
-	ID              int64             `json:"id" expr:"id"`
-	CreatedAt       *time.Time        `json:"created_at" expr:"created_at"`
-	Note            string            `json:"note" expr:"note"`
-	Restock         bool              `json:"restock" expr:"restock"`
-	RefundLineItems []*RefundLineItem `json:"refund_line_items" expr:"refund_line_items"`
+	ID               int64              `json:"id" expr:"id"`
+	CreatedAt        *time.Time         `json:"created_at" expr:"created_at"`
+	ProcessedAt      *time.Time         `json:"processed_at" expr:"processed_at"`
+	Note             string             `json:"note" expr:"note"`
+	Restock          bool               `json:"restock" expr:"restock"`
+	RefundLineItems  []*RefundLineItem  `json:"refund_line_items" expr:"refund_line_items"`
+	OrderAdjustments []*OrderAdjustment `json:"order_adjustments" expr:"order_adjustments"`
+	Transactions     []*Transaction     `json:"transactions" expr:"transactions"`
 }
 
 // RefundLineItem is the quantity of one line a refund covers.
@@ -257,8 +270,35 @@ type RefundLineItem struct {
 	ID          int64           `json:"id" expr:"id"`
 	LineItemID  int64           `json:"line_item_id" expr:"line_item_id"`
 	Quantity    int             `json:"quantity" expr:"quantity"`
-	RestockType string          `json:"restock_type" expr:"restock_type"`
+	RestockType string          `json:"restock_type" expr:"restock_type"` // no_restock, cancel, return, legacy_restock
 	LocationID  int64           `json:"location_id" expr:"location_id"`
 	Subtotal    decimal.Decimal `json:"subtotal" expr:"subtotal"`
 	TotalTax    decimal.Decimal `json:"total_tax" expr:"total_tax"`
+	SubtotalSet MoneySet        `json:"subtotal_set" expr:"subtotal_set"`
+	TotalTaxSet MoneySet        `json:"total_tax_set" expr:"total_tax_set"`
+	// LineItem is the order's line as the refund found it; nil when Shopify left it out.
+	LineItem *LineItem `json:"line_item" expr:"line_item"`
+}
+
+// OrderAdjustment is money a refund returns besides its lines: shipping (kind
+// shipping_refund) or the difference between what was calculated and what was refunded
+// (refund_discrepancy). Shopify sends the amounts negative.
+type OrderAdjustment struct {
+	ID           int64           `json:"id" expr:"id"`
+	Kind         string          `json:"kind" expr:"kind"`
+	Reason       string          `json:"reason" expr:"reason"`
+	Amount       decimal.Decimal `json:"amount" expr:"amount"`
+	TaxAmount    decimal.Decimal `json:"tax_amount" expr:"tax_amount"`
+	AmountSet    MoneySet        `json:"amount_set" expr:"amount_set"`
+	TaxAmountSet MoneySet        `json:"tax_amount_set" expr:"tax_amount_set"`
+}
+
+// Transaction is money moved for an order: for a refund, what went back to the customer.
+type Transaction struct {
+	ID       int64           `json:"id" expr:"id"`
+	Kind     string          `json:"kind" expr:"kind"`     // refund, sale, capture …
+	Status   string          `json:"status" expr:"status"` // success, failure, pending, error
+	Amount   decimal.Decimal `json:"amount" expr:"amount"`
+	Currency string          `json:"currency" expr:"currency"`
+	Gateway  string          `json:"gateway" expr:"gateway"`
 }

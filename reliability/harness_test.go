@@ -8,14 +8,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	_ "github.com/microsoft/go-mssqldb" // registers sqlserver
 
 	_ "github.com/passthrough-dev/passthrough/adapters/erp/erppostgres" // registers pgx
 	_ "github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"   // registers sqlite
@@ -128,6 +132,36 @@ func postgresDB(t testing.TB, _ string) erpDB {
 	return erpDB{driver: "postgres", dsn: dsn, db: db}
 }
 
+// testLease is the feed locks' lease in the children: a killed child holds its feed for
+// up to this long, which the next run waits out (--wait).
+const testLease = 2 * time.Second
+
+// sqlserverDB is a database of its own on the SQL Server PASSTHROUGH_TEST_MSSQL_DSN names,
+// dropped at the end. Tests offer it only when the variable is set.
+func sqlserverDB(t testing.TB, _ string) erpDB {
+	t.Helper()
+	dsn := os.Getenv("PASSTHROUGH_TEST_MSSQL_DSN")
+	require.NotEmpty(t, dsn, "PASSTHROUGH_TEST_MSSQL_DSN names no SQL Server")
+	admin, err := sql.Open("sqlserver", dsn)
+	require.NoError(t, err)
+	name := fmt.Sprintf("pt_rel_%d", time.Now().UnixNano())
+	_, err = admin.ExecContext(t.Context(), "CREATE DATABASE ["+name+"]")
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, _ = admin.ExecContext(context.Background(), "ALTER DATABASE ["+name+"] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE ["+name+"];")
+		admin.Close()
+	})
+	u, err := url.Parse(dsn)
+	require.NoError(t, err, "PASSTHROUGH_TEST_MSSQL_DSN is a sqlserver:// URL")
+	q := u.Query()
+	q.Set("database", name)
+	u.RawQuery = q.Encode()
+	db, err := sql.Open("sqlserver", u.String())
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	return erpDB{driver: "sqlserver", dsn: u.String(), db: db}
+}
+
 // child runs the passthrough binary against the simulator and an ERP database, with a
 // configuration file whose secrets come from the environment, as in production.
 type child struct {
@@ -143,7 +177,8 @@ func newChild(t testing.TB, dir string, sim *shopifytest.Server, db erpDB, extra
 erp: {driver: %s, dsn: "${PT_ERP_DSN}"}
 mappings: %q
 feeds: {orders: {daily_days: 31}}
-%s`, sim.Shop, sim.URL, db.driver, copyMappings(t, dir), extra)
+locks: {lease: %s}
+%s`, sim.Shop, sim.URL, db.driver, copyMappings(t, dir), testLease, extra)
 	require.NoError(t, os.WriteFile(cfg, []byte(src), 0o600))
 	return &child{bin: passthroughBinary(t), config: cfg,
 		env: append(os.Environ(), "PT_SHOPIFY_TOKEN="+sim.Token, "PT_ERP_DSN="+db.dsn)}
@@ -234,31 +269,45 @@ type stagedOrder struct {
 	cancelled bool
 }
 
-// staged reads the staging tables, failing on a duplicate header or line and on lines
-// without a header.
-func staged(t testing.TB, db *sql.DB) map[int64]stagedOrder {
+// ofShop is the SQL condition that keeps a shop's rows. The shop names are the tests' own
+// (letters, digits and dashes), so they are written into the SQL, which then reads the same
+// on every database.
+func ofShop(shopName string) string {
+	return "shop = '" + strings.ReplaceAll(shopName, "'", "''") + "'"
+}
+
+// querier is a database or a transaction (a snapshot of it).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// staged reads a shop's rows of the staging tables, failing on a duplicate header or line
+// and on lines without a header.
+func staged(t testing.TB, db querier, shopName string) map[int64]stagedOrder {
 	t.Helper()
 	ctx := context.Background()
 	got := map[int64]stagedOrder{}
-	rows, err := db.QueryContext(ctx, `SELECT web_order_id, COUNT(*), MAX(CASE WHEN cancelled THEN 1 ELSE 0 END) FROM s_orders GROUP BY shop, web_order_id`)
+	rows, err := db.QueryContext(ctx, `SELECT web_order_id, cancelled FROM s_orders WHERE `+ofShop(shopName))
 	require.NoError(t, err)
+	headers := map[int64]int{}
 	for rows.Next() {
 		var id int64
-		var n, cancelled int
-		require.NoError(t, rows.Scan(&id, &n, &cancelled))
-		require.Equal(t, 1, n, "order %d has %d headers", id, n)
-		got[id] = stagedOrder{cancelled: cancelled == 1}
+		var cancelled bool
+		require.NoError(t, rows.Scan(&id, &cancelled))
+		headers[id]++
+		require.Equal(t, 1, headers[id], "order %d of %s has %d headers", id, shopName, headers[id])
+		got[id] = stagedOrder{cancelled: cancelled}
 	}
 	require.NoError(t, rows.Err())
-	rows, err = db.QueryContext(ctx, `SELECT web_order_id, line_no, COUNT(*) FROM s_order_details GROUP BY shop, web_order_id, line_no`)
+	rows, err = db.QueryContext(ctx, `SELECT web_order_id, line_no, COUNT(*) FROM s_order_details WHERE `+ofShop(shopName)+` GROUP BY web_order_id, line_no`)
 	require.NoError(t, err)
 	for rows.Next() {
 		var id, line int64
 		var n int
 		require.NoError(t, rows.Scan(&id, &line, &n))
-		require.Equal(t, 1, n, "order %d line %d is there %d times", id, line, n)
+		require.Equal(t, 1, n, "order %d of %s: line %d is there %d times", id, shopName, line, n)
 		o, ok := got[id]
-		require.True(t, ok, "order %d has lines but no header", id)
+		require.True(t, ok, "order %d of %s has lines but no header", id, shopName)
 		o.lines++
 		got[id] = o
 	}
@@ -274,9 +323,9 @@ type ledgerEntry struct {
 	payload []byte
 }
 
-func readLedger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
+func readLedger(t testing.TB, db querier, shopName string) map[int64]ledgerEntry {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT order_id, status, problem, payload FROM pt_order_ledger`)
+	rows, err := db.QueryContext(context.Background(), `SELECT order_id, status, problem, payload FROM pt_order_ledger WHERE `+ofShop(shopName))
 	require.NoError(t, err)
 	defer rows.Close()
 	out := map[int64]ledgerEntry{}
@@ -295,10 +344,19 @@ func readLedger(t testing.TB, db *sql.DB) map[int64]ledgerEntry {
 // staging rows and the ledger are written together, so every staged ledger entry has its
 // header and exactly the lines its own stored payload gives, every cancelled one a header
 // that says cancelled, and every header a ledger entry that says it is there.
-func requireConsistent(t testing.TB, db *sql.DB) {
+//
+// Both are read in one snapshot: a process killed just after it sent COMMIT may see the
+// database commit a moment later, and two plain reads could fall on either side of it.
+func requireConsistent(t testing.TB, db *sql.DB, shopName string) {
 	t.Helper()
-	rows := staged(t, db)
-	led := readLedger(t, db)
+	tx, err := db.BeginTx(t.Context(), &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil { // (SQLite's transactions are snapshots whatever they are called)
+		tx, err = db.BeginTx(t.Context(), nil)
+	}
+	require.NoError(t, err)
+	defer func() { _ = tx.Rollback() }()
+	rows := staged(t, tx, shopName)
+	led := readLedger(t, tx, shopName)
 	for id, e := range led {
 		switch e.status {
 		case ledger.StatusStaged:
@@ -329,7 +387,7 @@ func requireTruth(t testing.TB, db *sql.DB, sim *shopifytest.Server) {
 	want := truth(t, sim)
 	cancelled := cancelledInShopify(t, sim)
 	got := map[int64]int{}
-	for id, o := range staged(t, db) {
+	for id, o := range staged(t, db, sim.Shop) {
 		if cancelled[id] {
 			require.True(t, o.cancelled, "order %d was cancelled in Shopify after staging; its header should say so", id)
 			continue

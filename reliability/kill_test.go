@@ -66,10 +66,10 @@ func killFeeds() []killFeed {
 			return nil
 		},
 		churn:      churnOrders,
-		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db) },
+		consistent: func(t testing.TB, w *killWorld) { requireConsistent(t, w.db.db, shop) },
 		exact:      func(t testing.TB, w *killWorld) { requireTruth(t, w.db.db, w.sim) },
 	}}
-	return append(out, shipmentsKillFeed(), inventoryKillFeed(), stockCheckKillFeed())
+	return append(out, completenessKillFeed(), shipmentsKillFeed(), inventoryKillFeed(), stockCheckKillFeed())
 }
 
 // TestReliabilityKill9 runs each feed as a child process and kills it with SIGKILL at
@@ -129,7 +129,8 @@ func killLoop(t *testing.T, f killFeed, open dbOpener) {
 	for i := 0; killed < kills; i++ {
 		require.Less(t, i, 4*kills, "the runs keep finishing before the kill; %d kills in %d runs", killed, i)
 		f.churn(t, w, rng)
-		cmd, out := w.child.command(t.Context(), append([]string{"run", f.name}, f.args(w, i)...)...)
+		// A killed run holds its feed's lock until its lease runs out: the next one waits.
+		cmd, out := w.child.command(t.Context(), append([]string{"run", f.name, "--wait", "1m"}, f.args(w, i)...)...)
 		before := lastExecution(t, w.db.db)
 		delay := time.Duration(rng.Int64N(int64(min(max(typical*9/10, 50*time.Millisecond), 3*time.Second))))
 		t0 := time.Now()
@@ -163,7 +164,7 @@ func killLoop(t *testing.T, f killFeed, open dbOpener) {
 	// find nothing left to do.
 	waitPast(t.Context(), latestUpdate(t, sim))
 	for range 2 {
-		code, out := w.child.run(t, "run", f.name)
+		code, out := w.child.run(t, "run", f.name, "--wait", "1m")
 		require.Equal(t, 0, code, out)
 		f.exact(t, w)
 		if f.consistent != nil {

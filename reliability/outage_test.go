@@ -97,7 +97,7 @@ func TestReliabilityERPDatabaseCrashesWhileShopifyFails(t *testing.T) {
 		}
 		t.Logf("crash %d after %d orders written: the run ended %q: %v", i+1, target, r.x.Outcome, r.err)
 		pg.start(t)
-		requireConsistent(t, check)
+		requireConsistent(t, check, shop)
 	}
 	require.Positive(t, crashedMidRun, "no crash landed while a run was under way")
 
@@ -114,7 +114,7 @@ func TestReliabilityERPDatabaseCrashesWhileShopifyFails(t *testing.T) {
 	}
 	require.Equal(t, erp.OutcomeFinished, last.Outcome)
 	requireTruth(t, check, sim)
-	requireConsistent(t, check)
+	requireConsistent(t, check, shop)
 	t.Logf("%d crashes, %d of them in the middle of a run; Shopify answered %d requests", crashes, crashedMidRun, sim.RequestCount())
 }
 

@@ -121,14 +121,11 @@ func lineSKUs(t testing.TB, sim *shopifytest.Server, id int64) map[int64]string 
 }
 
 func placeholders(driver string, n int) string {
-	ph := make([]string, n)
-	for i := range ph {
-		ph[i] = "?"
-		if driver == "postgres" {
-			ph[i] = fmt.Sprintf("$%d", i+1)
-		}
+	p := make([]string, n)
+	for i := range p {
+		p[i] = ph(driver, i+1)
 	}
-	return strings.Join(ph, ", ")
+	return strings.Join(p, ", ")
 }
 
 // erpShipment is one shipment of external_order_shipments.
@@ -139,9 +136,9 @@ type erpShipment struct {
 	status   map[string]bool // the sync statuses of its rows
 }
 
-func erpShipments(t testing.TB, db *sql.DB) map[string]*erpShipment {
+func erpShipments(t testing.TB, db *sql.DB, shopName string) map[string]*erpShipment {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT shipment_id, web_order_id, tracking_number, quantity, COALESCE(sync_status, '') FROM external_order_shipments`)
+	rows, err := db.QueryContext(context.Background(), `SELECT shipment_id, web_order_id, tracking_number, quantity, COALESCE(sync_status, '') FROM external_order_shipments WHERE `+ofShop(shopName))
 	require.NoError(t, err)
 	defer rows.Close()
 	out := map[string]*erpShipment{}
@@ -187,7 +184,7 @@ func fulfilled(sim *shopifytest.Server, orders map[int64]bool) (perLocation map[
 // shipment is marked on all its rows alike, and one marked sent is in Shopify whole.
 func requireShipmentsConsistent(t testing.TB, sim *shopifytest.Server, db *sql.DB) {
 	t.Helper()
-	ships := erpShipments(t, db)
+	ships := erpShipments(t, db, sim.Shop)
 	orders := map[int64]bool{}
 	for _, s := range ships {
 		orders[s.order] = true
@@ -210,7 +207,7 @@ func requireShipmentsConsistent(t testing.TB, sim *shopifytest.Server, db *sql.D
 func requireShipmentsSent(t testing.TB, sim *shopifytest.Server, db *sql.DB) {
 	t.Helper()
 	requireShipmentsConsistent(t, sim, db)
-	ships := erpShipments(t, db)
+	ships := erpShipments(t, db, sim.Shop)
 	orders := map[int64]bool{}
 	for _, s := range ships {
 		orders[s.order] = true

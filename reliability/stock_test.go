@@ -100,7 +100,7 @@ type stockKey struct {
 func erpStock(t testing.TB, w *killWorld) map[stockKey]int64 {
 	t.Helper()
 	items, locs := catalog(w.sim)
-	rows, err := w.db.db.QueryContext(context.Background(), `SELECT item_code, warehouse_code, CAST(qty_available AS TEXT) FROM product_qty_in_stock`)
+	rows, err := w.db.db.QueryContext(context.Background(), `SELECT item_code, warehouse_code, CAST(qty_available AS VARCHAR(40)) FROM product_qty_in_stock`)
 	require.NoError(t, err)
 	defer rows.Close()
 	out := map[stockKey]int64{}
@@ -173,16 +173,23 @@ func restock(t testing.TB, w *killWorld, rng *rand.Rand) {
 	}
 }
 
+// ph is the i-th parameter of the tests' own SQL.
 func ph(driver string, i int) string {
-	if driver == "postgres" {
+	switch driver {
+	case "postgres":
 		return fmt.Sprintf("$%d", i)
+	case "sqlserver":
+		return fmt.Sprintf("@p%d", i)
 	}
 	return "?"
 }
 
 func nowSQL(driver string) string {
-	if driver == "postgres" {
+	switch driver {
+	case "postgres":
 		return "now()"
+	case "sqlserver":
+		return "SYSUTCDATETIME()"
 	}
 	return "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 }

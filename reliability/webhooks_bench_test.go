@@ -26,7 +26,6 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/internal/ordertruth"
-	"github.com/passthrough-dev/passthrough/record"
 )
 
 // latencyOrders is how many orders the latency benchmark pays, and payRate how many a
@@ -146,8 +145,8 @@ func orderLatency(b *testing.B, open dbOpener, withWebhooks bool, every time.Dur
 	b.StopTimer()
 
 	want := 0
-	err = client.OrderPages(b.Context(), shopify.OrderQuery{}, func(page []record.RawOrder) error {
-		for _, o := range page {
+	err = client.OrderPages(b.Context(), shopify.OrderQuery{}, func(page shopify.OrderPage) error {
+		for _, o := range page.Orders {
 			if _, ok, err := ordertruth.Lines(o.Raw); err != nil {
 				return err
 			} else if ok {
@@ -195,8 +194,8 @@ func stampOf(t testing.TB, v any) time.Time {
 func orderIDs(t testing.TB, client *shopify.Client) []int64 {
 	t.Helper()
 	var ids []int64
-	err := client.OrderPages(context.Background(), shopify.OrderQuery{}, func(page []record.RawOrder) error {
-		for _, o := range page {
+	err := client.OrderPages(context.Background(), shopify.OrderQuery{}, func(page shopify.OrderPage) error {
+		for _, o := range page.Orders {
 			ids = append(ids, o.ID)
 		}
 		return nil

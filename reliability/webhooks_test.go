@@ -210,7 +210,7 @@ func TestReliabilityWebhooksBurstWhileTheERPIsDown(t *testing.T) {
 	defer cancel()
 	require.NoError(t, sim.WaitWebhooks(ctx))
 	requireTruth(t, check, sim)
-	requireConsistent(t, check)
+	requireConsistent(t, check, shop)
 	requireStagedOnce(t, check)
 	retried := 0
 	for _, d := range sim.Webhooks() {
@@ -247,7 +247,7 @@ func TestReliabilityWebhooksDroppedAreStagedByTheScheduledRun(t *testing.T) {
 	all := truth(t, sim)
 	waitFor(t, 90*time.Second, "every order to be staged", func() bool { return headers(t, db.db) == len(all) })
 	requireTruth(t, db.db, sim)
-	requireConsistent(t, db.db)
+	requireConsistent(t, db.db, shop)
 	requireStagedOnce(t, db.db)
 
 	dropped := map[int64]bool{}

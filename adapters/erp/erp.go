@@ -3,7 +3,7 @@
 // (external_order_shipments, product_qty_in_stock), and passthrough's own pt_ bookkeeping,
 // which lives in the same database.
 //
-// Store is made of four roles (Staging, Ledger, Executions, Bookkeeping), so a caller can
+// Store is made of five roles (Staging, Ledger, Executions, Bookkeeping, Locks), so a caller can
 // take the part it uses. What the order ledger means — its statuses, who acted — is package
 // ledger's; this package only keeps it. Store is implemented once per database, in a package
 // of its own beside this one (erpsqlite, erppostgres, erpmssql), and every implementation
@@ -53,6 +53,10 @@ var (
 	// allows none, a type the column cannot hold). The record needs a person; nothing of it
 	// was written, and the database is fine.
 	ErrInvalidValue = errors.New("invalid value")
+	// ErrDenied: the database refused the login or a permission (SQL Server 18456, 229,
+	// 262; PostgreSQL 28P01, 42501). Trying again does not help: the credentials or the
+	// grants must be fixed (adapters/erp/README.md lists the grants passthrough needs).
+	ErrDenied = errors.New("access denied")
 )
 
 // Columns of the order header table that are part of the contract with the ERP, whatever
@@ -68,6 +72,9 @@ const (
 	// mapping gives for them are replaced.
 	ColCreatedAt = "created_at"
 	ColUpdatedAt = "updated_at"
+	// ColRefundID names a refund in the refunds table, which also has ColShop,
+	// ColWebOrderID and ColImportStatus.
+	ColRefundID = "refund_id"
 )
 
 // DefaultHeaderTable is the order header table the ledger reads the ERP's import status from
@@ -82,6 +89,11 @@ type Options struct {
 	Now func() time.Time
 	// HeaderTable is the staging header joined to the ledger for the ERP's import status.
 	HeaderTable string
+	// Schema is the schema passthrough works in: the staging tables mappings name, the
+	// default staging tables and passthrough's own pt_ tables are all found (and created by
+	// Migrate) there. Empty for the connection's own (the SQL Server login's default schema,
+	// PostgreSQL's search_path). SQLite has none.
+	Schema string
 }
 
 // Option changes one of the Options.
@@ -92,6 +104,10 @@ func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l 
 
 // WithClock replaces time.Now, so tests can give the ledger exact times.
 func WithClock(now func() time.Time) Option { return func(o *Options) { o.Now = now } }
+
+// WithSchema makes the store work in schema (config's erp.schema) instead of the
+// connection's default one.
+func WithSchema(schema string) Option { return func(o *Options) { o.Schema = schema } }
 
 // WithHeaderTable names the order header table when a mapping writes headers somewhere other
 // than s_orders. It must have the Col* columns above.
@@ -125,9 +141,9 @@ const (
 	DialectSQLServer Dialect = "sqlserver"
 )
 
-// Store is everything passthrough does with the database: the four roles below, and the
-// schema. Callers take the roles they use, or fewer methods still; only the one place that
-// wires everything together (app) holds a whole Store.
+// Store is everything passthrough does with the database: the five roles below (Locks in
+// locks.go), and the schema. Callers take the roles they use, or fewer methods still; only
+// the one place that wires everything together (app) holds a whole Store.
 type Store interface {
 	Dialect() Dialect
 	// Migrate creates or updates the default staging tables and the pt_ tables, and says
@@ -142,6 +158,7 @@ type Store interface {
 	Bookkeeping
 	Webhooks
 	Privacy
+	Locks
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders
@@ -169,6 +186,15 @@ type Staging interface {
 	// OrderImportStatusList reads back what the ERP wrote on the headers of the given orders.
 	OrderImportStatusList(ctx context.Context, p OrderImportStatusListParams) ([]OrderImportStatus, error)
 
+	// RefundStage writes a refund that came after its order was staged: its rows into the
+	// refunds table, the refund recorded as staged, and a ledger event on its order, in one
+	// transaction, so the ERP gets it exactly once. ErrDuplicate, and nothing written, when
+	// the refund was staged or absorbed before (however long ago, and even when the ERP has
+	// cleared its rows since).
+	RefundStage(ctx context.Context, p RefundStageParams) error
+	// OrderRefundIDs lists, ascending, the refunds of an order that were staged or absorbed.
+	OrderRefundIDs(ctx context.Context, shop string, orderID int64) ([]int64, error)
+
 	// ShipmentListUnsent returns rows of external_order_shipments not yet sent (sync_status
 	// NULL): the rows of at most Limit shipments, oldest shipment (earliest ship_date, then
 	// shipment id) first, each shipment's rows together in line order. A shipment is never
@@ -177,6 +203,12 @@ type Staging interface {
 	// ShipmentMark writes sync_status, sync_error and synced_at on every row of a shipment.
 	// ErrNotFound when the shipment has no rows.
 	ShipmentMark(ctx context.Context, p ShipmentMarkParams) error
+	// ShipmentListTest returns the rows (at most 1,000) of a shop's shipments handled in test
+	// mode (sync_status test), oldest first: what going live may send.
+	ShipmentListTest(ctx context.Context, shop string) ([]record.ShipmentRow, error)
+	// ShipmentRelease sets a shop's shipments handled in test mode back to unsent (sync_status
+	// NULL), so the shipments feed sends them on its next run, and says how many rows.
+	ShipmentRelease(ctx context.Context, shop string) (int, error)
 	// OrderCommittedList returns the lines of orders staged but not yet imported by the ERP
 	// (ledger status staged and the header's import status blank) whose ledger entry was
 	// updated at or after Since: units Shopify has sold that the ERP's stock does not count
@@ -224,6 +256,12 @@ type Executions interface {
 	ProblemAdd(ctx context.Context, p Problem) error
 	// ProblemList pages through record problems newest first.
 	ProblemList(ctx context.Context, p ProblemListParams) ([]Problem, error)
+	// ExecutionCloseStale closes as FAILED, with p.Error, the RUNNING executions of the
+	// given feeds of a shop whose last heartbeat (by the database's clock) is more than
+	// p.After old: runs whose process died or lost the database. Each ends at its last
+	// heartbeat, the last moment it was known to run. A run whose owner still heartbeats
+	// is never closed. It answers how many it closed.
+	ExecutionCloseStale(ctx context.Context, p ExecutionCloseStaleParams) (int, error)
 }
 
 // Bookkeeping is the rest of what passthrough keeps for itself: how far each feed has come,
@@ -249,6 +287,13 @@ type Bookkeeping interface {
 	// SettingGet returns ErrNotFound for a key never set.
 	SettingGet(ctx context.Context, key string) (string, error)
 	SettingSet(ctx context.Context, key, value string) error
+
+	// CompletenessPut records the completeness check of some days, replacing what an
+	// earlier check said about the same days, in one transaction.
+	CompletenessPut(ctx context.Context, days []CompletenessDay) error
+	// CompletenessList returns a shop's checked days, the most recent day first, at most
+	// Limit of them (0 means 31).
+	CompletenessList(ctx context.Context, shop string, limit int) ([]CompletenessDay, error)
 }
 
 // MigrateResult says what Migrate did.
@@ -266,6 +311,29 @@ type OrderStageParams struct {
 	// Ledger is written with the rows; its Status defaults to ledger.StatusStaged, and the
 	// event says "staged with N lines" unless Problem says otherwise.
 	Ledger ledger.Entry
+	// Refunds are the order's refunds its rows account for.
+	Refunds OrderRefunds
+}
+
+// OrderRefunds are the refunds an order's staged rows already account for: their lines were
+// refunded before the order was staged (or staged again), so the rows leave them out. They
+// are recorded as absorbed, so they never go to the refunds table; rows of them that went
+// there before and that the ERP has not imported are withdrawn, since the order's new rows
+// count them now.
+type OrderRefunds struct {
+	Table passthrough.Table // the refunds table; empty when the mapping stages no refunds
+	IDs   []int64
+}
+
+// RefundStageParams is one refund's rows, exactly as the mapping produced them, with its
+// order's ledger entry (the event says how many rows were staged).
+type RefundStageParams struct {
+	Table    passthrough.Table
+	Rows     []passthrough.Row
+	Shop     string
+	OrderID  int64
+	RefundID int64
+	Ledger   ledger.Entry
 }
 
 // OrderHeaderUpdateParams changes some columns of one staged header.
@@ -381,6 +449,9 @@ type Execution struct {
 	Outcome    string
 	Counts     ExecutionCounts
 	Error      string // why a FAILED run failed
+	// Owner is the process that ran it (Owner.String()); empty for runs recorded before
+	// processes were told apart.
+	Owner string
 }
 
 // ExecutionCounts counts the records of one run by what happened to them.
@@ -397,6 +468,10 @@ type ExecutionStartParams struct {
 	Shop    string
 	Trigger string
 	At      time.Time
+	Owner   string // Owner.String() of the process
+	// LockToken is the token of the feed lock the run holds, whose renewals heartbeat the
+	// execution; empty for a run without one (its heartbeat is its start).
+	LockToken string
 }
 
 type ExecutionFinishParams struct {
@@ -408,6 +483,7 @@ type ExecutionFinishParams struct {
 }
 
 type ExecutionListParams struct {
+	Shop     string // empty for every shop
 	Feed     string // empty for every feed
 	BeforeID int64  // keyset: 0 for the newest
 	Limit    int    // 0 means 50
@@ -427,11 +503,26 @@ type Problem struct {
 
 // ProblemListParams filters problems; empty fields do not filter.
 type ProblemListParams struct {
+	Shop        string
 	ExecutionID int64
 	Feed        string
 	RecordKey   string
 	BeforeID    int64 // keyset: 0 for the newest
 	Limit       int   // 0 means 100
+}
+
+// CompletenessDay is what the completeness check found for one day of a shop's orders: the
+// orders Shopify has that were placed that day (in the shop's time zone), those the ledger
+// did not have at all (missing) or had in an older version (late), and how many of these the
+// check imported.
+type CompletenessDay struct {
+	Shop          string
+	Day           string // YYYY-MM-DD, in the shop's time zone
+	CheckedAt     time.Time
+	ShopifyOrders int
+	Missing       int
+	Late          int
+	Imported      int
 }
 
 // InventorySent is the level Shopify last got for one inventory item at one location.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
-	"github.com/passthrough-dev/passthrough/record"
 )
 
 func TestNewChecksTheConfiguration(t *testing.T) {
@@ -225,7 +224,7 @@ func TestAnswersThatCannotBeReadArePermanentErrors(t *testing.T) {
 			t.Cleanup(srv.Close)
 			c, err := shopify.New(shopify.Config{Shop: "acme", BaseURL: srv.URL, APIVersion: "2026-07", AccessToken: "t"})
 			require.NoError(t, err)
-			err = c.OrderPages(context.Background(), shopify.OrderQuery{}, func([]record.RawOrder) error { return nil })
+			err = c.OrderPages(context.Background(), shopify.OrderQuery{}, func(shopify.OrderPage) error { return nil })
 			require.ErrorContains(t, err, tc.err)
 			require.NotErrorIs(t, err, shopify.ErrRetryable)
 		})

@@ -8,7 +8,6 @@ import (
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
-	"github.com/passthrough-dev/passthrough/record"
 )
 
 // A feed's view of the client: orders page by page, against the simulator, paced by a
@@ -26,7 +25,8 @@ func ExampleClient_OrderPages() {
 		return
 	}
 	ctx := context.Background()
-	err = client.OrderPages(ctx, shopify.OrderQuery{}, func(page []record.RawOrder) error {
+	err = client.OrderPages(ctx, shopify.OrderQuery{}, func(pg shopify.OrderPage) error {
+		page := pg.Orders
 		problems := 0
 		for _, o := range page {
 			if o.Err != nil {

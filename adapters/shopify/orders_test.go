@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -26,7 +27,8 @@ func TestOrderPagesWalksEveryOrderOnce(t *testing.T) {
 
 	var ids []int64
 	var sizes []int
-	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func(page []record.RawOrder) error {
+	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func(pg shopify.OrderPage) error {
+		page := pg.Orders
 		sizes = append(sizes, len(page))
 		for _, o := range page {
 			require.NoError(t, o.Err)
@@ -47,7 +49,7 @@ func TestOrderPagesWalksEveryOrderOnce(t *testing.T) {
 	reqs := b.srv.Requests()
 	require.Len(t, reqs, 3)
 	first, _ := url.ParseQuery(reqs[0].Query)
-	require.Equal(t, url.Values{"limit": {"250"}, "status": {"any"}}, first)
+	require.Equal(t, url.Values{"limit": {"250"}, "since_id": {"0"}, "status": {"any"}}, first)
 	for _, r := range reqs[1:] {
 		q, _ := url.ParseQuery(r.Query)
 		require.ElementsMatch(t, []string{"limit", "page_info"}, slices.Collect(maps.Keys(q)), "a page_info request carries nothing else")
@@ -73,7 +75,8 @@ func TestOrderPagesSelectsByUpdatedAt(t *testing.T) {
 	require.NotEmpty(t, want)
 
 	var got []int64
-	require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: from, UpdatedAtMax: to}, func(page []record.RawOrder) error {
+	require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: from, UpdatedAtMax: to}, func(pg shopify.OrderPage) error {
+		page := pg.Orders
 		for _, o := range page {
 			got = append(got, o.ID)
 		}
@@ -95,7 +98,8 @@ func TestOrderPagesSelectsByUpdatedAt(t *testing.T) {
 		b.clock.Advance(time.Hour)
 		require.NoError(t, b.srv.PayOrder(pending))
 		var seen []int64
-		require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: start.Add(time.Minute)}, func(page []record.RawOrder) error {
+		require.NoError(t, b.client.OrderPages(context.Background(), shopify.OrderQuery{UpdatedAtMin: start.Add(time.Minute)}, func(pg shopify.OrderPage) error {
+			page := pg.Orders
 			for _, o := range page {
 				seen = append(seen, o.ID)
 			}
@@ -109,7 +113,7 @@ func TestOrderPagesStopsWhenTheCallbackFails(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil, shopifytest.WithGenerated(shopifytest.GenOptions{Orders: 260, SKUs: 10, Seed: 13}))
 	stop := errors.New("database gone")
-	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func([]record.RawOrder) error { return stop })
+	err := b.client.OrderPages(context.Background(), shopify.OrderQuery{}, func(shopify.OrderPage) error { return stop })
 	require.ErrorIs(t, err, stop)
 	require.Equal(t, int64(1), b.srv.RequestCount(), "no further page was fetched")
 }
@@ -133,7 +137,8 @@ func TestOneMalformedOrderDoesNotFailItsPage(t *testing.T) {
 	require.NoError(t, err)
 
 	var got []record.RawOrder
-	require.NoError(t, c.OrderPages(context.Background(), shopify.OrderQuery{}, func(p []record.RawOrder) error {
+	require.NoError(t, c.OrderPages(context.Background(), shopify.OrderQuery{}, func(pg shopify.OrderPage) error {
+		p := pg.Orders
 		got = append(got, p...)
 		return nil
 	}))
@@ -175,4 +180,82 @@ func TestOrderByID(t *testing.T) {
 	_, err = b.client.Order(context.Background(), 1)
 	require.ErrorIs(t, err, shopify.ErrNotFound)
 	require.ErrorContains(t, err, "fetch order 1: GET orders/{id}: 404 Not Found")
+}
+
+func TestOrderPagesWalkByIDAndContinueAfterOne(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil, shopifytest.WithGenerated(shopifytest.GenOptions{Orders: 600, SKUs: 30, Seed: 14, Until: start}))
+	b.clock.Advance(time.Hour)
+	ctx := context.Background()
+
+	var ids []int64
+	var at time.Time
+	require.NoError(t, b.client.OrderPages(ctx, shopify.OrderQuery{}, func(pg shopify.OrderPage) error {
+		at = pg.At
+		for _, o := range pg.Orders {
+			ids = append(ids, o.ID)
+		}
+		return nil
+	}))
+	require.True(t, slices.IsSorted(ids), "since_id sorts by id, page after page")
+	require.Equal(t, b.srv.OrderIDs(), ids)
+	require.Equal(t, b.clock.Now().Truncate(time.Second), at.UTC(), "the Date of Shopify's first answer")
+
+	t.Run("a walk continues after an id", func(t *testing.T) {
+		var rest []int64
+		require.NoError(t, b.client.OrderPages(ctx, shopify.OrderQuery{AfterID: ids[299]}, func(pg shopify.OrderPage) error {
+			for _, o := range pg.Orders {
+				rest = append(rest, o.ID)
+			}
+			return nil
+		}))
+		require.Equal(t, ids[300:], rest)
+	})
+
+	t.Run("fields are asked for on every page", func(t *testing.T) {
+		b.srv.ResetRequests()
+		n := 0
+		require.NoError(t, b.client.OrderPages(ctx, shopify.OrderQuery{Fields: []string{"id", "updated_at"}}, func(pg shopify.OrderPage) error {
+			for _, o := range pg.Orders {
+				require.JSONEq(t, fmt.Sprintf(`{"id":%d,"updated_at":%q}`, o.ID, o.UpdatedAt.Format(time.RFC3339)), string(o.Raw))
+				n++
+			}
+			return nil
+		}))
+		require.Equal(t, 600, n)
+		require.Len(t, b.srv.Requests(), 3)
+	})
+
+	t.Run("orders are counted in one call", func(t *testing.T) {
+		b.srv.ResetRequests()
+		n, err := b.client.OrderCount(ctx, shopify.OrderQuery{AfterID: ids[99]})
+		require.NoError(t, err)
+		require.Equal(t, 500, n)
+		require.Len(t, b.srv.Requests(), 1)
+	})
+}
+
+func TestShopInfoGivesTheShopsTimeZone(t *testing.T) {
+	t.Parallel()
+	ny, err := time.LoadLocation("America/New_York")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		zone *time.Location
+		iana string
+	}{
+		{ny, "America/New_York"},
+		{nil, "Etc/GMT+4"}, // the simulator's default, four hours behind UTC
+	} {
+		var opts []shopifytest.Option
+		if tc.zone != nil {
+			opts = append(opts, shopifytest.WithTimeZone(tc.zone))
+		}
+		b := setup(t, nil, opts...)
+		s, err := b.client.ShopInfo(context.Background())
+		require.NoError(t, err)
+		require.Equal(t, tc.iana, s.IANATimezone)
+		_, err = time.LoadLocation(s.IANATimezone)
+		require.NoError(t, err, "a name the tz database knows")
+		require.Equal(t, "USD", s.Currency)
+	}
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
-	"github.com/passthrough-dev/passthrough/record"
 )
 
 // restCalls makes n REST calls and returns when the last one ended, by the virtual clock.
@@ -84,7 +83,8 @@ func TestThirtyPercentServerErrorsAreRecovered(t *testing.T) {
 	ctx := context.Background()
 
 	var orders int
-	require.NoError(t, b.client.OrderPages(ctx, shopify.OrderQuery{}, func(page []record.RawOrder) error {
+	require.NoError(t, b.client.OrderPages(ctx, shopify.OrderQuery{}, func(pg shopify.OrderPage) error {
+		page := pg.Orders
 		orders += len(page)
 		return nil
 	}))

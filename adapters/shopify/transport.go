@@ -42,6 +42,9 @@ type transport struct {
 
 	statsMu sync.Mutex
 	stats   map[string]*EndpointStats
+
+	dateMu   sync.Mutex
+	answered time.Time // Shopify's clock (the Date header) on the last answer
 }
 
 // EndpointStats counts what happened on one endpoint ("GET orders", "POST graphql", …).
@@ -146,6 +149,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if h := resp.Header.Get(callLimitHeader); h != "" {
 			t.pacer.observeREST(h, now)
+		}
+		if d, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			t.dateMu.Lock()
+			t.answered = d
+			t.dateMu.Unlock()
 		}
 		last := attempt >= t.maxAttempts
 		switch {
@@ -275,6 +283,14 @@ func (t *transport) count(ep string, d EndpointStats) {
 		t.stats[ep] = s
 	}
 	s.add(d)
+}
+
+// lastAnswer is Shopify's clock, to the second, when it sent the last answer: the Date
+// header. Zero before the first answer, or when Shopify sent none.
+func (t *transport) lastAnswer() time.Time {
+	t.dateMu.Lock()
+	defer t.dateMu.Unlock()
+	return t.answered
 }
 
 func (t *transport) snapshot() Stats {

@@ -56,7 +56,7 @@ func commands() []command {
 		{"demo", "run everything on embedded defaults: SQLite ERP, Shopify simulator, portal", runDemo},
 		{"serve", "run the feeds on their schedule and the portal (--config FILE)", runServe},
 		{"migrate", "create or update the staging and pt_ tables (--config FILE)", runMigrate},
-		{"run", "run one feed now: run FEED --config FILE [--since DATE] [--until DATE] [--full] [--dry-run]", runFeed},
+		{"run", "run one feed now: run FEED --config FILE [--store SHOP] [--since DATE] [--until DATE] [--full] [--dry-run] [--wait DURATION] [--force]", runFeed},
 		{"mapping", "check, preview or test mapping files: mapping check|preview|test", runMapping},
 		{"webhooks", "subscribe the store's webhooks, list them, check Shopify reaches them: webhooks register|list|verify --config FILE", runWebhooks},
 		{"shopify-sim", "serve the Shopify simulator: shopify-sim --addr ADDR [--seed FILE…] [--orders N] [--skus M] [--token T]", runShopifySim},

@@ -34,7 +34,8 @@ func runMapping(ctx context.Context, args []string, stdout, stderr io.Writer) er
 //
 //	passthrough mapping check [--config FILE] [FILE…]
 //
-// Without files it checks the mappings folder (the config's, or ./mappings).
+// Without files it checks the mappings folder (every store's, with a config; else
+// ./mappings).
 func runMappingCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mapping check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -43,19 +44,34 @@ func runMappingCheck(ctx context.Context, args []string, stdout, stderr io.Write
 		return usagef("%v", err)
 	}
 	c := app.MappingCheck{Dir: defaultMappingsDir, Files: fs.Args()}
-	if *configFile != "" {
-		cfg, err := config.Load(*configFile)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		c.Dir, c.ERP = cfg.Mappings, &cfg.ERP
+	if *configFile == "" {
+		return app.CheckMappings(ctx, stdout, c)
 	}
-	return app.CheckMappings(ctx, stdout, c)
+	cfg, err := config.Load(*configFile)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	c.ERP = &cfg.ERP
+	if len(c.Files) > 0 {
+		return app.CheckMappings(ctx, stdout, c)
+	}
+	checked := map[string]bool{}
+	for _, s := range cfg.StoreList() {
+		if checked[s.Mappings] {
+			continue
+		}
+		checked[s.Mappings] = true
+		c.Dir = s.Mappings
+		if err := app.CheckMappings(ctx, stdout, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // runMappingPreview shows the rows a record would produce:
 //
-//	passthrough mapping preview --payload FILE [--feed orders|shipments|inventory] [--dir DIR] [--json]
+//	passthrough mapping preview --payload FILE [--feed orders|shipments|inventory] [--dir DIR] [--timezone ZONE] [--json]
 func runMappingPreview(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mapping preview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -65,6 +81,7 @@ func runMappingPreview(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&p.Dir, "dir", defaultMappingsDir, "the mappings folder")
 	fs.BoolVar(&p.JSON, "json", false, "print JSON instead of tables")
 	fs.StringVar(&p.Shop, "shop", "preview", "the shop name expressions see as shop")
+	fs.StringVar(&p.TimeZone, "timezone", "", "the shop's time zone expressions see as timezone, e.g. America/New_York (default: the offsets of the payload)")
 	if err := fs.Parse(args); err != nil {
 		return usagef("%v", err)
 	}

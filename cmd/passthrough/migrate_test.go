@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -22,14 +23,22 @@ func TestMigrateCreatesTheTablesOnceAndSaysWhatItDid(t *testing.T) {
 	db := filepath.Join(dir, "erp.db")
 	require.NoError(t, os.WriteFile(cfg, []byte("erp:\n  driver: sqlite\n  dsn: file:"+db+"\n"), 0o600))
 
-	// What it should say, from the migrations the binary carries.
-	names, err := fs.Glob(erpsqlite.Migrations(), "*.sql")
+	// Every migration the dialect has, .sql files and those written in Go, in order, and
+	// the newest one's version.
+	m := erpsqlite.Dialect{}.Migrations("")
+	names, err := fs.Glob(m.FS, "*.sql")
 	require.NoError(t, err)
+	for _, g := range m.Go {
+		names = append(names, g.Source)
+	}
+	slices.Sort(names)
+	require.Equal(t, "00001_staging_tables.sql", names[0])
 	var want strings.Builder
 	for _, n := range names {
-		fmt.Fprintf(&want, "applied %s\n", n)
+		want.WriteString("applied " + n + "\n")
 	}
-	version, err := strconv.Atoi(names[len(names)-1][:5])
+	newest, _, _ := strings.Cut(names[len(names)-1], "_")
+	version, err := strconv.Atoi(newest)
 	require.NoError(t, err)
 	fmt.Fprintf(&want, "the sqlite database is now at schema version %d\n", version)
 

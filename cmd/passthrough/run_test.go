@@ -2,15 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/config"
 )
 
 // runSetup is a simulated store and a migrated SQLite ERP, with a config file for both.
@@ -124,4 +129,103 @@ func TestRunBackfillShowsProgressAndBadDatesAreUsageErrors(t *testing.T) {
 		require.Equal(t, exitUsage, code, tc.args)
 		require.Contains(t, errOut, tc.want)
 	}
+}
+
+func TestRunSaysWhichProcessRunsTheFeedAndWaitsWhenAsked(t *testing.T) {
+	t.Parallel()
+	s := newRunSetup(t, shopifytest.GenOptions{Orders: 20, SKUs: 5, Seed: 11})
+	code, _, errOut := s.run(t, "migrate", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+
+	// Another process (a serve replica) runs the shipments feed of acme.
+	cfg, err := config.Load(s.cfg)
+	require.NoError(t, err)
+	store, err := erpopen.Open(t.Context(), cfg.ERP.Driver, cfg.ERP.DSN.Reveal())
+	require.NoError(t, err)
+	t.Cleanup(func() { store.Close() })
+	other := erp.Owner{ID: "9c1d2e3f-0000-4000-8000-000000000001", Host: "web-9", PID: 99}
+	held, err := store.LockAcquire(t.Context(), erp.LockParams{Shop: "acme", Name: "shipments", Owner: other, Token: "t", TTL: time.Hour})
+	require.NoError(t, err)
+
+	code, out, errOut := s.run(t, "run", "shipments", "--config", s.cfg)
+	require.Equal(t, exitFailed, code, out)
+	require.Regexp(t, `(?m)^passthrough run: shipments of acme is running in another process: web-9 pid 99 \(instance 9c1d2e3f\) since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; run again later, or wait for it with --wait DURATION$`, errOut)
+	require.Empty(t, out, "nothing ran")
+
+	code, _, errOut = s.run(t, "run", "shipments", "--config", s.cfg, "--wait", "300ms")
+	require.Equal(t, exitFailed, code, "a wait that runs out fails the same way")
+	require.Contains(t, errOut, "is running in another process: web-9 pid 99")
+
+	code, out, errOut = s.run(t, "run", "orders", "--config", s.cfg)
+	require.Equal(t, exitOK, code, "another feed of the store is free: %s", errOut)
+	require.Contains(t, out, "orders cli: FINISHED")
+
+	time.AfterFunc(500*time.Millisecond, func() { _ = store.LockRelease(context.Background(), held) })
+	code, out, errOut = s.run(t, "run", "shipments", "--config", s.cfg, "--wait", "1m")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "shipments cli: FINISHED", "it ran once the other process let go")
+
+	code, _, errOut = s.run(t, "run", "shipments", "--config", s.cfg, "--wait", "-1s")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "--wait must not be negative")
+}
+
+func TestRunOfSeveralStoresNeedsTheStore(t *testing.T) {
+	t.Parallel()
+	s := newRunSetup(t, shopifytest.GenOptions{Orders: 20, SKUs: 5, Seed: 13})
+	src, err := os.ReadFile(s.cfg)
+	require.NoError(t, err)
+	// The same simulated shop twice under two names is enough for the command line.
+	sim := strings.SplitN(strings.SplitN(string(src), "base_url: ", 2)[1], ",", 2)[0]
+	token := strings.SplitN(strings.SplitN(string(src), "access_token: ", 2)[1], "}", 2)[0]
+	rest := strings.SplitN(string(src), "\n", 3)[2]
+	multi := fmt.Sprintf("stores:\n  - {shop: acme, base_url: %s, access_token: %s}\n  - {shop: globex, base_url: %s, access_token: %s}\n%s", sim, token, sim, token, rest)
+	require.NoError(t, os.WriteFile(s.cfg, []byte(multi), 0o600))
+	code, _, errOut := s.run(t, "migrate", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+
+	code, _, errOut = s.run(t, "run", "orders", "--config", s.cfg)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, "this configuration has several stores; name one of acme, globex")
+	code, _, errOut = s.run(t, "run", "orders", "--config", s.cfg, "--store", "initech")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, errOut, `unknown store "initech": the configuration has acme, globex`)
+
+	code, out, errOut := s.run(t, "run", "orders", "--config", s.cfg, "--store", "globex")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "orders cli: FINISHED")
+}
+
+func TestRunInventoryRespectsModeOffUnlessForced(t *testing.T) {
+	t.Parallel()
+	s := newRunSetup(t, shopifytest.GenOptions{Orders: 10, SKUs: 10, Seed: 11})
+	src, err := os.ReadFile(s.cfg)
+	require.NoError(t, err)
+	off := strings.Replace(string(src), "feeds: {orders: {daily_days: 40}}", "feeds: {orders: {daily_days: 40}, inventory: {mode: \"off\"}}", 1)
+	require.NoError(t, os.WriteFile(s.cfg, []byte(off), 0o600))
+	code, _, errOut := s.run(t, "migrate", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+
+	s.sim.ResetRequests()
+	code, out, errOut := s.run(t, "run", "inventory", "--config", s.cfg)
+	require.Equal(t, exitUsage, code, out)
+	require.True(t, strings.HasSuffix(errOut, "passthrough run: the inventory feed is off (feeds.inventory.mode: off); pass --force to run it anyway\n"), errOut)
+	require.Empty(t, out)
+	for _, r := range s.sim.Requests() {
+		require.NotContains(t, r.Path, "graphql", "nothing was read or sent")
+	}
+
+	code, out, errOut = s.run(t, "run", "inventory", "--config", s.cfg, "--force")
+	require.Equal(t, exitOK, code, errOut)
+	require.Contains(t, out, "inventory cli: FINISHED")
+}
+
+func TestRunOrdersCheckComparesTheDaysWithShopify(t *testing.T) {
+	t.Parallel()
+	s := newRunSetup(t, shopifytest.GenOptions{Orders: 30, SKUs: 10, Seed: 13})
+	code, _, errOut := s.run(t, "migrate", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+	code, out, errOut := s.run(t, "run", "orders-check", "--config", s.cfg)
+	require.Equal(t, exitOK, code, errOut)
+	require.Regexp(t, `^orders-check cli: FINISHED in \S+ — 30 seen, \d+ written`, out, "every order of the last 40 days, none in the ledger yet")
 }

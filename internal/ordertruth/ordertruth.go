@@ -9,8 +9,9 @@ import (
 )
 
 // Lines reads one order's raw payload and says whether the shipped orders mapping stages
-// it and with how many lines: the order is paid, not a test and not cancelled, and every
-// line that ships (requires shipping, not a gift card, not edited away) has a SKU.
+// it and with how many lines: the order is paid (or paid and partly refunded), not a test and
+// not cancelled, and every line that ships (requires shipping, not a gift card, not edited or
+// refunded away) has a SKU.
 func Lines(raw []byte) (lines int, staged bool, err error) {
 	var o struct {
 		FinancialStatus string  `json:"financial_status"`
@@ -27,7 +28,7 @@ func Lines(raw []byte) (lines int, staged bool, err error) {
 	if err := json.Unmarshal(raw, &o); err != nil {
 		return 0, false, fmt.Errorf("read order: %w", err)
 	}
-	if o.FinancialStatus != "paid" || o.Test || o.CancelledAt != nil {
+	if (o.FinancialStatus != "paid" && o.FinancialStatus != "partially_refunded") || o.Test || o.CancelledAt != nil {
 		return 0, false, nil
 	}
 	ok := true

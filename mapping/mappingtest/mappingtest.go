@@ -6,6 +6,7 @@
 //
 //	name: an unpaid order waits
 //	feed: orders                      # orders (the default), shipments or inventory
+//	timezone: America/New_York        # the shop's time zone, for local() (default: none)
 //	payload: payloads/order.json      # a JSON file next to the test, or inline: order: {…}
 //	set:                              # changes to the payload, by path
 //	  financial_status: pending
@@ -110,7 +111,8 @@ type mappingTest struct {
 	feed    string
 	shop    string
 	now     time.Time
-	payload any // the record, as a JSON-like tree
+	zone    string // the shop's time zone, for local()
+	payload any    // the record, as a JSON-like tree
 	expect  map[string]yamlfile.Field
 	// rejected: the severity and (when given) the message the record must be rejected with
 	rejSeverity, rejMessage string
@@ -147,7 +149,7 @@ func readTest(file string) (*mappingTest, error) {
 		return t, diags
 	}
 	f := src.Fields(yamlfile.Field{Val: root}, "a mapping test",
-		[]string{"name", "feed", "shop", "now", "payload", "order", "shipment", "stock", "set", "expect"}, []string{"expect"})
+		[]string{"name", "feed", "shop", "timezone", "now", "payload", "order", "shipment", "stock", "set", "expect"}, []string{"expect"})
 	if f == nil {
 		return t, diags
 	}
@@ -162,6 +164,13 @@ func readTest(file string) (*mappingTest, error) {
 	}
 	if v, ok := f["shop"]; ok {
 		t.shop, _ = src.Scalar(v.Val, "shop")
+	}
+	if v, ok := f["timezone"]; ok {
+		if t.zone, ok = src.Scalar(v.Val, "timezone"); ok {
+			if _, err := time.LoadLocation(t.zone); err != nil {
+				src.Errorf(v.Val, "a time zone of the tz database, e.g. America/New_York", "unknown time zone %q", t.zone)
+			}
+		}
 	}
 	if v, ok := f["now"]; ok {
 		if s, ok := src.Scalar(v.Val, "now"); ok {
@@ -207,12 +216,12 @@ func readTest(file string) (*mappingTest, error) {
 	}
 	if v, ok := f["expect"]; ok {
 		allowed, ok := map[string][]string{
-			mapping.FeedOrders:    {"header", "lines", "cancel", "rejected"},
+			mapping.FeedOrders:    {"header", "lines", "cancel", "refunds", "rejected"},
 			mapping.FeedShipments: {"fulfillment", "rejected"},
 			mapping.FeedInventory: {"level", "rejected"},
 		}[t.feed]
 		if !ok {
-			allowed = []string{"header", "lines", "cancel", "fulfillment", "level", "rejected"}
+			allowed = []string{"header", "lines", "cancel", "refunds", "fulfillment", "level", "rejected"}
 		}
 		t.expect = src.Fields(v, "expect", allowed, nil)
 		if len(t.expect) == 0 && diags.Empty() {
@@ -248,7 +257,7 @@ func (t *mappingTest) run(set *mapping.Set) []string {
 	if err != nil {
 		return []string{"payload: " + err.Error()}
 	}
-	tables, err := set.Preview(mapping.PreviewInput{Feed: t.feed, Raw: raw, Shop: t.shop, Now: t.now})
+	tables, err := set.Preview(mapping.PreviewInput{Feed: t.feed, Raw: raw, Shop: t.shop, Now: t.now, TimeZone: t.zone})
 	rows := map[string][]passthrough.Row{} // block → rows
 	for _, tr := range tables {
 		rows[tr.Block] = tr.Rows
@@ -339,8 +348,22 @@ func valueMatches(got any, want *yaml.Node) bool {
 		d, err := decimal.NewFromString(want.Value)
 		return err == nil && d.Equal(g)
 	case time.Time:
-		t, err := time.Parse(time.RFC3339, want.Value)
-		return err == nil && t.Equal(g)
+		return timeMatches(g, want.Value)
+	}
+	return false
+}
+
+// timeMatches compares a time with the text a test expects: an instant (with its offset,
+// 2008-01-10T11:00:00-05:00), or a date and time without a zone (2008-01-10T11:00:00, or
+// with a space), which is what local() gives: the shop's wall clock.
+func timeMatches(got time.Time, want string) bool {
+	if t, err := time.Parse(time.RFC3339, want); err == nil {
+		return got.Location() != mapping.WallClock && t.Equal(got)
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05"} {
+		if t, err := time.Parse(layout, want); err == nil {
+			return got.Location() == mapping.WallClock && t.Equal(got)
+		}
 	}
 	return false
 }

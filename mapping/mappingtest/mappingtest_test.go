@@ -53,13 +53,13 @@ func TestMappingTestsSayWhatIsWrong(t *testing.T) {
 		"a_wrong_value.yaml": {
 			`header.ship_via: got "UPS GROUND", want "BEST WAY"`,
 			"header.cancelled: got false, want null",
-			`header.nope: no such column (the row has shop, web_order_id, order_number, order_date, customer_no, customer_email, bill_to_name, bill_to_address1, bill_to_address2, bill_to_city, bill_to_state, bill_to_zip, bill_to_country, bill_to_phone, ship_to_name, ship_to_address1, ship_to_address2, ship_to_city, ship_to_state, ship_to_zip, ship_to_country, ship_to_phone, payment_terms, salesperson_no, customer_division, order_type, hold_code, tax_schedule, print_pick_sheet, print_sales_order, ship_via, freight_amount, discount_amount, tax_amount, order_total, currency, comment, cancelled)`,
+			`header.nope: no such column (the row has shop, web_order_id, order_number, order_date, customer_no, customer_email, bill_to_name, bill_to_address1, bill_to_address2, bill_to_city, bill_to_state, bill_to_zip, bill_to_country, bill_to_phone, ship_to_name, ship_to_address1, ship_to_address2, ship_to_city, ship_to_state, ship_to_zip, ship_to_country, ship_to_phone, payment_terms, salesperson_no, customer_division, order_type, hold_code, tax_schedule, print_pick_sheet, print_sales_order, ship_via, freight_amount, discount_amount, tax_amount, order_total, currency, comment, cancelled, fulfilled_in_shopify)`,
 			"lines: 2 rows, want 1",
 		},
 		"b_not_rejected.yaml": {"mapped, want rejected with severity retry"},
 		"c_other_rejection.yaml": {
-			"rejected with severity retry, want info (message: not paid yet: financial status is partially_refunded)",
-			`rejected with message "not paid yet: financial status is partially_refunded", want "not paid"`,
+			"rejected with severity retry, want info (message: not paid yet: financial status is pending)",
+			`rejected with message "not paid yet: financial status is pending", want "not paid"`,
 		},
 		"d_broken.yaml": {`testdata/failing-tests/d_broken.yaml:1:7: unknown feed "order"
  1 | feed: order

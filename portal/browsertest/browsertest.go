@@ -56,6 +56,12 @@ type Target struct {
 	Break      func(src string) string
 	Fix        func(src string) string
 	FixedValue string
+
+	// OtherStore, when set, is a second store of the portal (the operator's first store is
+	// the one Orders are of), whose newest page of orders shows OtherOrders: the operator
+	// switches to it.
+	OtherStore  string
+	OtherOrders []string
 }
 
 // scenarioTimeout bounds one scenario, browser start included.
@@ -79,6 +85,12 @@ func Run(t *testing.T, target Target) {
 		{"an admin breaks a mapping, sees line:col, fixes it and sees the preview change", breakAndFixMapping},
 		{"an operator looks at the stock", lookAtStock},
 		{"an operator sees whether webhooks flow and opens the privacy requests", lookAtWebhooks},
+	}
+	if target.OtherStore != "" {
+		scenarios = append(scenarios, struct {
+			name string
+			run  func(s *session, target Target)
+		}{"an operator switches to another store and sees its orders only", switchStore})
 	}
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
@@ -399,4 +411,26 @@ func lookAtWebhooks(s *session, target Target) {
 	require.Equal(s.t, "/privacy", s.location())
 	require.Contains(s.t, s.text("h1"), "Privacy requests")
 	s.shot("privacy")
+}
+
+func switchStore(s *session, target Target) {
+	s.signIn(target.Operator, "/orders")
+	s.do("wait for the orders", chromedp.WaitVisible(chromedp.ID("orders")))
+	require.Contains(s.t, s.text("#orders"), target.Orders[0])
+	s.do("choose the other store", chromedp.SetValue(chromedp.ID("store"), target.OtherStore))
+	require.EqualValues(s.t, http.StatusOK, s.follow("#switch-store"))
+	require.Equal(s.t, "/orders", s.location(), "the switcher stays in the section")
+	list := s.text("#orders")
+	for _, name := range target.OtherOrders {
+		require.Contains(s.t, list, name)
+	}
+	require.NotContains(s.t, list, target.Orders[0], "the first store's orders are not listed")
+	s.shot("other-store-orders")
+
+	s.open("/feeds")
+	s.do("wait for the feeds", chromedp.WaitVisible(chromedp.ID("tasks")))
+	got, err := chromedp.Run(s.ctx, chromedp.Value(chromedp.ID("store")))
+	require.NoError(s.t, err)
+	require.Equal(s.t, target.OtherStore, got, "the choice is kept from page to page")
+	s.shot("other-store-feeds")
 }

@@ -18,13 +18,22 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
+	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
 )
 
-// passThrough hands parameters to the mock as the dialect bound them (civil.DateTime,
-// mssql.VarChar…), so the tests see the types go-mssqldb would get.
-type passThrough struct{}
+// driverConversion hands parameters to the mock as go-mssqldb's own check of a parameter
+// (Conn.CheckNamedValue) leaves them for its encoder, so the tests see what the driver
+// encodes (civil.DateTime, mssql.VarChar, sql.NullString…). A value it leaves nil is sent
+// as an untyped NULL (TDS type 0x1F), which other TDS servers than SQL Server refuse.
+type driverConversion struct{}
 
-func (passThrough) ConvertValue(v any) (driver.Value, error) { return v, nil }
+func (driverConversion) ConvertValue(v any) (driver.Value, error) {
+	nv := driver.NamedValue{Ordinal: 1, Value: v}
+	if err := new(mssql.Conn).CheckNamedValue(&nv); err != nil {
+		return nil, err
+	}
+	return nv.Value, nil
+}
 
 // is matches a parameter of exactly this type and value.
 type is struct{ want any }
@@ -40,7 +49,7 @@ var now = time.Date(2026, 11, 22, 10, 30, 0, 123456789, time.UTC)
 // mockStore is a store on go-sqlmock, on a fixed clock.
 func mockStore(t *testing.T) (*Store, sqlmock.Sqlmock) {
 	t.Helper()
-	db, mock, err := sqlmock.New(sqlmock.ValueConverterOption(passThrough{}))
+	db, mock, err := sqlmock.New(sqlmock.ValueConverterOption(driverConversion{}))
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		require.NoError(t, mock.ExpectationsWereMet())
@@ -52,22 +61,46 @@ func mockStore(t *testing.T) (*Store, sqlmock.Sqlmock) {
 // expectColumns answers the introspection of a default table from the migrations' DDL.
 func expectColumns(t *testing.T, mock sqlmock.Sqlmock, table string) {
 	t.Helper()
-	rows := sqlmock.NewRows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "IS_NULLABLE"})
-	for _, c := range migratedTables(t)[table].Columns {
-		var max any
-		if c.Kind == passthrough.KindText {
+	expectTable(t, mock, migratedTables(t)[table])
+}
+
+// expectTable answers the introspection of a table as SQL Server would describe it.
+func expectTable(t *testing.T, mock sqlmock.Sqlmock, tbl *sqlstore.Table) {
+	t.Helper()
+	rows := sqlmock.NewRows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE",
+		"IS_NULLABLE", "COLLATION_NAME", "ignore_case", "generated", "code_page"})
+	for _, c := range tbl.Columns {
+		var max, precision, scale, collation, codePage any
+		switch c.Kind {
+		case passthrough.KindText:
 			max = int64(c.MaxLength)
 			if c.MaxLength == 0 {
 				max = int64(-1)
 			}
+			if c.Collation != "" {
+				collation = c.Collation
+			}
+			if c.CodePage != 0 {
+				codePage = int64(c.CodePage)
+			}
+		case passthrough.KindDecimal:
+			precision, scale = int64(c.Precision), int64(c.Scale)
 		}
 		nullable := "NO"
 		if c.Nullable {
 			nullable = "YES"
 		}
-		rows.AddRow(c.Name, c.DataType, max, nullable)
+		rows.AddRow(c.Name, c.DataType, max, precision, scale, nullable, collation, boolInt(c.IgnoreCase), boolInt(c.Generated), codePage)
 	}
-	mock.ExpectQuery(regexp.QuoteMeta(Dialect{}.ColumnsQuery())).WithArgs(is{table}).WillReturnRows(rows)
+	q, _ := Dialect{}.ColumnsQuery("", tbl.Name)
+	mock.ExpectQuery(regexp.QuoteMeta(q)).WithArgs(is{tbl.Name}).WillReturnRows(rows)
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // headerArgs are the parameters of the header statement for erptest.Order: the mapping's
@@ -80,7 +113,7 @@ func headerArgs(p erp.OrderStageParams) []driver.Value {
 		case time.Time:
 			out = append(out, is{civil.DateTimeOf(x)})
 		case decimal.Decimal:
-			out = append(out, is{x.String()})
+			out = append(out, is{mssql.VarChar(x.String())})
 		default:
 			out = append(out, is{v})
 		}
@@ -116,11 +149,11 @@ func TestOrderStageSendsItsStatementsInOrderInOneTransaction(t *testing.T) {
 	expectStaged(mock, p)
 	mock.ExpectExec(regexp.QuoteMeta(ledgerWrite)+`(.|\n)*INSERT INTO pt_ledger_events`).
 		WithArgs(is{"acme"}, is{int64(1001)}, is{"#1001"}, is{civil.DateTimeOf(p.Ledger.OrderDate)}, is{"Bob Norman"},
-			is{"Buyer1001@Example.com"}, is{"buyer1001@example.com"}, is{"254.98"}, is{"USD"}, is{"staged"}, is{""}, is{""},
-			is{int64(0)}, is{p.Ledger.PayloadHash}, is{civil.DateTimeOf(p.Ledger.ShopifyUpdatedAt)}, is{nil}, is{""},
+			is{"Buyer1001@Example.com"}, is{"buyer1001@example.com"}, is{mssql.VarChar("254.98")}, is{"USD"}, is{"staged"}, is{""}, is{""},
+			is{int64(0)}, is{p.Ledger.PayloadHash}, is{civil.DateTimeOf(p.Ledger.ShopifyUpdatedAt)}, is{sql.NullInt64{}}, is{""},
 			is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{string(p.Ledger.Payload)},
 			is{"acme"}, is{int64(1001)}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{"staged"}, is{""},
-			is{"staged with 3 lines"}, is{nil}, is{""}).
+			is{"staged with 3 lines"}, is{sql.NullInt64{}}, is{""}).
 		WillReturnResult(sqlmock.NewResult(0, 2))
 	mock.ExpectCommit()
 	require.NoError(t, s.OrderStage(t.Context(), p))
@@ -198,12 +231,13 @@ func TestACommitWhoseConnectionBrokeIsNotRunAgain(t *testing.T) {
 	require.ErrorContains(t, err, "commit outcome unknown")
 }
 
-func TestShipmentMarkCountsRowsWithRowCountAndReportsAMissingShipment(t *testing.T) {
+func TestShipmentMarkCountsTheRowsItUpdatedAndReportsAMissingShipment(t *testing.T) {
 	t.Parallel()
 	s, mock := mockStore(t)
-	q := regexp.QuoteMeta("UPDATE external_order_shipments SET sync_status = @p1, sync_error = @p2, synced_at = @p3 WHERE shipment_id = @p4;\nSELECT @@ROWCOUNT")
+	q := regexp.QuoteMeta("DECLARE @n TABLE (x int);\nUPDATE external_order_shipments SET sync_status = @p1, sync_error = @p2, synced_at = @p3 OUTPUT 1 INTO @n WHERE shipment_id = @p4;\nSELECT COUNT(*) FROM @n;")
 	at := time.Date(2026, 11, 22, 12, 0, 0, 42000000, time.UTC)
-	mock.ExpectQuery(q).WithArgs(is{"sent"}, is{nil}, is{civil.DateTimeOf(at)}, is{"SH-1"}).
+	expectColumns(t, mock, "external_order_shipments")
+	mock.ExpectQuery(q).WithArgs(is{"sent"}, is{sql.NullString{}}, is{civil.DateTimeOf(at)}, is{"SH-1"}).
 		WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(3)))
 	mock.ExpectQuery(q).WithArgs(is{"error"}, is{"422 already fulfilled"}, is{civil.DateTimeOf(at)}, is{"SH-404"}).
 		WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(0)))
@@ -214,12 +248,17 @@ func TestShipmentMarkCountsRowsWithRowCountAndReportsAMissingShipment(t *testing
 func TestExecutionStartReadsTheIDFromOutputInserted(t *testing.T) {
 	t.Parallel()
 	s, mock := mockStore(t)
-	mock.ExpectQuery(regexp.QuoteMeta("INSERT INTO pt_feed_executions (feed, shop, run_trigger, started_at, outcome) OUTPUT INSERTED.id VALUES (@p1, @p2, @p3, @p4, @p5)")).
-		WithArgs(is{"orders"}, is{"acme"}, is{"schedule"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{erp.OutcomeRunning}).
+	mock.ExpectQuery(regexp.QuoteMeta("INSERT INTO pt_feed_executions (feed, shop, run_trigger, started_at, outcome, owner, lock_token) OUTPUT INSERTED.id VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7)")).
+		WithArgs(is{"orders"}, is{"acme"}, is{"schedule"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{erp.OutcomeRunning},
+			is{"web-2 pid 4711 (instance 1f3a9c02)"}, is{"6c1e0d8a"}).
 		WillReturnRows(sqlmock.NewRows([]string{"id"}).AddRow(int64(41)))
-	e, err := s.ExecutionStart(t.Context(), erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule"})
+	mock.ExpectExec(regexp.QuoteMeta("UPDATE pt_feed_executions SET heartbeat_at = SYSUTCDATETIME() WHERE id = @p1")).
+		WithArgs(is{int64(41)}).WillReturnResult(sqlmock.NewResult(0, 1))
+	e, err := s.ExecutionStart(t.Context(), erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule",
+		Owner: "web-2 pid 4711 (instance 1f3a9c02)", LockToken: "6c1e0d8a"})
 	require.NoError(t, err)
 	require.EqualValues(t, 41, e.ID)
+	require.Equal(t, "web-2 pid 4711 (instance 1f3a9c02)", e.Owner)
 }
 
 func TestWritesMapSQLServerErrorsOntoTheStoreSentinels(t *testing.T) {
@@ -236,6 +275,11 @@ func TestWritesMapSQLServerErrorsOntoTheStoreSentinels(t *testing.T) {
 		{2628, erp.ErrInvalidValue},
 		{8152, erp.ErrInvalidValue},
 		{8115, erp.ErrInvalidValue},
+		{220, erp.ErrInvalidValue},
+		{18456, erp.ErrDenied},
+		{4060, erp.ErrDenied},
+		{229, erp.ErrDenied},
+		{262, erp.ErrDenied},
 	} {
 		t.Run(fmt.Sprintf("error %d is %v", tc.number, tc.want), func(t *testing.T) {
 			t.Parallel()
@@ -293,4 +337,135 @@ func TestInventoryCheckPutReplacesTheDriftReportInOneTransaction(t *testing.T) {
 	mock.ExpectExec(insert).WillReturnResult(sqlmock.NewResult(0, 50))
 	mock.ExpectCommit()
 	require.NoError(t, s.InventoryCheckPut(t.Context(), check))
+}
+
+func TestALockIsTakenInOneTransactionThatReadsTheRowUnderUpdateLocks(t *testing.T) {
+	t.Parallel()
+	owner := erp.Owner{ID: "0b7f6a3e-1111", Host: "web-1", PID: 101}
+	p := erp.LockParams{Shop: "acme", Name: "orders", Owner: owner, Token: "t1", TTL: 30 * time.Second}
+	read := regexp.QuoteMeta("SELECT owner, host, pid, token, acquired_at, expires_at, CASE WHEN expires_at < SYSUTCDATETIME() THEN 1 ELSE 0 END FROM pt_locks WITH (UPDLOCK, HOLDLOCK) WHERE shop = @p1 AND feed = @p2")
+	cols := []string{"owner", "host", "pid", "token", "acquired_at", "expires_at", "expired"}
+
+	t.Run("a free lock is inserted", func(t *testing.T) {
+		t.Parallel()
+		s, mock := mockStore(t)
+		mock.ExpectBegin()
+		mock.ExpectQuery(read).WithArgs(is{"acme"}, is{"orders"}).WillReturnRows(sqlmock.NewRows(cols))
+		mock.ExpectExec(regexp.QuoteMeta("INSERT INTO pt_locks (shop, feed, owner, host, pid, token, acquired_at, renewed_at, expires_at) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, SYSUTCDATETIME(), SYSUTCDATETIME(), DATEADD(millisecond, CAST(@p7 AS int), SYSUTCDATETIME()))")).
+			WithArgs(is{"acme"}, is{"orders"}, is{"0b7f6a3e-1111"}, is{"web-1"}, is{int64(101)}, is{"t1"}, is{int64(30000)}).
+			WillReturnResult(sqlmock.NewResult(0, 1))
+		mock.ExpectCommit()
+		got, err := s.LockAcquire(t.Context(), p)
+		require.NoError(t, err)
+		require.False(t, got.TookOver)
+	})
+
+	t.Run("a lock another process holds is refused, naming it, and nothing is written", func(t *testing.T) {
+		t.Parallel()
+		s, mock := mockStore(t)
+		since := time.Date(2026, 11, 22, 10, 29, 0, 0, time.UTC)
+		mock.ExpectBegin()
+		mock.ExpectQuery(read).WithArgs(is{"acme"}, is{"orders"}).
+			WillReturnRows(sqlmock.NewRows(cols).AddRow("0b7f6a3e-2222", "web-2", int64(202), "t9", since, since.Add(30*time.Second), int64(0)))
+		mock.ExpectCommit()
+		_, err := s.LockAcquire(t.Context(), p)
+		require.EqualError(t, err, "orders of acme is held by web-2 pid 202 (instance 0b7f6a3e) since 2026-11-22 10:29:00 UTC")
+	})
+
+	t.Run("a lock whose lease ran out is taken over", func(t *testing.T) {
+		t.Parallel()
+		s, mock := mockStore(t)
+		since := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+		mock.ExpectBegin()
+		mock.ExpectQuery(read).WithArgs(is{"acme"}, is{"orders"}).
+			WillReturnRows(sqlmock.NewRows(cols).AddRow("0b7f6a3e-2222", "web-2", int64(202), "t9", since, since.Add(30*time.Second), int64(1)))
+		mock.ExpectExec(regexp.QuoteMeta("UPDATE pt_locks SET owner = @p1, host = @p2, pid = @p3, token = @p4, acquired_at = SYSUTCDATETIME(), renewed_at = SYSUTCDATETIME(), expires_at = DATEADD(millisecond, CAST(@p5 AS int), SYSUTCDATETIME()) WHERE shop = @p6 AND feed = @p7")).
+			WithArgs(is{"0b7f6a3e-1111"}, is{"web-1"}, is{int64(101)}, is{"t1"}, is{int64(30000)}, is{"acme"}, is{"orders"}).
+			WillReturnResult(sqlmock.NewResult(0, 1))
+		mock.ExpectCommit()
+		got, err := s.LockAcquire(t.Context(), p)
+		require.NoError(t, err)
+		require.True(t, got.TookOver)
+	})
+}
+
+// notNil matches a parameter the driver sends with a type: anything but nil, which it would
+// send as an untyped NULL (0x1F).
+type notNil struct{}
+
+func (notNil) Match(v driver.Value) bool { return v != nil }
+
+func TestOrderStageSendsEveryNullWithItsColumnsType(t *testing.T) {
+	t.Parallel()
+	s, mock := mockStore(t)
+	p := erptest.Order("acme", 1001, 1)
+	for _, c := range []string{"order_date", "order_total", "comment", "hold_code"} {
+		p.HeaderRow.Set(c, nil)
+	}
+	p.LineRows[0].Set("line_item_id", nil)
+	p.LineRows[0].Set("unit_price", nil)
+	p.LineRows[0].Set("quantity", int64(2))
+	expectColumns(t, mock, "s_orders")
+	expectColumns(t, mock, "s_order_details")
+
+	header := make([]driver.Value, 0, 37)
+	for i, c := range p.HeaderRow.Columns {
+		switch c {
+		case "order_date":
+			header = append(header, is{mssql.NullDateTime{}})
+		case "order_total":
+			header = append(header, is{decimal.NullDecimal{}})
+		case "comment", "hold_code":
+			header = append(header, is{sql.NullString{}})
+		default:
+			header = append(header, headerArgs(p)[i])
+		}
+	}
+	header = append(header, notNil{}, notNil{})
+	mock.ExpectBegin()
+	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WithArgs(header...).WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(1)))
+	mock.ExpectExec(regexp.QuoteMeta(linesDelete)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnResult(sqlmock.NewResult(0, 0))
+	mock.ExpectExec(regexp.QuoteMeta(linesInsert)).WithArgs(is{"acme"}, is{int64(1001)}, is{int32(1)}, is{sql.NullInt64{}},
+		is{"SKU-001"}, is{"Item number 1"}, is{int32(2)}, is{decimal.NullDecimal{}}, notNil{}, notNil{}, notNil{}, is{"000"}).
+		WillReturnResult(sqlmock.NewResult(0, 1))
+	args := make([]driver.Value, 28)
+	for i := range args {
+		args[i] = notNil{}
+	}
+	mock.ExpectExec(regexp.QuoteMeta(ledgerWrite)).WithArgs(args...).WillReturnResult(sqlmock.NewResult(0, 2))
+	mock.ExpectCommit()
+	require.NoError(t, s.OrderStage(t.Context(), p))
+}
+
+func TestAStoreInASchemaReadsAndWritesItsTablesThere(t *testing.T) {
+	t.Parallel()
+	db, mock, err := sqlmock.New(sqlmock.ValueConverterOption(driverConversion{}))
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		require.NoError(t, mock.ExpectationsWereMet())
+		db.Close()
+	})
+	s := newStore(db, erp.WithSchema("erp"), erp.WithClock(func() time.Time { return now }))
+	q, _ := Dialect{}.ColumnsQuery("erp", "s_orders")
+	require.Contains(t, q, "c.TABLE_SCHEMA = @p1 AND c.TABLE_NAME = @p2")
+	rows := sqlmock.NewRows([]string{"COLUMN_NAME", "DATA_TYPE", "CHARACTER_MAXIMUM_LENGTH", "NUMERIC_PRECISION", "NUMERIC_SCALE",
+		"IS_NULLABLE", "COLLATION_NAME", "ignore_case", "generated", "code_page"}).
+		AddRow("shop", "varchar", int64(20), nil, nil, "NO", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252)).
+		AddRow("web_order_id", "bigint", nil, int64(19), int64(0), "NO", nil, int64(0), int64(0), nil).
+		AddRow("import_status", "char", int64(1), nil, nil, "YES", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252)).
+		AddRow("import_error", "varchar", int64(255), nil, nil, "YES", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252)).
+		AddRow("erp_order_no", "varchar", int64(20), nil, nil, "YES", "Latin1_General_100_CI_AS", int64(1), int64(0), int64(1252))
+	mock.ExpectQuery(regexp.QuoteMeta(q)).WithArgs(is{"erp"}, is{"s_orders"}).WillReturnRows(rows)
+	mock.ExpectQuery(regexp.QuoteMeta("SELECT [web_order_id], [import_status], [import_error], [erp_order_no] FROM [erp].[s_orders] WHERE [shop] = @p1 AND [web_order_id] IN (@p2)")).
+		WithArgs(is{mssql.VarChar("acme")}, is{int64(1001)}).
+		WillReturnRows(sqlmock.NewRows([]string{"web_order_id", "import_status", "import_error", "erp_order_no"}).AddRow(int64(1001), "Y", nil, "SO-7"))
+	got, err := s.OrderImportStatusList(t.Context(), erp.OrderImportStatusListParams{Shop: "acme", OrderIDs: []int64{1001}})
+	require.NoError(t, err)
+	require.Equal(t, []erp.OrderImportStatus{{OrderID: 1001, ImportStatus: "Y", ERPOrderNo: "SO-7"}}, got)
+
+	mock.ExpectExec(regexp.QuoteMeta("INSERT INTO [erp].pt_problems (execution_id, feed, shop, record_key, severity, message, found_at) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7)")).
+		WithArgs(is{sql.NullInt64{}}, is{"orders"}, is{"acme"}, is{"1001"}, is{"error"}, is{"unknown SKU"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}).
+		WillReturnResult(sqlmock.NewResult(0, 1))
+	require.NoError(t, s.ProblemAdd(t.Context(), erp.Problem{Feed: "orders", Shop: "acme", RecordKey: "1001",
+		Severity: passthrough.SeverityError, Message: "unknown SKU"}))
 }

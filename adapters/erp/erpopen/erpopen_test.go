@@ -15,6 +15,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpopen"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erppostgres"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
+	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
 )
 
 func TestOpenPicksTheDialectOfTheDriverName(t *testing.T) {
@@ -25,8 +26,8 @@ func TestOpenPicksTheDialectOfTheDriverName(t *testing.T) {
 	require.Equal(t, erp.DialectSQLite, s.Dialect())
 	res, err := s.Migrate(t.Context())
 	require.NoError(t, err)
-	v := versions(t, erpsqlite.Migrations())
-	require.EqualValues(t, v[len(v)-1], res.Version, "migrated to the newest version")
+	all := versions(t, erpsqlite.Dialect{}.Migrations(""))
+	require.EqualValues(t, all[len(all)-1], res.Version, "the newest migration")
 }
 
 func TestOpenRefusesAnUnknownDriver(t *testing.T) {
@@ -46,10 +47,11 @@ func TestOpenReportsADatabaseItCannotReach(t *testing.T) {
 	require.NotContains(t, err.Error(), "secret")
 }
 
-// versions lists the migration version numbers of one dialect.
-func versions(t *testing.T, fsys fs.FS) []int {
+// versions lists the migration version numbers of one dialect: its .sql files and its
+// migrations written in Go.
+func versions(t *testing.T, m sqlstore.Migrations) []int {
 	t.Helper()
-	names, err := fs.Glob(fsys, "*.sql")
+	names, err := fs.Glob(m.FS, "*.sql")
 	require.NoError(t, err)
 	var out []int
 	for _, n := range names {
@@ -59,20 +61,20 @@ func versions(t *testing.T, fsys fs.FS) []int {
 		require.NoError(t, err, n)
 		out = append(out, v)
 	}
+	for _, g := range m.Go {
+		out = append(out, int(g.Version))
+	}
 	slices.Sort(out)
 	return out
 }
 
 func TestEveryDialectHasTheSameMigrationVersions(t *testing.T) {
 	t.Parallel()
-	sqlite := versions(t, erpsqlite.Migrations())
+	sqlite := versions(t, erpsqlite.Dialect{}.Migrations(""))
 	require.NotEmpty(t, sqlite)
-	require.Equal(t, sqlite, versions(t, erppostgres.Migrations()), "postgres")
-	require.Equal(t, sqlite, versions(t, erpmssql.Migrations()), "sqlserver")
-	// Versions count up from 1. Numbers reserved for changes made at the same time may be
-	// missing until those changes are in.
-	require.Equal(t, 1, sqlite[0], "versions start at 1")
-	for i := 1; i < len(sqlite); i++ {
-		require.Greater(t, sqlite[i], sqlite[i-1], "each version is used once")
+	require.Equal(t, sqlite, versions(t, erppostgres.Dialect{}.Migrations("")), "postgres")
+	require.Equal(t, sqlite, versions(t, erpmssql.Dialect{}.Migrations("")), "sqlserver")
+	for i, v := range sqlite {
+		require.Equal(t, i+1, v, "versions count up from 1 without gaps, each once")
 	}
 }

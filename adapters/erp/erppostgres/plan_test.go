@@ -7,8 +7,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erppostgres"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
+	"github.com/passthrough-dev/passthrough/adapters/erp/internal/sqlstore"
 )
 
 // fillLedger writes n ledger entries the way erptest.LedgerPages expects, and analyzes.
@@ -67,4 +69,39 @@ func BenchmarkLedgerList(b *testing.B) {
 	s := open(b)
 	fillLedger(b, s, 1000000)
 	erptest.LedgerListBenchmark(b, s)
+}
+
+// TestStagingLookupsByKeyUseTheKeyIndex reads the plans PostgreSQL makes for the store's
+// lookups of orders by key in a filled s_orders (varchar keys, as on SQL Server): the text
+// parameters pgx sends compare with varchar without converting the column, so the key
+// index serves them. (SQL Server needs varchar parameters for that: see erpmssql's
+// TestVarcharParametersSeekAVarcharIndexWhereNvarcharOnesScanIt.)
+func TestStagingLookupsByKeyUseTheKeyIndex(t *testing.T) {
+	t.Parallel()
+	s := open(t)
+	_, err := s.Migrate(t.Context())
+	require.NoError(t, err)
+	_, err = s.DB().ExecContext(t.Context(), `
+INSERT INTO s_orders (shop, web_order_id, order_number)
+SELECT 'shop' || (g % 50), g, '#' || g FROM generate_series(1, 50000) g`)
+	require.NoError(t, err)
+	_, err = s.DB().ExecContext(t.Context(), "ANALYZE s_orders")
+	require.NoError(t, err)
+	cols, err := s.TableColumns(t.Context(), "s_orders")
+	require.NoError(t, err)
+	h := sqlstore.NewTable("s_orders", cols)
+	st := sqlstore.NewStatements(erppostgres.Dialect{}).InSchema(s.Schema())
+	shop, _ := h.Column("shop")
+	id, _ := h.Column("web_order_id")
+	lock, err := st.HeaderLock(h, []passthrough.Column{shop, id}, []any{"shop7", int64(107)})
+	require.NoError(t, err)
+	status, err := st.ImportStatusList(h, "shop7", []int64{107, 157})
+	require.NoError(t, err)
+	for name, stmt := range map[string]sqlstore.Stmt{"HeaderLock": lock, "ImportStatusList": status} {
+		var raw []byte
+		require.NoError(t, s.DB().QueryRowContext(t.Context(), "EXPLAIN (FORMAT JSON) "+stmt.SQL, stmt.Args...).Scan(&raw), name)
+		var plan []map[string]any
+		require.NoError(t, json.Unmarshal(raw, &plan))
+		require.NotContains(t, seqScans(plan[0]["Plan"].(map[string]any)), "s_orders", "%s: %s", name, raw)
+	}
 }

@@ -16,8 +16,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
@@ -42,18 +43,26 @@ func Migrations() fs.FS {
 type Store struct{ *sqlstore.Store }
 
 // Open connects to the database at dsn, a URL (postgres://user@host:5432/db?sslmode=…) or
-// key=value string as pgx reads them. It does not migrate.
+// key=value string as pgx reads them. With erp.WithSchema, every connection's search_path is
+// that schema, so migrations create their tables there too. It does not migrate.
 func Open(ctx context.Context, dsn string, opts ...erp.Option) (*Store, error) {
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	if schema := erp.NewOptions(opts...).Schema; schema != "" {
+		cfg.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	}
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
 	db.SetConnMaxLifetime(30 * time.Minute)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
+		if c := (Dialect{}).Classify(err); c != nil {
+			return nil, fmt.Errorf("open postgres: %w: %w", c, err)
+		}
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
 	return &Store{sqlstore.New(db, Dialect{}, opts...)}, nil
@@ -103,22 +112,50 @@ func (Dialect) Combine(first, second string) string {
 // Prepare leaves it to pgx, which prepares and caches every statement per connection.
 func (Dialect) Prepare() bool { return false }
 
-func (Dialect) RowCount() string { return "" }
+func (Dialect) CountedUpdate(string, string) string { return "" }
 
-func (Dialect) ColumnsQuery() string {
-	return "SELECT column_name::text, data_type::text, character_maximum_length::int, is_nullable::text" +
-		" FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position"
+// ColumnsQuery reads information_schema.columns, with what it leaves out: whether the
+// column's collation ignores case (a nondeterministic collation, or citext), and whether
+// the database fills it (identity, generated, serial).
+func (Dialect) ColumnsQuery(schema, table string) (string, []any) {
+	where, args := "c.table_schema = current_schema() AND c.table_name = $1", []any{table}
+	if schema != "" {
+		where, args = "c.table_schema = $1 AND c.table_name = $2", []any{schema, table}
+	}
+	return "SELECT c.column_name::text, CASE WHEN c.data_type = 'USER-DEFINED' THEN c.udt_name::text ELSE c.data_type::text END," +
+		" c.character_maximum_length::int, c.numeric_precision::int, c.numeric_scale::int, c.is_nullable::text," +
+		" CASE WHEN c.collation_name IS NULL THEN NULL ELSE quote_ident(c.collation_schema::text) || '.' || quote_ident(c.collation_name::text) END," +
+		" CASE WHEN c.udt_name = 'citext' OR NOT co.collisdeterministic THEN 1 ELSE 0 END," +
+		" CASE WHEN c.is_identity = 'YES' OR c.is_generated = 'ALWAYS' OR c.column_default LIKE 'nextval(%' THEN 1 ELSE 0 END," +
+		" NULL::int" +
+		" FROM information_schema.columns c LEFT JOIN pg_collation co" +
+		" ON co.collname = c.collation_name::text AND co.collnamespace = to_regnamespace(c.collation_schema::text)::oid" +
+		" WHERE " + where + " ORDER BY c.ordinal_position", args
 }
 
-func (Dialect) Column(name, dataType string, maxLength sql.NullInt64, nullable bool) passthrough.Column {
-	c := passthrough.Column{Name: name, DataType: dataType, Nullable: nullable}
-	switch dataType {
+func (Dialect) Column(info sqlstore.ColumnInfo) passthrough.Column {
+	c := passthrough.Column{Name: info.Name, DataType: info.DataType, Nullable: info.Nullable == "YES", Generated: info.Generated,
+		Collation: info.Collation.String, IgnoreCase: info.IgnoreCase}
+	switch info.DataType {
 	case "character varying", "character", "text", "citext":
 		c.Kind = passthrough.KindText
-		c.MaxLength = int(maxLength.Int64)
-	case "smallint", "integer", "bigint":
+		c.MaxLength = int(info.MaxLength.Int64)
+	case "smallint":
 		c.Kind = passthrough.KindInteger
-	case "numeric", "real", "double precision", "money":
+		c.Min, c.Max = sqlstore.IntRange(16)
+	case "integer":
+		c.Kind = passthrough.KindInteger
+		c.Min, c.Max = sqlstore.IntRange(32)
+	case "bigint":
+		c.Kind = passthrough.KindInteger
+		c.Min, c.Max = sqlstore.IntRange(64)
+	case "numeric":
+		c.Kind, c.Precision, c.Scale = passthrough.KindDecimal, int(info.Precision.Int64), int(info.Scale.Int64)
+	case "money":
+		// A 64-bit count of cents (of the locale's currency).
+		c.Kind, c.Scale = passthrough.KindDecimal, 2
+		c.Min, c.Max = sqlstore.IntRange(64)
+	case "real", "double precision":
 		c.Kind = passthrough.KindDecimal
 	case "timestamp with time zone", "timestamp without time zone", "date":
 		c.Kind = passthrough.KindTime
@@ -130,12 +167,28 @@ func (Dialect) Column(name, dataType string, maxLength sql.NullInt64, nullable b
 	return c
 }
 
-// TextLength counts characters, as varchar(n) does.
-func (Dialect) TextLength(_ passthrough.Column, s string) int { return utf8.RuneCountInString(s) }
+// TextLength counts characters, as varchar(n) does. The database's encoding (UTF-8) holds
+// every character but NUL, which PostgreSQL's text types cannot hold at all.
+func (Dialect) TextLength(_ passthrough.Column, s string) (int, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return 0, errors.New(`PostgreSQL text cannot hold the NUL character (\x00)`)
+	}
+	return utf8.RuneCountInString(s), nil
+}
 
 // Bind passes values as they are: pgx encodes strings, integers, booleans, times and
-// decimal.Decimal (through its Valuer, as exact text) for the server to convert.
+// decimal.Decimal (through its Valuer, as exact text) as the type of the parameter the
+// server described when it prepared the statement, NULL included.
 func (Dialect) Bind(_ passthrough.Column, v any) any { return v }
+
+// Compared compares in the column's collation when it has one of its own: two columns of
+// different non-default collations cannot be compared otherwise.
+func (Dialect) Compared(c passthrough.Column, expr string) string {
+	if c.Collation == "" {
+		return expr
+	}
+	return expr + " COLLATE " + c.Collation
+}
 
 // PrefixEnd sorts after every character under the "C" collation of search_email.
 func (Dialect) PrefixEnd() string { return "\U0010FFFF" }
@@ -155,6 +208,9 @@ func (Dialect) Classify(err error) error {
 			// NOT NULL, CHECK, and data exceptions: too long, out of range, bad text
 			// (a NUL character), invalid format
 			return erp.ErrInvalidValue
+		case strings.HasPrefix(pe.Code, "28"), pe.Code == "42501":
+			// invalid authorization (a bad password), insufficient privilege
+			return erp.ErrDenied
 		}
 		return nil
 	}
@@ -169,7 +225,16 @@ func (Dialect) Classify(err error) error {
 	return nil
 }
 
-func (Dialect) Migrations() sqlstore.Migrations {
+// Now is the start of the current transaction (of the statement, outside one), which keeps
+// one transaction's comparisons consistent.
+func (Dialect) Now() string { return "now()" }
+
+func (Dialect) NowPlus(ph string) string {
+	return "(now() + " + ph + "::bigint * interval '1 millisecond')"
+}
+
+// Migrations run in the connection's search_path, which Open sets to the store's schema.
+func (Dialect) Migrations(string) sqlstore.Migrations {
 	return sqlstore.Migrations{Dialect: goose.DialectPostgres, FS: Migrations(), Locker: schemaLocker}
 }
 

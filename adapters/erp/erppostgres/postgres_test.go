@@ -10,10 +10,12 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
 )
 
-// open gives each test a store on a schema of its own.
+// open gives each test a store working in a schema of its own (erp.WithSchema, as
+// config's erp.schema does).
 func open(t testing.TB, opts ...erp.Option) erptest.Store {
 	t.Helper()
-	s, err := erppostgres.Open(t.Context(), erptest.PostgresDSN(t), opts...)
+	dsn, schema := erptest.PostgresSchema(t)
+	s, err := erppostgres.Open(t.Context(), dsn, append(opts, erp.WithSchema(schema))...)
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s
@@ -26,4 +28,13 @@ func TestConformance(t *testing.T) {
 
 func BenchmarkOrderStage(b *testing.B) {
 	erptest.StageBenchmark(b, open)
+}
+
+func BenchmarkLockAcquireRelease(b *testing.B) {
+	erptest.LockBenchmark(b, open)
+}
+
+// BenchmarkOrderStageCustomerTables stages into tables shaped as SQL Server ERPs have them.
+func BenchmarkOrderStageCustomerTables(b *testing.B) {
+	erptest.CustomerStageBenchmark(b, open)
 }

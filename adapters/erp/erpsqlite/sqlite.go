@@ -46,6 +46,9 @@ type Store struct{ *sqlstore.Store }
 // Open opens (creating it if needed) the SQLite database at dsn, e.g. "file:passthrough.db"
 // or "passthrough.db". It does not migrate.
 func Open(ctx context.Context, dsn string, opts ...erp.Option) (*Store, error) {
+	if schema := erp.NewOptions(opts...).Schema; schema != "" {
+		return nil, fmt.Errorf("open sqlite: SQLite has no schemas (erp.schema is %q): %w", schema, erp.ErrInvalidValue)
+	}
 	full, memory, err := withSettings(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -145,17 +148,29 @@ func (Dialect) Combine(string, string) string { return "" }
 // Prepare keeps statements: SQLite spends more time parsing a wide INSERT than running it.
 func (Dialect) Prepare() bool { return true }
 
-func (Dialect) RowCount() string { return "" }
+func (Dialect) CountedUpdate(string, string) string { return "" }
 
-func (Dialect) ColumnsQuery() string {
-	return `SELECT name, type, NULL, CASE WHEN "notnull" = 0 AND pk = 0 THEN 'YES' ELSE 'NO' END FROM pragma_table_info(?) ORDER BY cid`
+// ColumnsQuery reads pragma_table_info. SQLite keeps no lengths or precisions of its own:
+// they come from the declared type (VARCHAR(30), DECIMAL_TEXT(18,4)). A column is filled
+// by the database when it is the table's INTEGER PRIMARY KEY (the rowid), and compares
+// ignoring case when an index of the table keeps it COLLATE NOCASE (the only place SQLite
+// reports a column's collation).
+func (Dialect) ColumnsQuery(_, table string) (string, []any) {
+	return `SELECT t.name, t.type, NULL, NULL, NULL, CASE WHEN t."notnull" = 0 AND t.pk = 0 THEN 'YES' ELSE 'NO' END, NULL,` +
+		` COALESCE((SELECT MAX(x.coll = 'NOCASE') FROM pragma_index_list(?1) l, pragma_index_xinfo(l.name) x WHERE x.name = t.name), 0),` +
+		` CASE WHEN t.pk = 1 AND upper(t.type) = 'INTEGER' AND (SELECT COUNT(*) FROM pragma_table_info(?1) WHERE pk > 0) = 1 THEN 1 ELSE 0 END,` +
+		` NULL FROM pragma_table_info(?1) t ORDER BY t.cid`, []any{table}
 }
 
 // Column reads SQLite's declared type the way SQLite's affinity rules do, except that
-// DECIMAL_TEXT (TEXT affinity, holding exact decimals) is a decimal and BOOLEAN a bool.
-func (Dialect) Column(name, dataType string, _ sql.NullInt64, nullable bool) passthrough.Column {
-	c := passthrough.Column{Name: name, DataType: dataType, Nullable: nullable}
-	t := strings.ToUpper(dataType)
+// DECIMAL_TEXT (TEXT affinity, holding exact decimals) is a decimal and BOOLEAN or BIT a
+// bool. SQLite stores any integer in any integer column; the range is the declared type's
+// in SQL Server and PostgreSQL (INTEGER is 32 bits, BIGINT 64, TINYINT 0 to 255), so the
+// embedded database refuses what a server would. The rowid is 64 bits.
+func (Dialect) Column(info sqlstore.ColumnInfo) passthrough.Column {
+	c := passthrough.Column{Name: info.Name, DataType: info.DataType, Nullable: info.Nullable == "YES", Generated: info.Generated,
+		IgnoreCase: info.IgnoreCase}
+	t := strings.ToUpper(info.DataType)
 	has := func(parts ...string) bool {
 		for _, p := range parts {
 			if strings.Contains(t, p) {
@@ -165,29 +180,48 @@ func (Dialect) Column(name, dataType string, _ sql.NullInt64, nullable bool) pas
 		return false
 	}
 	switch {
-	case has("BOOL"):
+	case has("BOOL") || strings.HasPrefix(t, "BIT"):
 		c.Kind = passthrough.KindBool
 	case has("DATE", "TIME"):
 		c.Kind = passthrough.KindTime
 	case has("DEC", "NUMERIC", "MONEY", "REAL", "FLOA", "DOUB"):
 		c.Kind = passthrough.KindDecimal
+		if has("DEC", "NUMERIC") {
+			c.Precision, c.Scale = sqlstore.TypePrecision(info.DataType)
+		}
 	case has("INT"):
 		c.Kind = passthrough.KindInteger
+		bits := 32
+		switch {
+		case info.Generated, has("BIGINT", "INT8", "UNSIGNED BIG INT"):
+			bits = 64
+		case has("TINYINT"):
+			bits = 8
+		case has("SMALLINT", "INT2"):
+			bits = 16
+		}
+		c.Min, c.Max = sqlstore.IntRange(bits)
 	case has("CHAR", "TEXT", "CLOB"):
 		c.Kind = passthrough.KindText
-		c.MaxLength = sqlstore.TypeLength(dataType)
+		c.MaxLength = sqlstore.TypeLength(info.DataType)
 	default:
 		c.Kind = passthrough.KindOther
 	}
 	return c
 }
 
-func (Dialect) TextLength(_ passthrough.Column, s string) int { return utf8.RuneCountInString(s) }
+func (Dialect) TextLength(_ passthrough.Column, s string) (int, error) {
+	return utf8.RuneCountInString(s), nil
+}
 
-// Bind writes times as sortable UTC text, decimals as exact text and booleans as 0/1.
-func (Dialect) Bind(_ passthrough.Column, v any) any {
+// Bind writes times as sortable UTC text (a date column's as the date alone), decimals as
+// exact text and booleans as 0/1.
+func (Dialect) Bind(c passthrough.Column, v any) any {
 	switch x := v.(type) {
 	case time.Time:
+		if t := strings.ToUpper(c.DataType); strings.Contains(t, "DATE") && !strings.Contains(t, "TIME") {
+			return x.UTC().Format(time.DateOnly)
+		}
 		return x.UTC().Format(sqlstore.TimeFormat)
 	case decimal.Decimal:
 		return x.String()
@@ -199,6 +233,10 @@ func (Dialect) Bind(_ passthrough.Column, v any) any {
 	}
 	return v
 }
+
+// Compared leaves expr as it is: SQLite compares with the column's own collation whenever a
+// column is one side of the comparison, whatever the other side's type.
+func (Dialect) Compared(_ passthrough.Column, expr string) string { return expr }
 
 // PrefixEnd sorts after every character in SQLite's default (byte-wise) order.
 func (Dialect) PrefixEnd() string { return "\U0010FFFF" }
@@ -235,6 +273,26 @@ func (Dialect) Classify(err error) error {
 	return nil
 }
 
-func (Dialect) Migrations() sqlstore.Migrations {
-	return sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: Migrations()}
+// Now is the current UTC time as the text SQLite keeps times in (sqlstore.TimeFormat), to
+// the millisecond, so it compares with stored times as text.
+func (Dialect) Now() string { return "strftime('%Y-%m-%d %H:%M:%f', 'now')" }
+
+func (Dialect) NowPlus(ph string) string {
+	return "strftime('%Y-%m-%d %H:%M:%f', 'now', (" + ph + " / 1000.0) || ' seconds')"
+}
+
+// Migrations are the .sql files and, for what SQLite cannot do in SQL, Go migrations.
+// SQLite has no schemas: Open refuses one.
+func (Dialect) Migrations(string) sqlstore.Migrations {
+	return sqlstore.Migrations{Dialect: goose.DialectSQLite3, FS: Migrations(), Go: goMigrations()}
+}
+
+// goMigrations are the migrations SQLite cannot make in SQL: it has no IF, and changes a
+// column's declared type only by building the table anew.
+func goMigrations() []*goose.Migration {
+	widen := goose.NewGoMigration(5, &goose.GoFunc{RunTx: widenStagingColumns}, nil)
+	widen.Source = "00005_wider_staging_columns.go"
+	refunds := goose.NewGoMigration(7, &goose.GoFunc{RunTx: addRefundsAndCompleteness}, &goose.GoFunc{RunTx: dropRefundsAndCompleteness})
+	refunds.Source = "00007_refunds_completeness.go"
+	return []*goose.Migration{widen, refunds}
 }

@@ -27,3 +27,12 @@ func TestConformance(t *testing.T) {
 func BenchmarkOrderStage(b *testing.B) {
 	erptest.StageBenchmark(b, open)
 }
+
+func BenchmarkLockAcquireRelease(b *testing.B) {
+	erptest.LockBenchmark(b, open)
+}
+
+// BenchmarkOrderStageCustomerTables stages into tables shaped as SQL Server ERPs have them.
+func BenchmarkOrderStageCustomerTables(b *testing.B) {
+	erptest.CustomerStageBenchmark(b, open)
+}

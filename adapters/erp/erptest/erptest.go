@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,16 +26,18 @@ import (
 )
 
 // Store is an erp.Store that also hands out its database handle, so the suite can create
-// tables of its own and look at rows the store does not return, and migrates to a given
-// version, so the suite can build a database as an earlier passthrough left it.
+// tables of its own and look at rows the store does not return, migrates to a given
+// version, so the suite can build a database as an earlier passthrough left it, and says
+// which schema it works in, so the suite's own SQL finds the same tables.
 type Store interface {
 	erp.Store
 	DB() *sql.DB
 	MigrateTo(ctx context.Context, version int64) (erp.MigrateResult, error)
+	Schema() string
 }
 
 // Opener opens a fresh, empty, not yet migrated store for one test, and closes and removes
-// it when the test ends.
+// it when the test ends. On a server, each test's store works in a schema of its own.
 type Opener func(t testing.TB, opts ...erp.Option) Store
 
 // Run runs every case against stores from open. Cases run in parallel, each on a store of
@@ -44,10 +47,15 @@ func Run(t *testing.T, open Opener) {
 	runSchema(t, open)
 	runStaging(t, open)
 	runValues(t, open)
+	runCustomerTables(t, open)
+	runWidths(t, open)
 	runLedger(t, open)
 	runBookkeeping(t, open)
 	runERPSide(t, open)
 	runWebhooks(t, open)
+	runRefunds(t, open)
+	runGoingLive(t, open)
+	runLocks(t, open)
 }
 
 // bundle is what one case works with.
@@ -56,6 +64,9 @@ type bundle struct {
 	store Store
 	d     erp.Dialect
 	clock *Clock
+	// applied and version are what migrating the fresh database did.
+	applied []string
+	version int64
 }
 
 // setup opens a store on a fake clock, logging to the test, and migrates it.
@@ -64,10 +75,12 @@ func setup(t testing.TB, open Opener, opts ...erp.Option) *bundle {
 	clock := NewClock(time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := open(t, append([]erp.Option{erp.WithClock(clock.Now), erp.WithLogger(log)}, opts...)...)
-	b := &bundle{ctx: t.Context(), store: s, d: s.Dialect(), clock: clock}
+	b := newBundle(t, s)
+	b.clock = clock
 	res, err := s.Migrate(b.ctx)
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Applied, "a fresh database gets every migration")
+	b.applied, b.version = res.Applied, res.Version
 	return b
 }
 
@@ -90,6 +103,11 @@ func (c *Clock) Now() time.Time {
 	return now
 }
 
+// newBundle is the bundle of a store opened by the case itself.
+func newBundle(t testing.TB, s Store) *bundle {
+	return &bundle{ctx: t.Context(), store: s, d: s.Dialect()}
+}
+
 // ph is the dialect's i-th placeholder, for the suite's own SQL.
 func (b *bundle) ph(t testing.TB, i int) string {
 	switch b.d {
@@ -104,12 +122,39 @@ func (b *bundle) ph(t testing.TB, i int) string {
 	return ""
 }
 
-// sql replaces ?1, ?2 … in q with the dialect's placeholders.
+// sql replaces ?1, ?2 … in q with the dialect's placeholders and, on SQL Server, puts the
+// tables q names in the store's schema (PostgreSQL finds them through its search_path;
+// SQL Server has no such setting).
 func (b *bundle) sql(t testing.TB, q string) string {
 	for i := 9; i >= 1; i-- {
 		q = strings.ReplaceAll(q, "?"+strconv.Itoa(i), b.ph(t, i))
 	}
+	if schema := b.store.Schema(); schema != "" && b.d == erp.DialectSQLServer {
+		q = tableRef.ReplaceAllStringFunc(q, func(m string) string {
+			g := tableRef.FindStringSubmatch(m)
+			if g[2] == "inserted" || g[2] == "deleted" { // a trigger's own rows
+				return m
+			}
+			return g[1] + " [" + schema + "]." + g[2] + g[3]
+		})
+	}
 	return q
+}
+
+// tableRef finds a table the suite's SQL names without a schema.
+var tableRef = regexp.MustCompile(`(?i)\b(FROM|JOIN|INTO|UPDATE|TABLE)\s+(\w+)([^.\w(]|$)`)
+
+// table is name in the store's schema, for the suite's SQL where sql cannot tell a name.
+func (b *bundle) table(name string) string {
+	if schema := b.store.Schema(); schema != "" {
+		switch b.d {
+		case erp.DialectSQLServer:
+			return "[" + schema + "]." + name
+		case erp.DialectPostgres:
+			return `"` + schema + `".` + name
+		}
+	}
+	return name
 }
 
 // timeArg binds a time for the suite's own SQL: SQLite keeps times as sortable UTC text.
@@ -120,14 +165,14 @@ func (b *bundle) timeArg(t time.Time) any {
 	return t.UTC()
 }
 
-func (b *bundle) exec(t *testing.T, q string, args ...any) {
+func (b *bundle) exec(t testing.TB, q string, args ...any) {
 	t.Helper()
 	_, err := b.store.DB().ExecContext(b.ctx, b.sql(t, q), args...)
 	require.NoError(t, err, q)
 }
 
 // rows reads every row of q as column → value maps.
-func (b *bundle) rows(t *testing.T, q string, args ...any) []map[string]any {
+func (b *bundle) rows(t testing.TB, q string, args ...any) []map[string]any {
 	t.Helper()
 	rows, err := b.store.DB().QueryContext(b.ctx, b.sql(t, q), args...)
 	require.NoError(t, err, q)
@@ -152,7 +197,7 @@ func (b *bundle) rows(t *testing.T, q string, args ...any) []map[string]any {
 	return out
 }
 
-func (b *bundle) count(t *testing.T, q string, args ...any) int {
+func (b *bundle) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	require.NoError(t, b.store.DB().QueryRowContext(b.ctx, b.sql(t, q), args...).Scan(&n), q)

@@ -35,20 +35,7 @@ func PostgresServer(t testing.TB) string {
 // PostgreSQL tests must run there.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	dsn := PostgresServer(t)
-	admin, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	suffix := make([]byte, 6)
-	_, err = rand.Read(suffix)
-	require.NoError(t, err)
-	schema := "pt_test_" + hex.EncodeToString(suffix)
-	_, err = admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		require.NoError(t, err)
-		require.NoError(t, admin.Close())
-	})
+	dsn, schema := PostgresSchema(t)
 	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
 		return dsn + " search_path=" + schema
 	}
@@ -58,4 +45,26 @@ func PostgresDSN(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// PostgresSchema creates a schema for the calling test on the test server, dropped with
+// everything in it when the test ends, and returns the server's DSN and the schema's name,
+// for a store opened with erp.WithSchema.
+func PostgresSchema(t testing.TB) (dsn, schema string) {
+	t.Helper()
+	dsn = PostgresServer(t)
+	admin, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	suffix := make([]byte, 6)
+	_, err = rand.Read(suffix)
+	require.NoError(t, err)
+	schema = "pt_test_" + hex.EncodeToString(suffix)
+	_, err = admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		require.NoError(t, err)
+		require.NoError(t, admin.Close())
+	})
+	return dsn, schema
 }

@@ -4,71 +4,46 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 )
 
 // Changes a test makes happen in the shop, each with the webhooks Shopify sends for it, and
 // the REST transaction that marks an order paid from outside the process.
 
-// RefundOrder refunds an order whole: every line returned and restocked, the total paid
-// back. It sends refunds/create (with the refund) and orders/updated.
-func (s *Server) RefundOrder(id int64) error {
-	s.mu.Lock()
-	var refund map[string]any
-	o, err := s.editOrder(id, func(doc map[string]any) error {
-		if asString(doc["financial_status"]) == "refunded" {
-			return fmt.Errorf("order %d is refunded already", id)
-		}
-		at := s.stamp(s.now())
-		rid := s.st.newID()
-		var items []any
-		for _, l := range asList(doc["line_items"]) {
-			li := asMap(l)
-			qty := asInt(li["quantity"])
-			sub := centsOf(asString(li["price"])) * int64(qty)
-			items = append(items, map[string]any{
-				"id": s.st.newID(), "line_item_id": li["id"], "quantity": qty, "restock_type": "return", "location_id": nil,
-				"subtotal": money(sub), "total_tax": "0.00", "line_item": li,
-			})
-			li["current_quantity"], li["fulfillable_quantity"] = 0, 0
-		}
-		total := asString(doc["total_price"])
-		refund = map[string]any{
-			"id": rid, "order_id": id, "admin_graphql_api_id": gid("Refund", rid), "created_at": at, "processed_at": at,
-			"note": nil, "restock": true, "user_id": nil, "refund_line_items": nonNil(items), "order_adjustments": []any{},
-			"transactions": []any{map[string]any{"id": s.st.newID(), "order_id": id, "kind": "refund", "status": "success",
-				"amount": total, "currency": asString(doc["currency"]), "gateway": "shopify_payments", "created_at": at}},
-		}
-		doc["refunds"] = append(asList(doc["refunds"]), refund)
-		doc["financial_status"] = "refunded"
-		doc["current_total_price"], doc["current_subtotal_price"], doc["current_total_tax"] = "0.00", "0.00", "0.00"
-		return nil
-	})
-	var raw, body []byte
-	if err == nil {
-		raw = o.raw
-		body, err = json.Marshal(refund)
+// RefundWhole refunds what is left of an order through RefundOrder: every line's remaining
+// units, returned and restocked, and the shipping not refunded yet. It sends refunds/create
+// and orders/updated, and fails for an order refunded already.
+func (s *Server) RefundWhole(id int64) error {
+	raw, ok := s.Order(id)
+	if !ok {
+		return fmt.Errorf("order %d: %w", id, errNotFound)
 	}
-	s.mu.Unlock()
+	doc, err := decodeDoc(raw)
 	if err != nil {
-		return err
+		return fmt.Errorf("decode order %d: %w", id, err)
 	}
-	now := s.clock.Now()
-	s.hooks.send(s.Domain(), s.newest, "refunds/create", body, now)
-	s.hooks.send(s.Domain(), s.newest, "orders/updated", raw, now)
-	return nil
-}
-
-// centsOf reads a money string ("12.5", "12.50") as cents.
-func centsOf(m string) int64 {
-	whole, frac, _ := strings.Cut(strings.TrimSpace(m), ".")
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
-	if strings.HasPrefix(whole, "-") {
-		return w*100 - f
+	if asString(doc["financial_status"]) == "refunded" {
+		return fmt.Errorf("order %d is refunded already", id)
 	}
-	return w*100 + f
+	var r RefundRequest
+	for _, l := range asList(doc["line_items"]) {
+		li := asMap(l)
+		if n := currentQuantity(li); n > 0 {
+			lid, _ := asInt64(li["id"])
+			r.Lines = append(r.Lines, RefundLine{LineItemID: lid, Quantity: n})
+		}
+	}
+	for _, sl := range asList(doc["shipping_lines"]) {
+		r.Shipping = r.Shipping.Add(amount(asMap(sl)["price"]))
+	}
+	for _, rf := range asList(doc["refunds"]) {
+		for _, a := range asList(asMap(rf)["order_adjustments"]) {
+			if adj := asMap(a); asString(adj["kind"]) == "shipping_refund" {
+				r.Shipping = r.Shipping.Add(amount(adj["amount"])) // negative
+			}
+		}
+	}
+	_, err = s.RefundOrder(id, r)
+	return err
 }
 
 // UninstallApp is the merchant uninstalling the app: Shopify sends app/uninstalled, then

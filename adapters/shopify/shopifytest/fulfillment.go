@@ -84,10 +84,7 @@ func (s *Server) createFulfillmentOrders(o *order, doc map[string]any) {
 		if li == nil || !asBool(li["requires_shipping"], true) || asBool(li["gift_card"], false) {
 			continue
 		}
-		qty := asInt(li["quantity"])
-		if cq, ok := asInt64(li["current_quantity"]); ok {
-			qty = int(cq)
-		}
+		qty := currentQuantity(li)
 		if qty <= 0 {
 			continue
 		}

@@ -622,9 +622,14 @@ func (g *generator) refund(at time.Time, lines []genLine, lineDocs []any, curren
 	for i, l := range lines {
 		lineID, _ := asInt64(asMap(lineDocs[i])["id"])
 		sub := l.v.price*int64(l.qty) - l.discount
+		lineCopy := map[string]any{}
+		for k, v := range asMap(lineDocs[i]) {
+			lineCopy[k] = v
+		}
 		items = append(items, map[string]any{
 			"id": s.st.newID(), "line_item_id": lineID, "location_id": g.restockLocation(), "quantity": l.qty, "restock_type": "return",
 			"subtotal": money(sub), "subtotal_set": moneySet(sub, currency), "total_tax": money(l.tax), "total_tax_set": moneySet(l.tax, currency),
+			"line_item": lineCopy,
 		})
 	}
 	when := s.stamp(at.Add(26 * time.Hour))

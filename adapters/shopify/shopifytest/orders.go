@@ -304,7 +304,8 @@ func parseOrderFilter(f url.Values, errs map[string]any) orderFilter {
 		if err != nil {
 			errs["since_id"] = "must be an id"
 		}
-		of.sinceID = n
+		// Shopify sorts orders with since_id by id, ascending (changelog, 2017-09-18).
+		of.sinceID, of.sortField, of.desc = n, "id", false
 	}
 	of.createdMin = parseTimeParam(f, "created_at_min", errs)
 	of.createdMax = parseTimeParam(f, "created_at_max", errs)

@@ -5,7 +5,9 @@
 // lenient, because a lenient fake hides the bugs the real store would show: access tokens
 // are checked, paths must carry an API version, orders default to status=open, a page_info
 // request may carry nothing but limit and fields, limit is at most 250, pages come newest
-// first (not in updated_at order), the REST leaky bucket answers 429 with Retry-After,
+// first (not in updated_at order; by id, ascending, with since_id), every answer is dated by
+// the store's clock (which may not be the caller's), shop.json gives the store's time zone,
+// orders are refunded as Shopify records refunds, the REST leaky bucket answers 429 with Retry-After,
 // GraphQL reports its cost and throttles, fulfillment orders follow their state machine and
 // answer 422 on over-fulfilment, and the removed orders/{id}/fulfillments.json POST is a 404.
 // GraphQL serves productVariants (cursors, 250 a page, Shopify's search syntax with
@@ -161,8 +163,9 @@ func WithClientCredentials(clientID, clientSecret string, ttl time.Duration) Opt
 // WithClock makes the simulator tell time by clock (default: the system clock).
 func WithClock(clock Clock) Option { return func(c *config) { c.clock = clock } }
 
-// WithTimeZone sets the shop's time zone, used in every timestamp it writes (default a
-// fixed UTC-04:00, so that code which forgets offsets is caught).
+// WithTimeZone sets the shop's time zone, used in every timestamp it writes and given as
+// shop.json's iana_timezone (default a fixed UTC-04:00, Etc/GMT+4, so that code which forgets
+// offsets is caught).
 func WithTimeZone(loc *time.Location) Option { return func(c *config) { c.zone = loc } }
 
 // WithAPIVersions sets the oldest and newest supported API versions (default 2025-01 and
@@ -378,6 +381,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rw.Header().Set("X-Shopify-API-Version", served)
+	// The store's clock, which may not be the caller's (net/http would write its own).
+	rw.Header().Set("Date", s.clock.Now().UTC().Format(http.TimeFormat))
 	rw.Header().Set("X-Request-Id", randomHex(8))
 	req := &apiRequest{Request: r, version: served, path: rest, seq: logged}
 
@@ -428,6 +433,8 @@ func (s *Server) route(w http.ResponseWriter, r *apiRequest) {
 		return n, err == nil && n > 0
 	}
 	switch {
+	case get && len(seg) == 1 && seg[0] == "shop":
+		s.handleShop(w, r)
 	case get && len(seg) == 1 && seg[0] == "orders":
 		s.handleListOrders(w, r)
 	case get && len(seg) == 2 && seg[0] == "orders" && seg[1] == "count":

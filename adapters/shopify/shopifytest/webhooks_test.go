@@ -178,7 +178,7 @@ func TestWebhooksGoToEachAddressThatAskedForTheirTopic(t *testing.T) {
 
 	id := s.order(t)
 	require.NoError(t, s.srv.PayOrder(id))
-	require.NoError(t, s.srv.RefundOrder(id))
+	require.NoError(t, s.srv.RefundWhole(id))
 	s.srv.RequestCustomerRedact(7, "ann@example.com", []int64{id})
 	waitHooks(t, s.srv)
 
@@ -202,7 +202,7 @@ func TestWebhooksGoToEachAddressThatAskedForTheirTopic(t *testing.T) {
 	require.NotEmpty(t, refund.RefundLineItems)
 	raw, _ := s.srv.Order(id)
 	require.Contains(t, string(raw), `"financial_status":"refunded"`)
-	require.Error(t, s.srv.RefundOrder(id), "a refunded order cannot be refunded again")
+	require.Error(t, s.srv.RefundWhole(id), "a refunded order cannot be refunded again")
 }
 
 func TestWebhookDeliveriesAreRetriedAndCanBeDroppedOrDuplicated(t *testing.T) {

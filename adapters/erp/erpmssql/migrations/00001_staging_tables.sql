@@ -7,8 +7,8 @@
 -- +goose Up
 
 -- +goose StatementBegin
-IF OBJECT_ID(N's_orders', N'U') IS NULL
-CREATE TABLE s_orders (
+IF OBJECT_ID(N'${schema}.s_orders', N'U') IS NULL
+CREATE TABLE ${schema}.s_orders (
     shop               nvarchar(100) NOT NULL,
     web_order_id       bigint NOT NULL,
     order_number       nvarchar(50) NULL,
@@ -57,8 +57,8 @@ CREATE TABLE s_orders (
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-IF OBJECT_ID(N's_order_details', N'U') IS NULL
-CREATE TABLE s_order_details (
+IF OBJECT_ID(N'${schema}.s_order_details', N'U') IS NULL
+CREATE TABLE ${schema}.s_order_details (
     shop               nvarchar(100) NOT NULL,
     web_order_id       bigint NOT NULL,
     line_no            int NOT NULL,
@@ -76,8 +76,8 @@ CREATE TABLE s_order_details (
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-IF OBJECT_ID(N'external_order_shipments', N'U') IS NULL
-CREATE TABLE external_order_shipments (
+IF OBJECT_ID(N'${schema}.external_order_shipments', N'U') IS NULL
+CREATE TABLE ${schema}.external_order_shipments (
     shipment_id        nvarchar(50) NOT NULL,
     line_no            int NOT NULL,
     shop               nvarchar(100) NOT NULL,
@@ -96,13 +96,13 @@ CREATE TABLE external_order_shipments (
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'external_order_shipments_sync' AND object_id = OBJECT_ID(N'external_order_shipments'))
-CREATE INDEX external_order_shipments_sync ON external_order_shipments (sync_status, shipment_id);
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'external_order_shipments_sync' AND object_id = OBJECT_ID(N'${schema}.external_order_shipments'))
+CREATE INDEX external_order_shipments_sync ON ${schema}.external_order_shipments (sync_status, shipment_id);
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-IF OBJECT_ID(N'product_qty_in_stock', N'U') IS NULL
-CREATE TABLE product_qty_in_stock (
+IF OBJECT_ID(N'${schema}.product_qty_in_stock', N'U') IS NULL
+CREATE TABLE ${schema}.product_qty_in_stock (
     item_code          nvarchar(30) NOT NULL,
     warehouse_code     nvarchar(10) NOT NULL,
     qty_on_hand        decimal(18,4) NOT NULL DEFAULT 0,
@@ -114,6 +114,6 @@ CREATE TABLE product_qty_in_stock (
 -- +goose StatementEnd
 
 -- +goose StatementBegin
-IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'product_qty_in_stock_updated' AND object_id = OBJECT_ID(N'product_qty_in_stock'))
-CREATE INDEX product_qty_in_stock_updated ON product_qty_in_stock (updated_at);
+IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'product_qty_in_stock_updated' AND object_id = OBJECT_ID(N'${schema}.product_qty_in_stock'))
+CREATE INDEX product_qty_in_stock_updated ON ${schema}.product_qty_in_stock (updated_at);
 -- +goose StatementEnd

@@ -3,7 +3,7 @@
 -- search_email is compared in code-point order (BIN2), so an email prefix is an index range.
 
 -- +goose Up
-CREATE TABLE pt_order_ledger (
+CREATE TABLE ${schema}.pt_order_ledger (
     shop               nvarchar(100) NOT NULL,
     order_id           bigint NOT NULL,
     order_name         nvarchar(100) NOT NULL DEFAULT N'',
@@ -25,14 +25,14 @@ CREATE TABLE pt_order_ledger (
     payload            nvarchar(max) NULL,
     CONSTRAINT pk_pt_order_ledger PRIMARY KEY (shop, order_id)
 );
-CREATE INDEX pt_order_ledger_updated ON pt_order_ledger (shop, updated_at, order_id);
-CREATE INDEX pt_order_ledger_status ON pt_order_ledger (shop, status, updated_at, order_id);
-CREATE INDEX pt_order_ledger_severity ON pt_order_ledger (shop, severity, updated_at, order_id);
-CREATE INDEX pt_order_ledger_order_date ON pt_order_ledger (shop, order_date, order_id);
-CREATE INDEX pt_order_ledger_order_name ON pt_order_ledger (order_name);
-CREATE INDEX pt_order_ledger_search_email ON pt_order_ledger (search_email);
+CREATE INDEX pt_order_ledger_updated ON ${schema}.pt_order_ledger (shop, updated_at, order_id);
+CREATE INDEX pt_order_ledger_status ON ${schema}.pt_order_ledger (shop, status, updated_at, order_id);
+CREATE INDEX pt_order_ledger_severity ON ${schema}.pt_order_ledger (shop, severity, updated_at, order_id);
+CREATE INDEX pt_order_ledger_order_date ON ${schema}.pt_order_ledger (shop, order_date, order_id);
+CREATE INDEX pt_order_ledger_order_name ON ${schema}.pt_order_ledger (order_name);
+CREATE INDEX pt_order_ledger_search_email ON ${schema}.pt_order_ledger (search_email);
 
-CREATE TABLE pt_ledger_events (
+CREATE TABLE ${schema}.pt_ledger_events (
     id                 bigint IDENTITY(1,1) NOT NULL PRIMARY KEY,
     shop               nvarchar(100) NOT NULL,
     order_id           bigint NOT NULL,
@@ -41,11 +41,11 @@ CREATE TABLE pt_ledger_events (
     severity           nvarchar(10) NOT NULL DEFAULT N'',
     message            nvarchar(max) NOT NULL DEFAULT N'',
     run_id             bigint NULL,
-    CONSTRAINT fk_pt_ledger_events_order FOREIGN KEY (shop, order_id) REFERENCES pt_order_ledger (shop, order_id) ON DELETE CASCADE
+    CONSTRAINT fk_pt_ledger_events_order FOREIGN KEY (shop, order_id) REFERENCES ${schema}.pt_order_ledger (shop, order_id) ON DELETE CASCADE
 );
-CREATE INDEX pt_ledger_events_order ON pt_ledger_events (shop, order_id, id);
+CREATE INDEX pt_ledger_events_order ON ${schema}.pt_ledger_events (shop, order_id, id);
 
-CREATE TABLE pt_feed_executions (
+CREATE TABLE ${schema}.pt_feed_executions (
     id                 bigint IDENTITY(1,1) NOT NULL PRIMARY KEY,
     feed               nvarchar(50) NOT NULL,
     shop               nvarchar(100) NOT NULL DEFAULT N'',
@@ -60,11 +60,11 @@ CREATE TABLE pt_feed_executions (
     n_errors           int NOT NULL DEFAULT 0,
     error_message      nvarchar(max) NOT NULL DEFAULT N''
 );
-CREATE INDEX pt_feed_executions_feed ON pt_feed_executions (feed, id);
+CREATE INDEX pt_feed_executions_feed ON ${schema}.pt_feed_executions (feed, id);
 
-CREATE TABLE pt_problems (
+CREATE TABLE ${schema}.pt_problems (
     id                 bigint IDENTITY(1,1) NOT NULL PRIMARY KEY,
-    execution_id       bigint NULL REFERENCES pt_feed_executions (id) ON DELETE CASCADE,
+    execution_id       bigint NULL REFERENCES ${schema}.pt_feed_executions (id) ON DELETE CASCADE,
     feed               nvarchar(50) NOT NULL,
     shop               nvarchar(100) NOT NULL DEFAULT N'',
     record_key         nvarchar(200) NOT NULL DEFAULT N'',
@@ -72,18 +72,18 @@ CREATE TABLE pt_problems (
     message            nvarchar(max) NOT NULL DEFAULT N'',
     found_at           datetime2(3) NOT NULL
 );
-CREATE INDEX pt_problems_execution ON pt_problems (execution_id, id);
-CREATE INDEX pt_problems_feed ON pt_problems (feed, id);
-CREATE INDEX pt_problems_record ON pt_problems (record_key, id);
+CREATE INDEX pt_problems_execution ON ${schema}.pt_problems (execution_id, id);
+CREATE INDEX pt_problems_feed ON ${schema}.pt_problems (feed, id);
+CREATE INDEX pt_problems_record ON ${schema}.pt_problems (record_key, id);
 
-CREATE TABLE pt_watermarks (
+CREATE TABLE ${schema}.pt_watermarks (
     shop               nvarchar(100) NOT NULL,
     feed               nvarchar(50) NOT NULL,
     mark_at            datetime2(3) NOT NULL,
     CONSTRAINT pk_pt_watermarks PRIMARY KEY (shop, feed)
 );
 
-CREATE TABLE pt_inventory_sent (
+CREATE TABLE ${schema}.pt_inventory_sent (
     shop               nvarchar(100) NOT NULL,
     inventory_item_id  bigint NOT NULL,
     location_id        bigint NOT NULL,
@@ -94,16 +94,16 @@ CREATE TABLE pt_inventory_sent (
     CONSTRAINT pk_pt_inventory_sent PRIMARY KEY (shop, inventory_item_id, location_id)
 );
 
-CREATE TABLE pt_settings (
+CREATE TABLE ${schema}.pt_settings (
     name               nvarchar(200) NOT NULL PRIMARY KEY,
     value              nvarchar(max) NOT NULL
 );
 
 -- +goose Down
-DROP TABLE pt_settings;
-DROP TABLE pt_inventory_sent;
-DROP TABLE pt_watermarks;
-DROP TABLE pt_problems;
-DROP TABLE pt_feed_executions;
-DROP TABLE pt_ledger_events;
-DROP TABLE pt_order_ledger;
+DROP TABLE ${schema}.pt_settings;
+DROP TABLE ${schema}.pt_inventory_sent;
+DROP TABLE ${schema}.pt_watermarks;
+DROP TABLE ${schema}.pt_problems;
+DROP TABLE ${schema}.pt_feed_executions;
+DROP TABLE ${schema}.pt_ledger_events;
+DROP TABLE ${schema}.pt_order_ledger;

@@ -3,7 +3,7 @@
 -- shop's previous report whole, in one transaction.
 
 -- +goose Up
-CREATE TABLE pt_inventory_checks (
+CREATE TABLE ${schema}.pt_inventory_checks (
     shop               nvarchar(100) NOT NULL,
     checked_at         datetime2(3) NOT NULL,
     levels             int NOT NULL DEFAULT 0,
@@ -11,7 +11,7 @@ CREATE TABLE pt_inventory_checks (
     CONSTRAINT pk_pt_inventory_checks PRIMARY KEY (shop)
 );
 
-CREATE TABLE pt_inventory_drift (
+CREATE TABLE ${schema}.pt_inventory_drift (
     shop               nvarchar(100) NOT NULL,
     inventory_item_id  bigint NOT NULL,
     location_id        bigint NOT NULL,
@@ -23,5 +23,5 @@ CREATE TABLE pt_inventory_drift (
 );
 
 -- +goose Down
-DROP TABLE pt_inventory_drift;
-DROP TABLE pt_inventory_checks;
+DROP TABLE ${schema}.pt_inventory_drift;
+DROP TABLE ${schema}.pt_inventory_checks;

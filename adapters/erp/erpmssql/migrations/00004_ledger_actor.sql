@@ -6,17 +6,17 @@
 -- The defaults are named so that Down can drop them before their columns.
 
 -- +goose Up
-ALTER TABLE pt_order_ledger ADD actor nvarchar(100) NOT NULL CONSTRAINT df_pt_order_ledger_actor DEFAULT N'';
-ALTER TABLE pt_ledger_events ADD actor nvarchar(100) NOT NULL CONSTRAINT df_pt_ledger_events_actor DEFAULT N'';
+ALTER TABLE ${schema}.pt_order_ledger ADD actor nvarchar(100) NOT NULL CONSTRAINT df_pt_order_ledger_actor DEFAULT N'';
+ALTER TABLE ${schema}.pt_ledger_events ADD actor nvarchar(100) NOT NULL CONSTRAINT df_pt_ledger_events_actor DEFAULT N'';
 
-UPDATE pt_order_ledger
+UPDATE ${schema}.pt_order_ledger
 SET status = N'excluded',
     actor = LEFT(CASE WHEN CHARINDEX(N': ', problem, 12) > 0
                       THEN SUBSTRING(problem, 12, CHARINDEX(N': ', problem, 12) - 12)
                       ELSE SUBSTRING(problem, 12, 4000) END, 100)
 WHERE status = N'skipped' AND problem LIKE N'skipped by %';
 
-UPDATE pt_ledger_events
+UPDATE ${schema}.pt_ledger_events
 SET status = N'excluded',
     actor = LEFT(CASE WHEN CHARINDEX(N': ', message, 12) > 0
                       THEN SUBSTRING(message, 12, CHARINDEX(N': ', message, 12) - 12)
@@ -24,9 +24,9 @@ SET status = N'excluded',
 WHERE status = N'skipped' AND run_id IS NULL AND message LIKE N'skipped by %';
 
 -- +goose Down
-UPDATE pt_ledger_events SET status = N'skipped' WHERE status = N'excluded';
-UPDATE pt_order_ledger SET status = N'skipped' WHERE status = N'excluded';
-ALTER TABLE pt_ledger_events DROP CONSTRAINT df_pt_ledger_events_actor;
-ALTER TABLE pt_ledger_events DROP COLUMN actor;
-ALTER TABLE pt_order_ledger DROP CONSTRAINT df_pt_order_ledger_actor;
-ALTER TABLE pt_order_ledger DROP COLUMN actor;
+UPDATE ${schema}.pt_ledger_events SET status = N'skipped' WHERE status = N'excluded';
+UPDATE ${schema}.pt_order_ledger SET status = N'skipped' WHERE status = N'excluded';
+ALTER TABLE ${schema}.pt_ledger_events DROP CONSTRAINT df_pt_ledger_events_actor;
+ALTER TABLE ${schema}.pt_ledger_events DROP COLUMN actor;
+ALTER TABLE ${schema}.pt_order_ledger DROP CONSTRAINT df_pt_order_ledger_actor;
+ALTER TABLE ${schema}.pt_order_ledger DROP COLUMN actor;

@@ -5,7 +5,7 @@
 -- A delivery is known by its shop and X-Shopify-Webhook-Id, the same on every retry.
 
 -- +goose Up
-CREATE TABLE pt_webhook_deliveries (
+CREATE TABLE ${schema}.pt_webhook_deliveries (
     id                 bigint IDENTITY(1,1) NOT NULL PRIMARY KEY,
     shop               nvarchar(100) NOT NULL,
     webhook_id         nvarchar(100) NOT NULL,
@@ -23,11 +23,11 @@ CREATE TABLE pt_webhook_deliveries (
     error              nvarchar(max) NOT NULL DEFAULT N'',
     body               nvarchar(max) NULL
 );
-CREATE UNIQUE INDEX pt_webhook_deliveries_webhook ON pt_webhook_deliveries (shop, webhook_id);
-CREATE INDEX pt_webhook_deliveries_due ON pt_webhook_deliveries (state, due_at, id);
-CREATE INDEX pt_webhook_deliveries_order ON pt_webhook_deliveries (shop, order_id, id);
+CREATE UNIQUE INDEX pt_webhook_deliveries_webhook ON ${schema}.pt_webhook_deliveries (shop, webhook_id);
+CREATE INDEX pt_webhook_deliveries_due ON ${schema}.pt_webhook_deliveries (state, due_at, id);
+CREATE INDEX pt_webhook_deliveries_order ON ${schema}.pt_webhook_deliveries (shop, order_id, id);
 
-CREATE TABLE pt_webhook_topics (
+CREATE TABLE ${schema}.pt_webhook_topics (
     shop               nvarchar(100) NOT NULL,
     topic              nvarchar(100) NOT NULL,
     last_received_at   datetime2(3) NOT NULL,
@@ -36,14 +36,14 @@ CREATE TABLE pt_webhook_topics (
     CONSTRAINT pk_pt_webhook_topics PRIMARY KEY (shop, topic)
 );
 
-CREATE TABLE pt_webhook_claims (
+CREATE TABLE ${schema}.pt_webhook_claims (
     id                 int NOT NULL,
     claims             bigint NOT NULL DEFAULT 0,
     CONSTRAINT pk_pt_webhook_claims PRIMARY KEY (id)
 );
-INSERT INTO pt_webhook_claims (id, claims) VALUES (1, 0);
+INSERT INTO ${schema}.pt_webhook_claims (id, claims) VALUES (1, 0);
 
-CREATE TABLE pt_redactions (
+CREATE TABLE ${schema}.pt_redactions (
     id                 bigint IDENTITY(1,1) NOT NULL PRIMARY KEY,
     shop               nvarchar(100) NOT NULL,
     topic              nvarchar(100) NOT NULL,
@@ -55,10 +55,10 @@ CREATE TABLE pt_redactions (
     received_at        datetime2(3) NOT NULL,
     done_at            datetime2(3) NOT NULL
 );
-CREATE INDEX pt_redactions_shop ON pt_redactions (shop, id);
+CREATE INDEX pt_redactions_shop ON ${schema}.pt_redactions (shop, id);
 
 -- +goose Down
-DROP TABLE pt_redactions;
-DROP TABLE pt_webhook_claims;
-DROP TABLE pt_webhook_topics;
-DROP TABLE pt_webhook_deliveries;
+DROP TABLE ${schema}.pt_redactions;
+DROP TABLE ${schema}.pt_webhook_claims;
+DROP TABLE ${schema}.pt_webhook_topics;
+DROP TABLE ${schema}.pt_webhook_deliveries;

@@ -27,7 +27,13 @@ func (s *Store) ExecutionStart(ctx context.Context, p erp.ExecutionStartParams) 
 	if err := s.queryRow(ctx, nil, st).Scan(&id); err != nil {
 		return erp.Execution{}, fmt.Errorf("start execution of %s: %w", p.Feed, s.mapErr(err))
 	}
-	return erp.Execution{ID: id, Feed: p.Feed, Shop: p.Shop, Trigger: p.Trigger, StartedAt: Normalize(p.At), Outcome: erp.OutcomeRunning}, nil
+	x := erp.Execution{ID: id, Feed: p.Feed, Shop: p.Shop, Trigger: p.Trigger, StartedAt: Normalize(p.At), Outcome: erp.OutcomeRunning, Owner: p.Owner}
+	// Its first heartbeat is the database's time, which the heartbeats to come and the
+	// check for stale runs use, whatever the process's clock says.
+	if _, err := s.exec(ctx, nil, s.st.ExecutionStarted(id)); err != nil {
+		return x, fmt.Errorf("start execution of %s: first heartbeat: %w", p.Feed, s.mapErr(err))
+	}
+	return x, nil
 }
 
 // ExecutionFinish records how a run ended.
@@ -77,7 +83,7 @@ func (s *Store) executions(ctx context.Context, st Stmt) ([]erp.Execution, error
 		var started, finished sql.NullTime
 		var seen, written, skipped, retry, errs int64
 		if err := rows.Scan(&e.ID, &e.Feed, &e.Shop, &e.Trigger, &started, &finished, &e.Outcome,
-			&seen, &written, &skipped, &retry, &errs, &e.Error); err != nil {
+			&seen, &written, &skipped, &retry, &errs, &e.Error, &e.Owner); err != nil {
 			return e, err
 		}
 		e.StartedAt, e.FinishedAt = timeOf(started), timeOf(finished)

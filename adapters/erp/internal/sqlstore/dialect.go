@@ -58,23 +58,28 @@ type Dialect interface {
 	// costs more than running (SQLite), not where the driver caches them itself (pgx) or
 	// never prepares on the server (go-mssqldb).
 	Prepare() bool
-	// RowCount, when not empty, is appended after an UPDATE to read the rows it touched as
-	// a result row, for drivers whose RowsAffected cannot be trusted.
-	RowCount() string
+	// CountedUpdate is the statement update (UPDATE … SET …) WHERE where, made to answer the
+	// number of rows it changed as a result row, for drivers whose RowsAffected cannot be
+	// trusted; "" when RowsAffected can.
+	CountedUpdate(update, where string) string
 
-	// ColumnsQuery lists a table's columns in order, taking the table name as its only
-	// parameter and answering name, data type, maximum length (NULL when none) and whether
-	// NULL is allowed ("YES"/"NO").
-	ColumnsQuery() string
+	// ColumnsQuery lists the columns of table in schema ("" for the connection's own), in
+	// order, answering per column what ColumnInfo holds, in its order.
+	ColumnsQuery(schema, table string) (string, []any)
 	// Column turns one answer of ColumnsQuery into a column.
-	Column(name, dataType string, maxLength sql.NullInt64, nullable bool) passthrough.Column
+	Column(info ColumnInfo) passthrough.Column
 	// TextLength is the length of s as the column counts it, for checking a value fits
-	// before the database refuses it.
-	TextLength(c passthrough.Column, s string) int
+	// before the database refuses it; an error when the column cannot hold one of its
+	// characters at all (a code page without it).
+	TextLength(c passthrough.Column, s string) (int, error)
 	// Bind turns a normalised value (nil, string, int64, float64, bool, UTC time.Time
 	// truncated to the millisecond, decimal.Decimal) into the parameter the driver should
-	// get for column c.
+	// get for column c: of the column's type where the driver can say so, NULL included.
 	Bind(c passthrough.Column, v any) any
+	// Compared is expr — a value of one of passthrough's own columns — as column c compares
+	// it in a join: of the column's type and in its collation, so that the two sides of
+	// the join do not conflict and c's index still finds the rows.
+	Compared(c passthrough.Column, expr string) string
 	// PrefixEnd is appended to a lower-case prefix to make the exclusive upper bound of
 	// the range of strings starting with it, in the order the ledger's search_email column
 	// sorts by.
@@ -84,14 +89,51 @@ type Dialect interface {
 	// ErrInvalidValue), or nil when it is none of them.
 	Classify(err error) error
 
-	// Migrations are the dialect's goose migrations.
-	Migrations() Migrations
+	// Now is the database's current time in UTC, as SQL, in the form its time columns hold:
+	// what leases are compared with, so that processes whose clocks disagree still agree
+	// when one has run out.
+	Now() string
+	// NowPlus is Now moved by the parameter ph, a number of milliseconds (negative for
+	// the past).
+	NowPlus(ph string) string
+
+	// Migrations are the dialect's goose migrations for a store working in schema ("" for
+	// the connection's own).
+	Migrations(schema string) Migrations
+}
+
+// ColumnInfo is what ColumnsQuery answers about one column, in the order it answers it.
+type ColumnInfo struct {
+	Name, DataType string
+	// MaxLength, Precision and Scale as INFORMATION_SCHEMA.COLUMNS gives them (NULL where
+	// they do not apply).
+	MaxLength, Precision, Scale sql.NullInt64
+	Nullable                    string // "YES" or "NO"
+	Collation                   sql.NullString
+	IgnoreCase                  bool // the collation compares ignoring case
+	Generated                   bool // identity, computed or rowversion: filled by the database
+	CodePage                    sql.NullInt64
+}
+
+// scan reads one answer of ColumnsQuery.
+func (ci *ColumnInfo) scan(rows *sql.Rows) error {
+	var ignoreCase, generated int64
+	if err := rows.Scan(&ci.Name, &ci.DataType, &ci.MaxLength, &ci.Precision, &ci.Scale, &ci.Nullable, &ci.Collation,
+		&ignoreCase, &generated, &ci.CodePage); err != nil {
+		return err
+	}
+	ci.IgnoreCase, ci.Generated = ignoreCase != 0, generated != 0
+	return nil
 }
 
 // Migrations are one dialect's schema migrations for goose.
 type Migrations struct {
 	Dialect goose.Dialect
 	FS      fs.FS // the .sql files at its root
+	// Go are migrations written in Go, for changes SQL cannot make conditionally (SQLite).
+	Go []*goose.Migration
+	// VersionTable is where goose records the applied migrations; VersionTable when empty.
+	VersionTable string
 	// Locker, when set, returns the lock that keeps two migrating processes apart.
 	Locker func(ctx context.Context, db *sql.DB) (lock.SessionLocker, error)
 }
@@ -157,4 +199,21 @@ func TypeLength(typ string) int {
 		return 0
 	}
 	return n
+}
+
+// TypePrecision reads p and s from a declared type such as "DECIMAL(18,4)"; 0 for what it
+// does not say.
+func TypePrecision(typ string) (precision, scale int) {
+	_, rest, ok := strings.Cut(typ, "(")
+	if !ok {
+		return 0, 0
+	}
+	fields := strings.FieldsFunc(rest, func(r rune) bool { return r == ',' || r == ')' })
+	if len(fields) > 0 {
+		precision, _ = strconv.Atoi(strings.TrimSpace(fields[0]))
+	}
+	if len(fields) > 1 {
+		scale, _ = strconv.Atoi(strings.TrimSpace(fields[1]))
+	}
+	return precision, scale
 }

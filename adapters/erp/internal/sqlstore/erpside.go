@@ -18,29 +18,28 @@ func (s *Store) ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsent
 	if err != nil {
 		return nil, fmt.Errorf("list unsent shipments: %w", err)
 	}
-	lineItem := ""
-	if c, err := t.Column("line_item_id"); err == nil {
-		lineItem = c.Name
-	}
-	st := s.st.ShipmentListUnsent(p, lineItem)
-	out, err := queryAll(ctx, s, "list unsent shipments", st, func(rows *sql.Rows) (record.ShipmentRow, error) {
-		var sh record.ShipmentRow
-		var lineNo, qty int64
-		var tracking, carrier, url sql.NullString
-		var shipDate sql.NullTime
-		var lineItem sql.NullInt64
-		if err := rows.Scan(&sh.ShipmentID, &lineNo, &sh.Shop, &sh.WebOrderID, &sh.ItemCode, &qty,
-			&tracking, &carrier, &url, &shipDate, &lineItem); err != nil {
-			return sh, err
-		}
-		sh.LineNo, sh.Quantity, sh.LineItemID = int(lineNo), int(qty), lineItem.Int64
-		sh.TrackingNumber, sh.Carrier, sh.TrackingURL, sh.ShipDate = tracking.String, carrier.String, url.String, timeOf(shipDate)
-		return sh, nil
-	})
+	st := s.st.ShipmentListUnsent(t, p)
+	out, err := queryAll(ctx, s, "list unsent shipments", st, scanShipmentRow)
 	if err != nil {
 		return nil, fmt.Errorf("list unsent shipments: %w", err)
 	}
 	return out, nil
+}
+
+// scanShipmentRow reads one row of shipmentCols and the line item id.
+func scanShipmentRow(rows *sql.Rows) (record.ShipmentRow, error) {
+	var sh record.ShipmentRow
+	var lineNo, qty int64
+	var tracking, carrier, url sql.NullString
+	var shipDate sql.NullTime
+	var lineItem sql.NullInt64
+	if err := rows.Scan(&sh.ShipmentID, &lineNo, &sh.Shop, &sh.WebOrderID, &sh.ItemCode, &qty,
+		&tracking, &carrier, &url, &shipDate, &lineItem); err != nil {
+		return sh, err
+	}
+	sh.LineNo, sh.Quantity, sh.LineItemID = int(lineNo), int(qty), lineItem.Int64
+	sh.TrackingNumber, sh.Carrier, sh.TrackingURL, sh.ShipDate = tracking.String, carrier.String, url.String, timeOf(shipDate)
+	return sh, nil
 }
 
 // ShipmentMark writes the outcome on every row of one shipment.
@@ -53,9 +52,16 @@ func (s *Store) ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) erro
 	if p.At.IsZero() {
 		p.At = s.clock()
 	}
-	st := s.st.ShipmentMark(p)
+	t, err := s.table(ctx, "external_order_shipments")
+	if err != nil {
+		return fmt.Errorf("mark shipment %s: %w", p.ShipmentID, err)
+	}
+	if c, err := t.Column("sync_error"); err == nil {
+		p.Error = cut(s.d, c, p.Error) // a message for people: the start of it is enough
+	}
+	st := s.st.ShipmentMark(t, p)
 	var n int64
-	err := s.retry(ctx, "mark shipment", func(ctx context.Context) (err error) {
+	err = s.retry(ctx, "mark shipment", func(ctx context.Context) (err error) {
 		n, err = s.exec(ctx, nil, st)
 		return err
 	})
@@ -70,7 +76,11 @@ func (s *Store) ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) erro
 
 // StockEach streams stock rows to fn. It is not retried: fn may have acted on rows already.
 func (s *Store) StockEach(ctx context.Context, p erp.StockEachParams, fn func(record.Stock) error) error {
-	st := s.st.StockList(p)
+	t, err := s.table(ctx, "product_qty_in_stock")
+	if err != nil {
+		return fmt.Errorf("read stock: %w", err)
+	}
+	st := s.st.StockList(t, p)
 	rows, err := s.query(ctx, st)
 	if err != nil {
 		return fmt.Errorf("read stock: %w", s.mapErr(err))

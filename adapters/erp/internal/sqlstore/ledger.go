@@ -20,6 +20,10 @@ import (
 // maxActor is the length of the actor columns.
 const maxActor = 100
 
+// ledgerTotal is the ledger's total column, decimal(18,4) on every dialect: checked here so
+// that every database refuses the same totals with the same message (SQLite would keep any).
+var ledgerTotal = passthrough.Column{Name: "total", Kind: passthrough.KindDecimal, Precision: 18, Scale: 4}
+
 func checkLedger(e ledger.Entry) error {
 	switch {
 	case e.Shop == "":
@@ -32,6 +36,9 @@ func checkLedger(e ledger.Entry) error {
 		return fmt.Errorf("ledger severity %q is not info, retry or error: %w", e.Severity, erp.ErrInvalidValue)
 	case utf8.RuneCountInString(e.Actor) > maxActor:
 		return fmt.Errorf("the ledger's actor is longer than %d characters: %w", maxActor, erp.ErrInvalidValue)
+	}
+	if err := decimalFits(ledgerTotal, e.Total.Round(int32(ledgerTotal.Scale))); err != nil {
+		return fmt.Errorf("the ledger's total: %w: %w", err, erp.ErrInvalidValue)
 	}
 	return nil
 }

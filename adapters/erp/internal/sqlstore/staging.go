@@ -27,17 +27,20 @@ type stagePlan struct {
 	lineKey    []passthrough.Column // the same columns in the lines table
 	lines      [][]row              // runs of lines with the same columns, each one INSERT
 	insertOnly []string
+	refunds    refundPlan
 }
 
 // OrderStage writes one order's header and lines, its ledger entry and a ledger event in
 // one transaction.
 func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
-	if err := checkLedger(p.Ledger); err != nil {
-		return fmt.Errorf("stage order: %w", err)
-	}
+	// The rows first: a value the ERP's columns cannot hold is what the order's problem
+	// should name, before anything the ledger cannot hold.
 	plan, err := s.planStage(ctx, p)
 	if err != nil {
 		return fmt.Errorf("stage order %d: %w", p.Ledger.OrderID, err)
+	}
+	if err := checkLedger(p.Ledger); err != nil {
+		return fmt.Errorf("stage order: %w", err)
 	}
 	e := p.Ledger
 	if e.Status == "" {
@@ -71,6 +74,9 @@ func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
 			if _, err := s.exec(ctx, tx, s.st.LinesInsert(plan.l, run)); err != nil {
 				return fmt.Errorf("write lines: %w", err)
 			}
+		}
+		if err := s.absorbRefunds(ctx, tx, plan.refunds, e.Shop, e.OrderID, now); err != nil {
+			return err
 		}
 		return s.writeLedger(ctx, tx, e, now, true, message)
 	})
@@ -113,25 +119,36 @@ func (s *Store) planStage(ctx context.Context, p erp.OrderStageParams) (stagePla
 			return plan, fmt.Errorf("line %d: %w", n+1, err)
 		}
 		// Each line carries its order's key: filled in when the mapping left it out,
-		// refused when it names another order.
+		// refused when it names another order (as the column compares: a key that differs
+		// only by case is the same key in a case-insensitive column).
 		for i, c := range plan.lineKey {
 			j := r.index(c.Name)
 			if j < 0 {
-				r.set(c, plan.keyVals[i])
+				r.set(&plan.lineKey[i], plan.keyVals[i])
 				continue
 			}
-			if fmt.Sprint(r.vals[j]) != fmt.Sprint(plan.keyVals[i]) {
+			line, header := fmt.Sprint(r.vals[j]), fmt.Sprint(plan.keyVals[i])
+			if line != header && !(c.IgnoreCase && strings.EqualFold(line, header)) {
 				return plan, fmt.Errorf("line %d: %s is %v, the header's is %v: %w", n+1, c.Name, r.vals[j], plan.keyVals[i], erp.ErrInvalidValue)
 			}
 		}
-		last := len(plan.lines) - 1
-		if last >= 0 && slices.Equal(plan.lines[last][0].names(), r.names()) && (len(plan.lines[last])+1)*len(r.cols) <= maxParams {
-			plan.lines[last] = append(plan.lines[last], r)
-		} else {
-			plan.lines = append(plan.lines, []row{r})
-		}
+		plan.lines = addToRuns(plan.lines, r)
+	}
+	if plan.refunds, err = s.planRefunds(ctx, p.Refunds); err != nil {
+		return plan, err
 	}
 	return plan, nil
+}
+
+// addToRuns adds r to the last run of rows when it has the same columns and the INSERT stays
+// under the parameter limit, or starts a new run: each run is one INSERT.
+func addToRuns(runs [][]row, r row) [][]row {
+	last := len(runs) - 1
+	if last >= 0 && slices.Equal(runs[last][0].names(), r.names()) && (len(runs[last])+1)*len(r.cols) <= maxParams {
+		runs[last] = append(runs[last], r)
+		return runs
+	}
+	return append(runs, []row{r})
 }
 
 // lockHeader locks the order's header key, reports whether the header exists, and refuses
@@ -162,7 +179,7 @@ func (s *Store) stampHeader(h *Table, r *row, now time.Time, created bool) {
 	}
 	for _, n := range names {
 		if c, err := h.Column(n); err == nil {
-			r.set(c, s.d.Bind(c, now))
+			r.set(&c, s.d.Bind(c, now))
 		}
 	}
 }

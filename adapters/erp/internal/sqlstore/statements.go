@@ -16,16 +16,17 @@ import (
 type Stmt struct {
 	SQL  string
 	Args []any
-	// Counted statements answer the number of rows they changed: as a result row when the
-	// dialect has a RowCount suffix, otherwise through RowsAffected.
-	Counted bool
+	// Counted statements answer the number of rows they changed: as a result row when
+	// CountRow is set (the dialect's CountedUpdate), otherwise through RowsAffected.
+	Counted, CountRow bool
 }
 
 // Statements builds every statement the store sends, so they can all be written out and
 // reviewed (the SQL Server dialect keeps them as golden files).
 type Statements struct {
-	d     Dialect
-	cache *sqlCache
+	d      Dialect
+	schema string
+	cache  *sqlCache
 }
 
 // sqlCache keeps SQL that depends on a mapping's columns, by kind, table and columns. A
@@ -38,9 +39,33 @@ type sqlCache struct {
 
 const maxCached = 1024
 
-// NewStatements returns the statements of dialect d.
+// NewStatements returns the statements of dialect d, on tables in the connection's own schema.
 func NewStatements(d Dialect) Statements {
 	return Statements{d: d, cache: &sqlCache{sql: map[string]string{}}}
+}
+
+// InSchema returns the statements on tables in schema: every table they name, the ERP's and
+// passthrough's own, is qualified with it.
+func (st Statements) InSchema(schema string) Statements {
+	return Statements{d: st.d, schema: schema, cache: &sqlCache{sql: map[string]string{}}}
+}
+
+// name is one of the tables passthrough knows by name (its pt_ tables, the default staging
+// tables it reads): written plain, in the store's schema when it has one.
+func (st Statements) name(table string) string {
+	if st.schema == "" {
+		return table
+	}
+	return st.d.Quote(st.schema) + "." + table
+}
+
+// quote is a table a mapping or the configuration names: quoted, in the store's schema when
+// it has one.
+func (st Statements) quote(table string) string {
+	if st.schema == "" {
+		return st.d.Quote(table)
+	}
+	return st.d.Quote(st.schema) + "." + st.d.Quote(table)
 }
 
 // upsert is the dialect's upsert, built once per table and column list.
@@ -76,11 +101,12 @@ func (st Statements) where(p *params, alias string, cols []passthrough.Column, v
 	return strings.Join(parts, " AND ")
 }
 
-func (st Statements) counted(sql string, args []any) Stmt {
-	if rc := st.d.RowCount(); rc != "" {
-		sql += ";\n" + rc
+// counted is the statement update WHERE where, answering the rows it changed.
+func (st Statements) counted(update, where string, args []any) Stmt {
+	if q := st.d.CountedUpdate(update, where); q != "" {
+		return Stmt{SQL: q, Args: args, Counted: true, CountRow: true}
 	}
-	return Stmt{SQL: sql, Args: args, Counted: true}
+	return Stmt{SQL: update + " WHERE " + where, Args: args, Counted: true}
 }
 
 func names(cols []passthrough.Column) []string {
@@ -93,7 +119,8 @@ func names(cols []passthrough.Column) []string {
 
 // Columns lists a table's columns.
 func (st Statements) Columns(table string) Stmt {
-	return Stmt{SQL: st.d.ColumnsQuery(), Args: []any{table}}
+	q, args := st.d.ColumnsQuery(st.schema, table)
+	return Stmt{SQL: q, Args: args}
 }
 
 // --- staging ------------------------------------------------------------------------------
@@ -106,7 +133,7 @@ func (st Statements) HeaderStage(h *Table, key []passthrough.Column, r row, inse
 		return Stmt{}, err
 	}
 	q := st.cached("stage", h.Name, names(key), r.names(), insertOnly, func() string {
-		return st.d.UpsertUnlessImported(st.d.Quote(h.Name), st.quoted(names(key)), st.quoted(r.names()), st.quoted(insertOnly), st.d.Quote(status.Name))
+		return st.d.UpsertUnlessImported(st.quote(h.Name), st.quoted(names(key)), st.quoted(r.names()), st.quoted(insertOnly), st.d.Quote(status.Name))
 	})
 	return Stmt{SQL: q, Args: r.vals}, nil
 }
@@ -147,7 +174,7 @@ func (st Statements) HeaderLock(h *Table, key []passthrough.Column, vals []any) 
 	}
 	p := &params{d: st.d}
 	w := st.where(p, "", key, vals)
-	return Stmt{SQL: st.d.SelectForUpdate(st.d.Quote(h.Name), []string{st.d.Quote(status.Name)}, w), Args: p.args}, nil
+	return Stmt{SQL: st.d.SelectForUpdate(st.quote(h.Name), []string{st.d.Quote(status.Name)}, w), Args: p.args}, nil
 }
 
 // HeaderUpdate sets some columns of one header.
@@ -158,14 +185,14 @@ func (st Statements) HeaderUpdate(h *Table, key []passthrough.Column, keyVals []
 		parts[i] = st.d.Quote(c.Name) + " = " + p.add(set.vals[i])
 	}
 	w := st.where(p, "", key, keyVals)
-	return Stmt{SQL: fmt.Sprintf("UPDATE %s SET %s WHERE %s", st.d.Quote(h.Name), strings.Join(parts, ", "), w), Args: p.args}
+	return Stmt{SQL: fmt.Sprintf("UPDATE %s SET %s WHERE %s", st.quote(h.Name), strings.Join(parts, ", "), w), Args: p.args}
 }
 
 // LinesDelete removes an order's lines by the header's key.
 func (st Statements) LinesDelete(l *Table, key []passthrough.Column, vals []any) Stmt {
 	p := &params{d: st.d}
 	w := st.where(p, "", key, vals)
-	return Stmt{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s", st.d.Quote(l.Name), w), Args: p.args}
+	return Stmt{SQL: fmt.Sprintf("DELETE FROM %s WHERE %s", st.quote(l.Name), w), Args: p.args}
 }
 
 // LinesInsert inserts rows that all have the same columns, in one statement.
@@ -185,7 +212,7 @@ func (st Statements) LinesInsert(l *Table, rows []row) Stmt {
 			}
 			values[i] = "(" + strings.Join(ph, ", ") + ")"
 		}
-		return fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", st.d.Quote(l.Name), st.quoteAll(cols), strings.Join(values, ", "))
+		return fmt.Sprintf("INSERT INTO %s (%s) VALUES %s", st.quote(l.Name), st.quoteAll(cols), strings.Join(values, ", "))
 	})
 	return Stmt{SQL: q, Args: args}
 }
@@ -203,6 +230,15 @@ func (st Statements) headerCols(h *Table, want ...string) ([]string, error) {
 	return out, nil
 }
 
+// column is t's column of that name, or a column of kind k when t has none (its value is
+// then bound as passthrough binds its own).
+func column(t *Table, name string, k passthrough.ColumnKind) passthrough.Column {
+	if c, err := t.Column(name); err == nil {
+		return c
+	}
+	return passthrough.Column{Name: name, Kind: k}
+}
+
 // ImportStatusList reads what the ERP wrote on the headers of some orders.
 func (st Statements) ImportStatusList(h *Table, shop string, ids []int64) (Stmt, error) {
 	c, err := st.headerCols(h, erp.ColShop, erp.ColWebOrderID, erp.ColImportStatus, erp.ColImportError, erp.ColERPOrderNo)
@@ -210,13 +246,14 @@ func (st Statements) ImportStatusList(h *Table, shop string, ids []int64) (Stmt,
 		return Stmt{}, err
 	}
 	p := &params{d: st.d}
-	shopPh := p.add(st.text(shop))
+	shopCol, idCol := column(h, erp.ColShop, passthrough.KindText), column(h, erp.ColWebOrderID, passthrough.KindInteger)
+	shopPh := p.add(st.value(shopCol, shop))
 	in := make([]string, len(ids))
 	for i, id := range ids {
-		in[i] = p.add(id)
+		in[i] = p.add(st.value(idCol, id))
 	}
 	return Stmt{SQL: fmt.Sprintf("SELECT %s, %s, %s, %s FROM %s WHERE %s = %s AND %s IN (%s)",
-		c[1], c[2], c[3], c[4], st.d.Quote(h.Name), c[0], shopPh, c[1], strings.Join(in, ", ")), Args: p.args}, nil
+		c[1], c[2], c[3], c[4], st.quote(h.Name), c[0], shopPh, c[1], strings.Join(in, ", ")), Args: p.args}, nil
 }
 
 // --- ledger -------------------------------------------------------------------------------
@@ -229,21 +266,18 @@ var ledgerCols = []string{"shop", "order_id", "order_name", "order_date", "custo
 // transaction ends.
 func (st Statements) LedgerLock(shop string, orderID int64) Stmt {
 	p := &params{d: st.d}
-	w := "shop = " + p.add(st.text(shop)) + " AND order_id = " + p.add(orderID)
-	return Stmt{SQL: st.d.SelectForUpdate("pt_order_ledger", []string{"status", "severity", "problem"}, w), Args: p.args}
+	w := "shop = " + p.add(st.text(shop)) + " AND order_id = " + p.add(st.int64(orderID))
+	return Stmt{SQL: st.d.SelectForUpdate(st.name("pt_order_ledger"), []string{"status", "severity", "problem"}, w), Args: p.args}
 }
 
 // LedgerUpsert writes an entry; first_seen_at keeps its first value.
 func (st Statements) LedgerUpsert(e ledger.Entry) Stmt {
-	var payload any
-	if len(e.Payload) > 0 {
-		payload = st.text(string(e.Payload))
-	}
-	args := []any{st.text(e.Shop), e.OrderID, st.text(e.OrderName), st.time(e.OrderDate), st.text(e.CustomerName),
+	payload := st.textOrNull(string(e.Payload))
+	args := []any{st.text(e.Shop), st.int64(e.OrderID), st.text(e.OrderName), st.time(e.OrderDate), st.text(e.CustomerName),
 		st.text(e.CustomerEmail), st.text(searchEmail(e.CustomerEmail)), st.decimal(e.Total), st.text(e.Currency),
-		st.text(string(e.Status)), st.text(string(e.Severity)), st.text(e.Problem), int64(e.Attempts),
-		st.text(e.PayloadHash), st.time(e.ShopifyUpdatedAt), int64OrNull(e.RunID), st.text(e.Actor), st.time(e.FirstSeenAt), st.time(e.UpdatedAt), payload}
-	return Stmt{SQL: st.upsert("pt_order_ledger", []string{"shop", "order_id"}, ledgerCols, []string{"first_seen_at"}), Args: args}
+		st.text(string(e.Status)), st.text(string(e.Severity)), st.text(e.Problem), st.int64(int64(e.Attempts)),
+		st.text(e.PayloadHash), st.time(e.ShopifyUpdatedAt), st.int64OrNull(e.RunID), st.text(e.Actor), st.time(e.FirstSeenAt), st.time(e.UpdatedAt), payload}
+	return Stmt{SQL: st.upsert(st.name("pt_order_ledger"), []string{"shop", "order_id"}, ledgerCols, []string{"first_seen_at"}), Args: args}
 }
 
 // LedgerEventAdd appends one step to an order's history.
@@ -253,9 +287,9 @@ func (st Statements) LedgerEventAdd(ev ledger.Event) Stmt {
 }
 
 func (st Statements) eventInsert(p *params, ev ledger.Event) string {
-	ph := []string{p.add(st.text(ev.Shop)), p.add(ev.OrderID), p.add(st.time(ev.At)), p.add(st.text(string(ev.Status))),
-		p.add(st.text(string(ev.Severity))), p.add(st.text(ev.Message)), p.add(int64OrNull(ev.RunID)), p.add(st.text(ev.Actor))}
-	return "INSERT INTO pt_ledger_events (shop, order_id, event_at, status, severity, message, run_id, actor) VALUES (" +
+	ph := []string{p.add(st.text(ev.Shop)), p.add(st.int64(ev.OrderID)), p.add(st.time(ev.At)), p.add(st.text(string(ev.Status))),
+		p.add(st.text(string(ev.Severity))), p.add(st.text(ev.Message)), p.add(st.int64OrNull(ev.RunID)), p.add(st.text(ev.Actor))}
+	return "INSERT INTO " + st.name("pt_ledger_events") + " (shop, order_id, event_at, status, severity, message, run_id, actor) VALUES (" +
 		strings.Join(ph, ", ") + ")"
 }
 
@@ -276,10 +310,13 @@ func (st Statements) LedgerWrite(e ledger.Entry, ev *ledger.Event) []Stmt {
 // LedgerEventList reads an order's history, oldest first.
 func (st Statements) LedgerEventList(shop string, orderID int64) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT shop, order_id, event_at, status, severity, message, run_id, actor FROM pt_ledger_events WHERE shop = " +
-		p.add(st.text(shop)) + " AND order_id = " + p.add(orderID) + " ORDER BY id", Args: p.args}
+	return Stmt{SQL: "SELECT shop, order_id, event_at, status, severity, message, run_id, actor FROM " + st.name("pt_ledger_events") + " WHERE shop = " +
+		p.add(st.text(shop)) + " AND order_id = " + p.add(st.int64(orderID)) + " ORDER BY id", Args: p.args}
 }
 
+// ledgerSelect reads ledger entries with their header's import status. The ledger's shop
+// is compared as the header's shop column compares (its type and collation, which may not
+// be the ledger's), so the header's key index still serves the join.
 func (st Statements) ledgerSelect(h *Table) (string, error) {
 	c, err := st.headerCols(h, erp.ColShop, erp.ColWebOrderID, erp.ColImportStatus, erp.ColERPOrderNo)
 	if err != nil {
@@ -289,8 +326,9 @@ func (st Statements) ledgerSelect(h *Table) (string, error) {
 	for i, n := range ledgerCols {
 		sel[i] = "l." + n
 	}
-	return fmt.Sprintf("SELECT %s, h.%s, h.%s FROM pt_order_ledger l LEFT JOIN %s h ON h.%s = l.shop AND h.%s = l.order_id",
-		strings.Join(sel, ", "), c[2], c[3], st.d.Quote(h.Name), c[0], c[1]), nil
+	return fmt.Sprintf("SELECT %s, h.%s, h.%s FROM %s l LEFT JOIN %s h ON h.%s = %s AND h.%s = l.order_id",
+		strings.Join(sel, ", "), c[2], c[3], st.name("pt_order_ledger"), st.quote(h.Name), c[0],
+		st.d.Compared(column(h, erp.ColShop, passthrough.KindText), "l.shop"), c[1]), nil
 }
 
 // LedgerGet reads one entry with the ERP's import status.
@@ -300,7 +338,7 @@ func (st Statements) LedgerGet(h *Table, shop string, orderID int64) (Stmt, erro
 		return Stmt{}, err
 	}
 	p := &params{d: st.d}
-	return Stmt{SQL: sel + " WHERE l.shop = " + p.add(st.text(shop)) + " AND l.order_id = " + p.add(orderID), Args: p.args}, nil
+	return Stmt{SQL: sel + " WHERE l.shop = " + p.add(st.text(shop)) + " AND l.order_id = " + p.add(st.int64(orderID)), Args: p.args}, nil
 }
 
 // LedgerList pages through the ledger by keyset on (updated_at, order_id), or (order_date,
@@ -349,10 +387,10 @@ func (st Statements) LedgerList(h *Table, lp erp.LedgerListParams) (Stmt, error)
 			at = st.time(lp.After.OrderDate)
 		}
 		where = append(where, fmt.Sprintf("%s <= %s AND (%s < %s OR l.order_id < %s)",
-			order, p.add(at), order, p.add(at), p.add(lp.After.OrderID)))
+			order, p.add(at), order, p.add(at), p.add(st.int64(lp.After.OrderID))))
 	}
 	q := sel + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " DESC, l.order_id DESC" +
-		st.d.Limit(p.add(int64(limit(lp.Limit, 50, 1000))))
+		st.d.Limit(p.add(st.int64(int64(limit(lp.Limit, 50, 1000)))))
 	return Stmt{SQL: q, Args: p.args}, nil
 }
 
@@ -382,35 +420,40 @@ const shipmentCols = "e.shipment_id, e.line_no, e.shop, e.web_order_id, e.item_c
 
 // ShipmentListUnsent picks the oldest unsent shipments first, then reads all their unsent
 // rows, so a shipment is never cut in two by the limit. Undated shipments count as oldest.
-// lineItem is the table's line_item_id column as the database names it, or "" when the
-// table has none (the rows then read NULL).
-func (st Statements) ShipmentListUnsent(sp erp.ShipmentListUnsentParams, lineItem string) Stmt {
+// t is external_order_shipments as the database describes it; when it has a line_item_id
+// column, the rows carry it (otherwise they read NULL).
+func (st Statements) ShipmentListUnsent(t *Table, sp erp.ShipmentListUnsentParams) Stmt {
 	p := &params{d: st.d}
 	shop := ""
 	if sp.Shop != "" {
-		shop = " AND shop = " + p.add(st.text(sp.Shop))
+		shop = " AND shop = " + p.add(st.value(column(t, "shop", passthrough.KindText), sp.Shop))
 	}
-	n := p.add(int64(limit(sp.Limit, 100, 10000)))
+	n := p.add(st.int64(int64(limit(sp.Limit, 100, 10000))))
 	lineCol := "NULL"
-	if lineItem != "" {
-		lineCol = "e." + st.d.Quote(lineItem)
+	if c, err := t.Column("line_item_id"); err == nil {
+		lineCol = "e." + st.d.Quote(c.Name)
 	}
-	q := "SELECT " + shipmentCols + ", " + lineCol + " FROM external_order_shipments e JOIN (" +
+	q := "SELECT " + shipmentCols + ", " + lineCol + " FROM " + st.name("external_order_shipments") + " e JOIN (" +
 		"SELECT shipment_id, CASE WHEN MIN(ship_date) IS NULL THEN 0 ELSE 1 END AS dated, MIN(ship_date) AS first_date" +
-		" FROM external_order_shipments WHERE sync_status IS NULL" + shop +
+		" FROM " + st.name("external_order_shipments") + " WHERE sync_status IS NULL" + shop +
 		" GROUP BY shipment_id ORDER BY dated, first_date, shipment_id" + st.d.Limit(n) +
 		") f ON f.shipment_id = e.shipment_id WHERE e.sync_status IS NULL" +
 		" ORDER BY f.dated, f.first_date, e.shipment_id, e.line_no"
 	return Stmt{SQL: q, Args: p.args}
 }
 
-// ShipmentMark writes the outcome on every row of one shipment.
-func (st Statements) ShipmentMark(mp erp.ShipmentMarkParams) Stmt {
+// ShipmentMark writes the outcome on every row of one shipment of t
+// (external_order_shipments), each value bound as its column is.
+func (st Statements) ShipmentMark(t *Table, mp erp.ShipmentMarkParams) Stmt {
 	p := &params{d: st.d}
-	q := "UPDATE external_order_shipments SET sync_status = " + p.add(st.text(mp.Status)) +
-		", sync_error = " + p.add(st.textOrNull(mp.Error)) + ", synced_at = " + p.add(st.time(mp.At)) +
-		" WHERE shipment_id = " + p.add(st.text(mp.ShipmentID))
-	return st.counted(q, p.args)
+	var syncError any
+	if mp.Error != "" {
+		syncError = mp.Error
+	}
+	q := "UPDATE " + st.name("external_order_shipments") + " SET sync_status = " + p.add(st.value(column(t, "sync_status", passthrough.KindText), mp.Status)) +
+		", sync_error = " + p.add(st.value(column(t, "sync_error", passthrough.KindText), syncError)) +
+		", synced_at = " + p.add(st.value(column(t, "synced_at", passthrough.KindTime), Normalize(mp.At)))
+	return st.counted(q, "shipment_id = "+p.add(st.value(column(t, "shipment_id", passthrough.KindText), mp.ShipmentID)), p.args)
 }
 
 // CommittedColumns are the columns OrderCommittedList reads from the lines table, as the
@@ -421,7 +464,8 @@ type CommittedColumns struct {
 
 // OrderCommittedList reads the lines of staged orders whose header the ERP has not marked
 // imported. It starts from the ledger's (shop, status, updated_at) index, so only staged
-// orders of the window are looked at, then finds each one's header and lines by key.
+// orders of the window are looked at, then finds each one's header and lines by key, each
+// compared as the table whose index finds it compares.
 func (st Statements) OrderCommittedList(h, l *Table, c CommittedColumns, cp erp.OrderCommittedListParams) (Stmt, error) {
 	hc, err := st.headerCols(h, erp.ColShop, erp.ColWebOrderID, erp.ColImportStatus)
 	if err != nil {
@@ -440,79 +484,84 @@ func (st Statements) OrderCommittedList(h, l *Table, c CommittedColumns, cp erp.
 	if !cp.Since.IsZero() {
 		where += " AND l.updated_at >= " + p.add(st.time(cp.Since))
 	}
-	q := fmt.Sprintf("SELECT h.%s, d.%s, %s, d.%s FROM pt_order_ledger l"+
-		" JOIN %s h ON h.%s = l.shop AND h.%s = l.order_id"+
-		" JOIN %s d ON d.%s = h.%s AND d.%s = h.%s"+
+	q := fmt.Sprintf("SELECT h.%s, d.%s, %s, d.%s FROM %s l"+
+		" JOIN %s h ON h.%s = %s AND h.%s = l.order_id"+
+		" JOIN %s d ON d.%s = %s AND d.%s = h.%s"+
 		" WHERE %s AND LTRIM(RTRIM(COALESCE(h.%s, ''))) = ''"+
 		" ORDER BY h.%s, d.%s",
-		hc[1], st.d.Quote(c.SKU), wh, st.d.Quote(c.Quantity),
-		st.d.Quote(h.Name), hc[0], hc[1],
-		st.d.Quote(l.Name), lc[0], hc[0], lc[1], hc[1],
+		hc[1], st.d.Quote(c.SKU), wh, st.d.Quote(c.Quantity), st.name("pt_order_ledger"),
+		st.quote(h.Name), hc[0], st.d.Compared(column(h, erp.ColShop, passthrough.KindText), "l.shop"), hc[1],
+		st.quote(l.Name), lc[0], st.d.Compared(column(l, erp.ColShop, passthrough.KindText), "h."+hc[0]), lc[1], hc[1],
 		where, hc[2],
 		hc[1], st.d.Quote(c.SKU))
 	return Stmt{SQL: q, Args: p.args}, nil
 }
 
-// StockList reads stock rows, all or those changed at or after a mark.
-func (st Statements) StockList(sp erp.StockEachParams) Stmt {
+// StockList reads stock rows of t (product_qty_in_stock), all or those changed at or after
+// a mark, bound as the table's updated_at is so that its index serves the mark.
+func (st Statements) StockList(t *Table, sp erp.StockEachParams) Stmt {
 	p := &params{d: st.d}
-	q := "SELECT item_code, warehouse_code, qty_on_hand, qty_committed, qty_available, updated_at FROM product_qty_in_stock"
+	q := "SELECT item_code, warehouse_code, qty_on_hand, qty_committed, qty_available, updated_at FROM " + st.name("product_qty_in_stock")
 	if !sp.ChangedSince.IsZero() {
-		q += " WHERE updated_at >= " + p.add(st.time(sp.ChangedSince))
+		q += " WHERE updated_at >= " + p.add(st.value(column(t, "updated_at", passthrough.KindTime), Normalize(sp.ChangedSince)))
 	}
 	return Stmt{SQL: q + " ORDER BY item_code, warehouse_code", Args: p.args}
 }
 
 // --- executions and problems --------------------------------------------------------------
 
-const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message"
+const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message, owner"
 
 // ExecutionStart records a run and answers its id.
 func (st Statements) ExecutionStart(ep erp.ExecutionStartParams) Stmt {
-	return Stmt{SQL: st.d.InsertID("pt_feed_executions", []string{"feed", "shop", "run_trigger", "started_at", "outcome"}, "id"),
-		Args: []any{st.text(ep.Feed), st.text(ep.Shop), st.text(ep.Trigger), st.time(ep.At), st.text(erp.OutcomeRunning)}}
+	return Stmt{SQL: st.d.InsertID(st.name("pt_feed_executions"), []string{"feed", "shop", "run_trigger", "started_at", "outcome", "owner", "lock_token"}, "id"),
+		Args: []any{st.text(ep.Feed), st.text(ep.Shop), st.text(ep.Trigger), st.time(ep.At), st.text(erp.OutcomeRunning),
+			st.text(ep.Owner), st.text(ep.LockToken)}}
 }
 
 // ExecutionFinish records how a run ended.
 func (st Statements) ExecutionFinish(ep erp.ExecutionFinishParams) Stmt {
 	p := &params{d: st.d}
 	c := ep.Counts
-	q := "UPDATE pt_feed_executions SET finished_at = " + p.add(st.time(ep.At)) + ", outcome = " + p.add(st.text(ep.Outcome)) +
-		", n_seen = " + p.add(int64(c.Seen)) + ", n_written = " + p.add(int64(c.Written)) + ", n_skipped = " + p.add(int64(c.Skipped)) +
-		", n_retry = " + p.add(int64(c.Retry)) + ", n_errors = " + p.add(int64(c.Errors)) +
-		", error_message = " + p.add(st.text(ep.Error)) + " WHERE id = " + p.add(ep.ID)
-	return st.counted(q, p.args)
+	q := "UPDATE " + st.name("pt_feed_executions") + " SET finished_at = " + p.add(st.time(ep.At)) + ", outcome = " + p.add(st.text(ep.Outcome)) +
+		", n_seen = " + p.add(st.int64(int64(c.Seen))) + ", n_written = " + p.add(st.int64(int64(c.Written))) + ", n_skipped = " + p.add(st.int64(int64(c.Skipped))) +
+		", n_retry = " + p.add(st.int64(int64(c.Retry))) + ", n_errors = " + p.add(st.int64(int64(c.Errors))) +
+		", error_message = " + p.add(st.text(ep.Error))
+	return st.counted(q, "id = "+p.add(st.int64(ep.ID)), p.args)
 }
 
 // ExecutionGet reads one run.
 func (st Statements) ExecutionGet(id int64) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT " + executionCols + " FROM pt_feed_executions WHERE id = " + p.add(id), Args: p.args}
+	return Stmt{SQL: "SELECT " + executionCols + " FROM " + st.name("pt_feed_executions") + " WHERE id = " + p.add(st.int64(id)), Args: p.args}
 }
 
 // ExecutionList pages through runs newest first.
 func (st Statements) ExecutionList(lp erp.ExecutionListParams) Stmt {
 	p := &params{d: st.d}
 	var where []string
+	if lp.Shop != "" {
+		where = append(where, "shop = "+p.add(st.text(lp.Shop)))
+	}
 	if lp.Feed != "" {
 		where = append(where, "feed = "+p.add(st.text(lp.Feed)))
 	}
 	if lp.BeforeID > 0 {
-		where = append(where, "id < "+p.add(lp.BeforeID))
+		where = append(where, "id < "+p.add(st.int64(lp.BeforeID)))
 	}
-	q := "SELECT " + executionCols + " FROM pt_feed_executions"
+	q := "SELECT " + executionCols + " FROM " + st.name("pt_feed_executions")
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return Stmt{SQL: q + " ORDER BY id DESC" + st.d.Limit(p.add(int64(limit(lp.Limit, 50, 1000)))), Args: p.args}
+	return Stmt{SQL: q + " ORDER BY id DESC" + st.d.Limit(p.add(st.int64(int64(limit(lp.Limit, 50, 1000))))), Args: p.args}
 }
 
 // ProblemAdd records one record problem.
 func (st Statements) ProblemAdd(pr erp.Problem) Stmt {
 	p := &params{d: st.d}
-	ph := []string{p.add(int64OrNull(pr.ExecutionID)), p.add(st.text(pr.Feed)), p.add(st.text(pr.Shop)), p.add(st.text(pr.RecordKey)),
+	ph := []string{p.add(st.int64OrNull(pr.ExecutionID)), p.add(st.text(pr.Feed)), p.add(st.text(pr.Shop)), p.add(st.text(pr.RecordKey)),
 		p.add(st.text(string(pr.Severity))), p.add(st.text(pr.Message)), p.add(st.time(pr.At))}
-	return Stmt{SQL: "INSERT INTO pt_problems (execution_id, feed, shop, record_key, severity, message, found_at) VALUES (" +
+	return Stmt{SQL: "INSERT INTO " + st.name("pt_problems") + " (execution_id, feed, shop, record_key, severity, message, found_at) VALUES (" +
 		strings.Join(ph, ", ") + ")", Args: p.args}
 }
 
@@ -520,8 +569,11 @@ func (st Statements) ProblemAdd(pr erp.Problem) Stmt {
 func (st Statements) ProblemList(lp erp.ProblemListParams) Stmt {
 	p := &params{d: st.d}
 	var where []string
+	if lp.Shop != "" {
+		where = append(where, "shop = "+p.add(st.text(lp.Shop)))
+	}
 	if lp.ExecutionID != 0 {
-		where = append(where, "execution_id = "+p.add(lp.ExecutionID))
+		where = append(where, "execution_id = "+p.add(st.int64(lp.ExecutionID)))
 	}
 	if lp.Feed != "" {
 		where = append(where, "feed = "+p.add(st.text(lp.Feed)))
@@ -530,13 +582,13 @@ func (st Statements) ProblemList(lp erp.ProblemListParams) Stmt {
 		where = append(where, "record_key = "+p.add(st.text(lp.RecordKey)))
 	}
 	if lp.BeforeID > 0 {
-		where = append(where, "id < "+p.add(lp.BeforeID))
+		where = append(where, "id < "+p.add(st.int64(lp.BeforeID)))
 	}
-	q := "SELECT id, execution_id, feed, shop, record_key, severity, message, found_at FROM pt_problems"
+	q := "SELECT id, execution_id, feed, shop, record_key, severity, message, found_at FROM " + st.name("pt_problems")
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return Stmt{SQL: q + " ORDER BY id DESC" + st.d.Limit(p.add(int64(limit(lp.Limit, 100, 1000)))), Args: p.args}
+	return Stmt{SQL: q + " ORDER BY id DESC" + st.d.Limit(p.add(st.int64(int64(limit(lp.Limit, 100, 1000))))), Args: p.args}
 }
 
 // --- watermarks, inventory, settings ------------------------------------------------------
@@ -544,39 +596,39 @@ func (st Statements) ProblemList(lp erp.ProblemListParams) Stmt {
 // WatermarkGet reads a feed's watermark.
 func (st Statements) WatermarkGet(shop, feed string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT mark_at FROM pt_watermarks WHERE shop = " + p.add(st.text(shop)) + " AND feed = " + p.add(st.text(feed)), Args: p.args}
+	return Stmt{SQL: "SELECT mark_at FROM " + st.name("pt_watermarks") + " WHERE shop = " + p.add(st.text(shop)) + " AND feed = " + p.add(st.text(feed)), Args: p.args}
 }
 
 // WatermarkSet writes a feed's watermark.
 func (st Statements) WatermarkSet(shop, feed string, at time.Time) Stmt {
-	return Stmt{SQL: st.upsert("pt_watermarks", []string{"shop", "feed"}, []string{"shop", "feed", "mark_at"}, nil),
+	return Stmt{SQL: st.upsert(st.name("pt_watermarks"), []string{"shop", "feed"}, []string{"shop", "feed", "mark_at"}, nil),
 		Args: []any{st.text(shop), st.text(feed), st.time(at)}}
 }
 
 // InventorySentList reads what Shopify last got, per item and location.
 func (st Statements) InventorySentList(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT shop, sku, inventory_item_id, location_id, available, sent_at, dry_run FROM pt_inventory_sent WHERE shop = " +
+	return Stmt{SQL: "SELECT shop, sku, inventory_item_id, location_id, available, sent_at, dry_run FROM " + st.name("pt_inventory_sent") + " WHERE shop = " +
 		p.add(st.text(shop)) + " ORDER BY sku, inventory_item_id, location_id", Args: p.args}
 }
 
 // InventorySentPut records one level.
 func (st Statements) InventorySentPut(l erp.InventorySent) Stmt {
-	return Stmt{SQL: st.upsert("pt_inventory_sent", []string{"shop", "inventory_item_id", "location_id"},
+	return Stmt{SQL: st.upsert(st.name("pt_inventory_sent"), []string{"shop", "inventory_item_id", "location_id"},
 		[]string{"shop", "inventory_item_id", "location_id", "sku", "available", "sent_at", "dry_run"}, nil),
-		Args: []any{st.text(l.Shop), l.InventoryItemID, l.LocationID, st.text(l.SKU), l.Available, st.time(l.SentAt), st.bool(l.DryRun)}}
+		Args: []any{st.text(l.Shop), st.int64(l.InventoryItemID), st.int64(l.LocationID), st.text(l.SKU), st.int64(l.Available), st.time(l.SentAt), st.bool(l.DryRun)}}
 }
 
 // InventoryCheckUpsert records the shop's last stock check.
 func (st Statements) InventoryCheckUpsert(c erp.InventoryCheck) Stmt {
-	return Stmt{SQL: st.upsert("pt_inventory_checks", []string{"shop"}, []string{"shop", "checked_at", "levels", "drifted"}, nil),
-		Args: []any{st.text(c.Shop), st.time(c.CheckedAt), int64(c.Levels), int64(len(c.Drift))}}
+	return Stmt{SQL: st.upsert(st.name("pt_inventory_checks"), []string{"shop"}, []string{"shop", "checked_at", "levels", "drifted"}, nil),
+		Args: []any{st.text(c.Shop), st.time(c.CheckedAt), st.int64(int64(c.Levels)), st.int64(int64(len(c.Drift)))}}
 }
 
 // InventoryDriftDelete removes a shop's drift rows.
 func (st Statements) InventoryDriftDelete(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "DELETE FROM pt_inventory_drift WHERE shop = " + p.add(st.text(shop)), Args: p.args}
+	return Stmt{SQL: "DELETE FROM " + st.name("pt_inventory_drift") + " WHERE shop = " + p.add(st.text(shop)), Args: p.args}
 }
 
 // driftCols are pt_inventory_drift's columns, in the order InventoryDriftInsert binds them.
@@ -586,13 +638,13 @@ const driftCols = "shop, inventory_item_id, location_id, sku, erp_available, sho
 func (st Statements) InventoryDriftInsert(shop string, rows []erp.InventoryDrift) Stmt {
 	args := make([]any, 0, len(rows)*7)
 	for _, r := range rows {
-		var last any
+		last := st.int64OrNull(0)
 		if r.LastSent != nil {
-			last = *r.LastSent
+			last = st.int64(*r.LastSent)
 		}
-		args = append(args, st.text(shop), r.InventoryItemID, r.LocationID, st.text(r.SKU), r.ERP, r.Shopify, last)
+		args = append(args, st.text(shop), st.int64(r.InventoryItemID), st.int64(r.LocationID), st.text(r.SKU), st.int64(r.ERP), st.int64(r.Shopify), last)
 	}
-	q := st.cached("drift", "pt_inventory_drift", nil, []string{strconv.Itoa(len(rows))}, nil, func() string {
+	q := st.cached("drift", st.name("pt_inventory_drift"), nil, []string{strconv.Itoa(len(rows))}, nil, func() string {
 		p := &params{d: st.d}
 		values := make([]string, len(rows))
 		for i := range rows {
@@ -602,7 +654,7 @@ func (st Statements) InventoryDriftInsert(shop string, rows []erp.InventoryDrift
 			}
 			values[i] = "(" + strings.Join(ph, ", ") + ")"
 		}
-		return "INSERT INTO pt_inventory_drift (" + driftCols + ") VALUES " + strings.Join(values, ", ")
+		return "INSERT INTO " + st.name("pt_inventory_drift") + " (" + driftCols + ") VALUES " + strings.Join(values, ", ")
 	})
 	return Stmt{SQL: q, Args: args}
 }
@@ -610,24 +662,24 @@ func (st Statements) InventoryDriftInsert(shop string, rows []erp.InventoryDrift
 // InventoryCheckGet reads the shop's last stock check.
 func (st Statements) InventoryCheckGet(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT checked_at, levels FROM pt_inventory_checks WHERE shop = " + p.add(st.text(shop)), Args: p.args}
+	return Stmt{SQL: "SELECT checked_at, levels FROM " + st.name("pt_inventory_checks") + " WHERE shop = " + p.add(st.text(shop)), Args: p.args}
 }
 
 // InventoryDriftList reads the shop's drift rows by SKU and location.
 func (st Statements) InventoryDriftList(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT sku, inventory_item_id, location_id, erp_available, shopify_available, last_sent FROM pt_inventory_drift WHERE shop = " +
+	return Stmt{SQL: "SELECT sku, inventory_item_id, location_id, erp_available, shopify_available, last_sent FROM " + st.name("pt_inventory_drift") + " WHERE shop = " +
 		p.add(st.text(shop)) + " ORDER BY sku, inventory_item_id, location_id", Args: p.args}
 }
 
 // SettingGet reads one setting.
 func (st Statements) SettingGet(name string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT value FROM pt_settings WHERE name = " + p.add(st.text(name)), Args: p.args}
+	return Stmt{SQL: "SELECT value FROM " + st.name("pt_settings") + " WHERE name = " + p.add(st.text(name)), Args: p.args}
 }
 
 // SettingSet writes one setting.
 func (st Statements) SettingSet(name, value string) Stmt {
-	return Stmt{SQL: st.upsert("pt_settings", []string{"name"}, []string{"name", "value"}, nil),
+	return Stmt{SQL: st.upsert(st.name("pt_settings"), []string{"name"}, []string{"name", "value"}, nil),
 		Args: []any{st.text(name), st.text(value)}}
 }

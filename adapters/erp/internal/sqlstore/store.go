@@ -37,6 +37,7 @@ type Store struct {
 	log    *slog.Logger
 	now    func() time.Time
 	header string
+	schema string
 
 	mu     sync.Mutex
 	tables map[string]*Table    // real columns per table, until the next Migrate
@@ -50,8 +51,8 @@ const maxPrepared = 256
 // New returns a store on db. The caller has opened db with the dialect's driver.
 func New(db *sql.DB, d Dialect, opts ...erp.Option) *Store {
 	o := erp.NewOptions(opts...)
-	return &Store{db: db, d: d, st: NewStatements(d), log: o.Logger, now: o.Now, header: o.HeaderTable,
-		tables: map[string]*Table{}, stmts: map[string]*sql.Stmt{}}
+	return &Store{db: db, d: d, st: NewStatements(d).InSchema(o.Schema), log: o.Logger, now: o.Now, header: o.HeaderTable,
+		schema: o.Schema, tables: map[string]*Table{}, stmts: map[string]*sql.Stmt{}}
 }
 
 var _ erp.Store = (*Store)(nil)
@@ -61,6 +62,9 @@ func (s *Store) DB() *sql.DB { return s.db }
 
 // Dialect names the database.
 func (s *Store) Dialect() erp.Dialect { return s.d.Name() }
+
+// Schema is the schema the store works in; "" for the connection's own.
+func (s *Store) Schema() string { return s.schema }
 
 // Close closes the database handle.
 func (s *Store) Close() error {
@@ -97,8 +101,12 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) (erp.MigrateResult
 
 // migrate runs the migrations up to version, or every one for 0.
 func (s *Store) migrate(ctx context.Context, version int64) (erp.MigrateResult, error) {
-	m := s.d.Migrations()
-	opts := []goose.ProviderOption{goose.WithTableName(VersionTable), goose.WithDisableGlobalRegistry(true)}
+	m := s.d.Migrations(s.schema)
+	table := m.VersionTable
+	if table == "" {
+		table = VersionTable
+	}
+	opts := []goose.ProviderOption{goose.WithTableName(table), goose.WithDisableGlobalRegistry(true), goose.WithGoMigrations(m.Go...)}
 	if m.Locker != nil {
 		l, err := m.Locker(ctx, s.db)
 		if err != nil {
@@ -158,12 +166,11 @@ func (s *Store) table(ctx context.Context, name string) (*Table, error) {
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var col, typ, nullable string
-			var max sql.NullInt64
-			if err := rows.Scan(&col, &typ, &max, &nullable); err != nil {
+			var info ColumnInfo
+			if err := info.scan(rows); err != nil {
 				return err
 			}
-			cols = append(cols, s.d.Column(col, typ, max, nullable == "YES"))
+			cols = append(cols, s.d.Column(info))
 		}
 		return rows.Err()
 	})
@@ -183,7 +190,7 @@ func (s *Store) table(ctx context.Context, name string) (*Table, error) {
 // exec runs a statement, answering the rows it changed when it is a counted one. tx may be
 // nil to run outside a transaction.
 func (s *Store) exec(ctx context.Context, tx *sql.Tx, st Stmt) (int64, error) {
-	if st.Counted && s.d.RowCount() != "" {
+	if st.Counted && st.CountRow {
 		var n int64
 		err := s.queryRow(ctx, tx, st).Scan(&n)
 		return n, err

@@ -49,9 +49,10 @@ func (t *Table) position(name string) (int, error) {
 	return 0, fmt.Errorf("table %s has no column %q: %w", t.Name, name, erp.ErrUnknownColumn)
 }
 
-// row is a mapping's row resolved against a table: real columns and values ready to bind.
+// row is a mapping's row resolved against a table: real columns (the table's own, not
+// copies: an order has hundreds of values) and values ready to bind.
 type row struct {
-	cols []passthrough.Column
+	cols []*passthrough.Column
 	vals []any
 }
 
@@ -73,7 +74,7 @@ func (r row) index(name string) int {
 }
 
 // set replaces the value of column c, or appends it.
-func (r *row) set(c passthrough.Column, v any) {
+func (r *row) set(c *passthrough.Column, v any) {
 	if i := r.index(c.Name); i >= 0 {
 		r.vals[i] = v
 		return
@@ -89,19 +90,19 @@ func resolve(d Dialect, t *Table, in passthrough.Row) (row, error) {
 	if len(in.Columns) != len(in.Values) {
 		return row{}, fmt.Errorf("%s row has %d columns and %d values", t.Name, len(in.Columns), len(in.Values))
 	}
-	out := row{cols: make([]passthrough.Column, 0, len(in.Columns)+2), vals: make([]any, 0, len(in.Columns)+2)}
+	out := row{cols: make([]*passthrough.Column, 0, len(in.Columns)+2), vals: make([]any, 0, len(in.Columns)+2)}
 	seen := make([]bool, len(t.Columns))
 	for i, name := range in.Columns {
 		pos, err := t.position(name)
 		if err != nil {
 			return row{}, err
 		}
-		c := t.Columns[pos]
+		c := &t.Columns[pos]
 		if seen[pos] {
 			return row{}, fmt.Errorf("%s row names column %q twice: %w", t.Name, c.Name, erp.ErrInvalidValue)
 		}
 		seen[pos] = true
-		v, err := bindValue(d, t, c, in.Values[i])
+		v, err := bindValue(d, t, *c, in.Values[i])
 		if err != nil {
 			return row{}, err
 		}
@@ -136,7 +137,7 @@ func keyOf(t *Table, r row, key []string) ([]passthrough.Column, []any, error) {
 }
 
 func isSentinel(err error) bool {
-	for _, s := range []error{erp.ErrNotFound, erp.ErrDuplicate, erp.ErrRetryable, erp.ErrImported, erp.ErrUnknownColumn, erp.ErrInvalidValue} {
+	for _, s := range []error{erp.ErrNotFound, erp.ErrDuplicate, erp.ErrRetryable, erp.ErrImported, erp.ErrUnknownColumn, erp.ErrInvalidValue, erp.ErrDenied} {
 		if errors.Is(err, s) {
 			return true
 		}

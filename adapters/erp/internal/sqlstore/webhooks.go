@@ -26,62 +26,62 @@ const deliveryCols = "id, shop, webhook_id, event_id, topic, api_version, order_
 func (st Statements) WebhookFind(shop, webhookID string) Stmt {
 	p := &params{d: st.d}
 	w := "shop = " + p.add(st.text(shop)) + " AND webhook_id = " + p.add(st.text(webhookID))
-	return Stmt{SQL: st.d.SelectForUpdate("pt_webhook_deliveries", []string{"id"}, w), Args: p.args}
+	return Stmt{SQL: st.d.SelectForUpdate(st.name("pt_webhook_deliveries"), []string{"id"}, w), Args: p.args}
 }
 
 // WebhookInsert stores a new delivery, pending from its arrival, and answers its id.
 func (st Statements) WebhookInsert(d erp.WebhookDelivery) Stmt {
-	return Stmt{SQL: st.d.InsertID("pt_webhook_deliveries", []string{"shop", "webhook_id", "event_id", "topic", "api_version",
+	return Stmt{SQL: st.d.InsertID(st.name("pt_webhook_deliveries"), []string{"shop", "webhook_id", "event_id", "topic", "api_version",
 		"order_id", "triggered_at", "received_at", "state", "due_at", "body"}, "id"),
 		Args: []any{st.text(d.Shop), st.text(d.WebhookID), st.text(d.EventID), st.text(d.Topic), st.text(d.APIVersion),
-			d.OrderID, st.time(d.TriggeredAt), st.time(d.ReceivedAt), st.text(erp.WebhookPending), st.time(d.ReceivedAt),
+			st.int64(d.OrderID), st.time(d.TriggeredAt), st.time(d.ReceivedAt), st.text(erp.WebhookPending), st.time(d.ReceivedAt),
 			st.text(string(d.Body))}}
 }
 
 // WebhookTopicBump counts deliveries on a topic that has had some before.
 func (st Statements) WebhookTopicBump(shop, topic string, at time.Time, received, duplicates int) Stmt {
 	p := &params{d: st.d}
-	q := "UPDATE pt_webhook_topics SET received = received + " + p.add(int64(received)) +
-		", duplicates = duplicates + " + p.add(int64(duplicates))
+	q := "UPDATE " + st.name("pt_webhook_topics") + " SET received = received + " + p.add(st.int64(int64(received))) +
+		", duplicates = duplicates + " + p.add(st.int64(int64(duplicates)))
 	atPh := p.add(st.time(at))
-	q += ", last_received_at = CASE WHEN last_received_at < " + atPh + " THEN " + p.add(st.time(at)) + " ELSE last_received_at END" +
-		" WHERE shop = " + p.add(st.text(shop)) + " AND topic = " + p.add(st.text(topic))
-	return st.counted(q, p.args)
+	q += ", last_received_at = CASE WHEN last_received_at < " + atPh + " THEN " + p.add(st.time(at)) + " ELSE last_received_at END"
+	return st.counted(q, "shop = "+p.add(st.text(shop))+" AND topic = "+p.add(st.text(topic)), p.args)
 }
 
 // WebhookTopicInsert starts a topic's counts.
 func (st Statements) WebhookTopicInsert(shop, topic string, at time.Time, received, duplicates int) Stmt {
 	p := &params{d: st.d}
-	ph := []string{p.add(st.text(shop)), p.add(st.text(topic)), p.add(st.time(at)), p.add(int64(received)), p.add(int64(duplicates))}
-	return Stmt{SQL: "INSERT INTO pt_webhook_topics (shop, topic, last_received_at, received, duplicates) VALUES (" +
+	ph := []string{p.add(st.text(shop)), p.add(st.text(topic)), p.add(st.time(at)), p.add(st.int64(int64(received))),
+		p.add(st.int64(int64(duplicates)))}
+	return Stmt{SQL: "INSERT INTO " + st.name("pt_webhook_topics") + " (shop, topic, last_received_at, received, duplicates) VALUES (" +
 		strings.Join(ph, ", ") + ")", Args: p.args}
 }
 
 // WebhookClaimLock takes the one row every claim updates, so claims happen one at a time.
 func (st Statements) WebhookClaimLock() Stmt {
-	return Stmt{SQL: "UPDATE pt_webhook_claims SET claims = claims + 1 WHERE id = 1"}
+	return Stmt{SQL: "UPDATE " + st.name("pt_webhook_claims") + " SET claims = claims + 1 WHERE id = 1"}
 }
 
 // WebhookDue lists the deliveries a claim may take: pending ones that are due and working
 // ones whose claim has lapsed, oldest first.
 func (st Statements) WebhookDue(now time.Time, limit int) Stmt {
 	p := &params{d: st.d}
-	q := "SELECT id, shop, order_id FROM pt_webhook_deliveries WHERE state IN (" + p.add(st.text(erp.WebhookPending)) + ", " +
-		p.add(st.text(erp.WebhookWorking)) + ") AND due_at <= " + p.add(st.time(now)) + " ORDER BY id" + st.d.Limit(p.add(int64(limit)))
+	q := "SELECT id, shop, order_id FROM " + st.name("pt_webhook_deliveries") + " WHERE state IN (" + p.add(st.text(erp.WebhookPending)) + ", " +
+		p.add(st.text(erp.WebhookWorking)) + ") AND due_at <= " + p.add(st.time(now)) + " ORDER BY id" + st.d.Limit(p.add(st.int64(int64(limit))))
 	return Stmt{SQL: q, Args: p.args}
 }
 
 // WebhookBusy lists the orders a live claim is working on.
 func (st Statements) WebhookBusy(now time.Time) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT DISTINCT shop, order_id FROM pt_webhook_deliveries WHERE state = " + p.add(st.text(erp.WebhookWorking)) +
+	return Stmt{SQL: "SELECT DISTINCT shop, order_id FROM " + st.name("pt_webhook_deliveries") + " WHERE state = " + p.add(st.text(erp.WebhookWorking)) +
 		" AND due_at > " + p.add(st.time(now)) + " AND order_id <> 0", Args: p.args}
 }
 
 // WebhookMarkClaimed marks deliveries working for a worker until a time.
 func (st Statements) WebhookMarkClaimed(ids []int64, worker string, until time.Time) Stmt {
 	p := &params{d: st.d}
-	q := "UPDATE pt_webhook_deliveries SET state = " + p.add(st.text(erp.WebhookWorking)) + ", claimed_by = " + p.add(st.text(worker)) +
+	q := "UPDATE " + st.name("pt_webhook_deliveries") + " SET state = " + p.add(st.text(erp.WebhookWorking)) + ", claimed_by = " + p.add(st.text(worker)) +
 		", due_at = " + p.add(st.time(until)) + ", attempts = attempts + 1 WHERE id IN (" + st.ids(p, ids) + ")"
 	return Stmt{SQL: q, Args: p.args}
 }
@@ -89,7 +89,7 @@ func (st Statements) WebhookMarkClaimed(ids []int64, worker string, until time.T
 // WebhookGet reads deliveries by id, in id order.
 func (st Statements) WebhookGet(ids []int64) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT " + deliveryCols + " FROM pt_webhook_deliveries WHERE id IN (" + st.ids(p, ids) + ") ORDER BY id", Args: p.args}
+	return Stmt{SQL: "SELECT " + deliveryCols + " FROM " + st.name("pt_webhook_deliveries") + " WHERE id IN (" + st.ids(p, ids) + ") ORDER BY id", Args: p.args}
 }
 
 // WebhookFinish records what became of a claimed delivery, if the worker still holds it. A
@@ -100,26 +100,26 @@ func (st Statements) WebhookFinish(f erp.WebhookFinishParams) Stmt {
 	if f.State == erp.WebhookPending {
 		due = f.RetryAt
 	}
-	q := "UPDATE pt_webhook_deliveries SET state = " + p.add(st.text(f.State)) + ", error = " + p.add(st.text(f.Error)) +
+	q := "UPDATE " + st.name("pt_webhook_deliveries") + " SET state = " + p.add(st.text(f.State)) + ", error = " + p.add(st.text(f.Error)) +
 		", due_at = " + p.add(st.time(due)) + ", finished_at = " + p.add(st.time(f.At))
 	if f.State == erp.WebhookDone {
 		q += ", body = NULL"
 	}
-	q += " WHERE id = " + p.add(f.ID) + " AND claimed_by = " + p.add(st.text(f.Worker)) + " AND state = " + p.add(st.text(erp.WebhookWorking))
-	return st.counted(q, p.args)
+	w := "id = " + p.add(st.int64(f.ID)) + " AND claimed_by = " + p.add(st.text(f.Worker)) + " AND state = " + p.add(st.text(erp.WebhookWorking))
+	return st.counted(q, w, p.args)
 }
 
 // WebhookTopicList reads a shop's counts per topic.
 func (st Statements) WebhookTopicList(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT topic, last_received_at, received, duplicates FROM pt_webhook_topics WHERE shop = " +
+	return Stmt{SQL: "SELECT topic, last_received_at, received, duplicates FROM " + st.name("pt_webhook_topics") + " WHERE shop = " +
 		p.add(st.text(shop)) + " ORDER BY topic", Args: p.args}
 }
 
 // WebhookBacklog counts a shop's deliveries not done, by state.
 func (st Statements) WebhookBacklog(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT state, COUNT(*) FROM pt_webhook_deliveries WHERE state IN (" +
+	return Stmt{SQL: "SELECT state, COUNT(*) FROM " + st.name("pt_webhook_deliveries") + " WHERE state IN (" +
 		p.add(st.text(erp.WebhookPending)) + ", " + p.add(st.text(erp.WebhookWorking)) + ", " + p.add(st.text(erp.WebhookFailed)) +
 		") AND shop = " + p.add(st.text(shop)) + " GROUP BY state", Args: p.args}
 }
@@ -128,24 +128,24 @@ func (st Statements) WebhookBacklog(shop string) Stmt {
 // the count: SQLite hands an aggregate of a time column back as text.)
 func (st Statements) WebhookOldestPending(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT received_at FROM pt_webhook_deliveries WHERE state = " + p.add(st.text(erp.WebhookPending)) +
-		" AND shop = " + p.add(st.text(shop)) + " ORDER BY id" + st.d.Limit(p.add(int64(1))), Args: p.args}
+	return Stmt{SQL: "SELECT received_at FROM " + st.name("pt_webhook_deliveries") + " WHERE state = " + p.add(st.text(erp.WebhookPending)) +
+		" AND shop = " + p.add(st.text(shop)) + " ORDER BY id" + st.d.Limit(p.add(st.int64(1))), Args: p.args}
 }
 
 // WebhookLastError reads the error of the shop's latest delivery that failed or waits to be
 // tried again.
 func (st Statements) WebhookLastError(shop string) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT error FROM pt_webhook_deliveries WHERE state IN (" + p.add(st.text(erp.WebhookPending)) + ", " +
+	return Stmt{SQL: "SELECT error FROM " + st.name("pt_webhook_deliveries") + " WHERE state IN (" + p.add(st.text(erp.WebhookPending)) + ", " +
 		p.add(st.text(erp.WebhookFailed)) + ") AND shop = " + p.add(st.text(shop)) + " AND error <> " + p.add(st.text("")) +
-		" ORDER BY id DESC" + st.d.Limit(p.add(int64(1))), Args: p.args}
+		" ORDER BY id DESC" + st.d.Limit(p.add(st.int64(1))), Args: p.args}
 }
 
 // WebhookPrune deletes deliveries done before a time.
 func (st Statements) WebhookPrune(before time.Time) Stmt {
 	p := &params{d: st.d}
-	return st.counted("DELETE FROM pt_webhook_deliveries WHERE state = "+p.add(st.text(erp.WebhookDone))+
-		" AND finished_at < "+p.add(st.time(before)), p.args)
+	return st.counted("DELETE FROM "+st.name("pt_webhook_deliveries"),
+		"state = "+p.add(st.text(erp.WebhookDone))+" AND finished_at < "+p.add(st.time(before)), p.args)
 }
 
 // WebhookRedact drops the bodies of a shop's deliveries about some orders, or about every
@@ -153,40 +153,35 @@ func (st Statements) WebhookPrune(before time.Time) Stmt {
 func (st Statements) WebhookRedact(shop string, ids []int64, at time.Time) Stmt {
 	p := &params{d: st.d}
 	open := "state IN (" + p.add(st.text(erp.WebhookPending)) + ", " + p.add(st.text(erp.WebhookWorking)) + ")"
-	q := "UPDATE pt_webhook_deliveries SET body = NULL, error = CASE WHEN " + open + " THEN " +
+	q := "UPDATE " + st.name("pt_webhook_deliveries") + " SET body = NULL, error = CASE WHEN " + open + " THEN " +
 		p.add(st.text("its personal data was removed before it was worked")) + " ELSE error END"
 	q += ", finished_at = CASE WHEN state IN (" + p.add(st.text(erp.WebhookPending)) + ", " + p.add(st.text(erp.WebhookWorking)) +
 		") THEN " + p.add(st.time(at)) + " ELSE finished_at END"
 	q += ", state = CASE WHEN state IN (" + p.add(st.text(erp.WebhookPending)) + ", " + p.add(st.text(erp.WebhookWorking)) +
 		") THEN " + p.add(st.text(erp.WebhookDone)) + " ELSE state END"
-	q += " WHERE shop = " + p.add(st.text(shop)) + " AND body IS NOT NULL"
+	w := "shop = " + p.add(st.text(shop)) + " AND body IS NOT NULL"
 	if len(ids) > 0 {
-		q += " AND order_id IN (" + st.ids(p, ids) + ")"
+		w += " AND order_id IN (" + st.ids(p, ids) + ")"
 	}
-	return st.counted(q, p.args)
+	return st.counted(q, w, p.args)
 }
 
 // LedgerRedact blanks one ledger entry's customer and replaces its payload.
 func (st Statements) LedgerRedact(shop string, orderID int64, payload json.RawMessage) Stmt {
 	p := &params{d: st.d}
-	var body any
-	if len(payload) > 0 {
-		body = st.text(string(payload))
-	}
 	blank := st.text("")
-	q := "UPDATE pt_order_ledger SET customer_name = " + p.add(blank) + ", customer_email = " + p.add(blank) +
-		", search_email = " + p.add(blank) + ", payload = " + p.add(body) +
-		" WHERE shop = " + p.add(st.text(shop)) + " AND order_id = " + p.add(orderID)
-	return st.counted(q, p.args)
+	q := "UPDATE " + st.name("pt_order_ledger") + " SET customer_name = " + p.add(blank) + ", customer_email = " + p.add(blank) +
+		", search_email = " + p.add(blank) + ", payload = " + p.add(st.textOrNull(string(payload)))
+	return st.counted(q, "shop = "+p.add(st.text(shop))+" AND order_id = "+p.add(st.int64(orderID)), p.args)
 }
 
 // LedgerRedactShop blanks the customer and drops the payload of every entry of a shop.
 func (st Statements) LedgerRedactShop(shop string) Stmt {
 	p := &params{d: st.d}
 	blank := st.text("")
-	q := "UPDATE pt_order_ledger SET customer_name = " + p.add(blank) + ", customer_email = " + p.add(blank) +
-		", search_email = " + p.add(blank) + ", payload = NULL WHERE shop = " + p.add(st.text(shop))
-	return st.counted(q, p.args)
+	q := "UPDATE " + st.name("pt_order_ledger") + " SET customer_name = " + p.add(blank) + ", customer_email = " + p.add(blank) +
+		", search_email = " + p.add(blank) + ", payload = NULL"
+	return st.counted(q, "shop = "+p.add(st.text(shop)), p.args)
 }
 
 const redactionCols = "id, shop, topic, customer_id, order_ids, request_id, entries, deliveries, received_at, done_at"
@@ -197,24 +192,24 @@ func (st Statements) RedactionAdd(r erp.Redaction) Stmt {
 	for i, id := range r.OrderIDs {
 		ids[i] = strconv.FormatInt(id, 10)
 	}
-	return Stmt{SQL: st.d.InsertID("pt_redactions", []string{"shop", "topic", "customer_id", "order_ids", "request_id", "entries",
+	return Stmt{SQL: st.d.InsertID(st.name("pt_redactions"), []string{"shop", "topic", "customer_id", "order_ids", "request_id", "entries",
 		"deliveries", "received_at", "done_at"}, "id"),
-		Args: []any{st.text(r.Shop), st.text(r.Topic), r.CustomerID, st.text(strings.Join(ids, ",")), st.text(r.RequestID),
-			int64(r.Entries), int64(r.Deliveries), st.time(r.ReceivedAt), st.time(r.DoneAt)}}
+		Args: []any{st.text(r.Shop), st.text(r.Topic), st.int64(r.CustomerID), st.text(strings.Join(ids, ",")), st.text(r.RequestID),
+			st.int64(int64(r.Entries)), st.int64(int64(r.Deliveries)), st.time(r.ReceivedAt), st.time(r.DoneAt)}}
 }
 
 // RedactionList reads a shop's privacy requests, newest first.
 func (st Statements) RedactionList(shop string, limit int) Stmt {
 	p := &params{d: st.d}
-	return Stmt{SQL: "SELECT " + redactionCols + " FROM pt_redactions WHERE shop = " + p.add(st.text(shop)) +
-		" ORDER BY id DESC" + st.d.Limit(p.add(int64(limit))), Args: p.args}
+	return Stmt{SQL: "SELECT " + redactionCols + " FROM " + st.name("pt_redactions") + " WHERE shop = " + p.add(st.text(shop)) +
+		" ORDER BY id DESC" + st.d.Limit(p.add(st.int64(int64(limit)))), Args: p.args}
 }
 
 // ids writes one placeholder per id.
 func (st Statements) ids(p *params, ids []int64) string {
 	ph := make([]string, len(ids))
 	for i, id := range ids {
-		ph[i] = p.add(id)
+		ph[i] = p.add(st.int64(id))
 	}
 	return strings.Join(ph, ", ")
 }
