@@ -489,6 +489,10 @@ func (f *Orders) stage(ctx context.Context, m *mapping.Orders, res *passthrough.
 				"changed, but the new rows cannot be staged ("+msg+"); the rows staged before are left as they were")
 		}
 		return f.reject(ctx, prev, e, out, passthrough.SeverityError, msg)
+	case errors.Is(err, erp.ErrOutdated):
+		// Another process (a webhook, a run) staged a newer version since the ledger was
+		// read: that one stands, and this one is nothing new.
+		return out, nil
 	case err != nil:
 		return out, fmt.Errorf("stage order %d: %w", e.OrderID, err)
 	}

@@ -1,11 +1,13 @@
 package feeds_test
 
 import (
+	"context"
 	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
@@ -83,6 +85,59 @@ func TestAnOlderVersionOfAnOrderChangesNothing(t *testing.T) {
 	require.Equal(t, newer.UpdatedAt.UTC(), after.ShopifyUpdatedAt)
 	require.Equal(t, staged.UpdatedAt, after.UpdatedAt, "the entry is not written at all")
 	require.Len(t, b.events(t, id), 1)
+}
+
+// racingStore is the ERP database shared with another process, which stages a newer
+// version of an order right after this process has read the order's ledger entry.
+type racingStore struct {
+	erp.Store
+	orderID   int64
+	meanwhile func()
+	once      sync.Once
+}
+
+func (s *racingStore) LedgerGet(ctx context.Context, shop string, id int64) (ledger.Entry, error) {
+	e, err := s.Store.LedgerGet(ctx, shop, id)
+	if id == s.orderID {
+		s.once.Do(s.meanwhile)
+	}
+	return e, err
+}
+
+func TestAnOlderVersionStagedInOneProcessNeverReplacesANewerOneStagedInAnother(t *testing.T) {
+	t.Parallel()
+	forEachStore(t, func(t *testing.T, open storeOpener) {
+		b := newOrdersBundle(t, open, shopifytest.GenOptions{Orders: 40, SKUs: 20, Seed: 15})
+		id := b.unpaid(t)
+		require.NoError(t, b.sim.PayOrder(id))
+		older := b.payload(t, id) // a run's page read now
+		require.NoError(t, b.sim.UpdateOrder(id, func(o map[string]any) {
+			o["shipping_address"].(map[string]any)["address1"] = "2 Other Street"
+		}))
+		newer := b.payload(t, id) // a webhook's a moment later
+		require.True(t, older.UpdatedAt.Before(newer.UpdatedAt))
+
+		process := func(store feeds.OrderStore) *feeds.Orders {
+			return &feeds.Orders{Shop: shop, Source: b.client, Store: store, Mappings: b.feed.Mappings, Log: testLogger(t), Now: b.feed.Now}
+		}
+		webhook := process(b.store)
+		run := process(&racingStore{Store: b.store, orderID: id, meanwhile: func() {
+			written, err := webhook.Handle(t.Context(), newer)
+			require.NoError(t, err)
+			require.True(t, written)
+		}})
+		written, err := run.Handle(t.Context(), older)
+		require.NoError(t, err)
+		require.False(t, written, "the older version is refused where it is staged")
+
+		var address string
+		require.NoError(t, b.db.QueryRowContext(t.Context(), `SELECT ship_to_address1 FROM s_orders WHERE web_order_id = `+itoa(id)).Scan(&address))
+		require.Equal(t, "2 Other Street", address, "the newer version's rows stay")
+		e := b.ledger(t, id)
+		require.Equal(t, newer.UpdatedAt.UTC(), e.ShopifyUpdatedAt)
+		require.Empty(t, e.Problem)
+		require.Len(t, b.events(t, id), 1, "staged once")
+	})
 }
 
 func TestRefreshHandlesTheOrderShopifyHoldsNow(t *testing.T) {

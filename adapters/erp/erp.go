@@ -57,6 +57,9 @@ var (
 	// 262; PostgreSQL 28P01, 42501). Trying again does not help: the credentials or the
 	// grants must be fixed (adapters/erp/README.md lists the grants passthrough needs).
 	ErrDenied = errors.New("access denied")
+	// ErrOutdated: the order given is an older version (by Shopify's updated_at) than the
+	// one the ledger records: another process staged a newer one meanwhile. Nothing changed.
+	ErrOutdated = errors.New("older than the version staged")
 )
 
 // Columns of the order header table that are part of the contract with the ERP, whatever
@@ -176,8 +179,11 @@ type Staging interface {
 	// the ledger never says "staged" for rows that are not there. ErrImported, and nothing
 	// changed, when the header exists and the ERP has already imported it. A line that
 	// fails rolls the whole order back. Two callers staging the same order at once end with
-	// one header and one set of lines. The header table needs the ColImportStatus column,
-	// a unique key on Header.Key, and the lines table the header's key columns.
+	// one header and one set of lines. ErrOutdated, and nothing changed, when the ledger
+	// records a newer Shopify updated_at for the order than p.Ledger's: whichever process
+	// stages last, an older version never replaces a newer one. The header table needs the
+	// ColImportStatus column, a unique key on Header.Key, and the lines table the header's
+	// key columns.
 	OrderStage(ctx context.Context, p OrderStageParams) error
 	// OrderHeaderUpdate sets some columns of an existing header (for example the
 	// cancellation columns) and writes the ledger entry, in one transaction. ErrNotFound

@@ -122,10 +122,11 @@ func headerArgs(p erp.OrderStageParams) []driver.Value {
 }
 
 const (
-	headerStage = `IF NOT EXISTS (SELECT 1 FROM [s_orders] WITH (UPDLOCK, HOLDLOCK) WHERE [shop] = @p1 AND [web_order_id] = @p2 AND LTRIM(RTRIM(COALESCE([import_status], N''))) <> N'')`
-	linesDelete = `DELETE FROM [s_order_details] WHERE [shop] = @p1 AND [web_order_id] = @p2`
-	linesInsert = `INSERT INTO [s_order_details] ([shop], [web_order_id], [line_no]`
-	ledgerWrite = `UPDATE pt_order_ledger WITH (UPDLOCK, SERIALIZABLE) SET`
+	headerStage   = `IF NOT EXISTS (SELECT 1 FROM [s_orders] WITH (UPDLOCK, HOLDLOCK) WHERE [shop] = @p1 AND [web_order_id] = @p2 AND LTRIM(RTRIM(COALESCE([import_status], N''))) <> N'')`
+	ledgerVersion = `SELECT shopify_updated_at FROM pt_order_ledger WITH (UPDLOCK, HOLDLOCK) WHERE shop = @p1 AND order_id = @p2`
+	linesDelete   = `DELETE FROM [s_order_details] WHERE [shop] = @p1 AND [web_order_id] = @p2`
+	linesInsert   = `INSERT INTO [s_order_details] ([shop], [web_order_id], [line_no]`
+	ledgerWrite   = `UPDATE pt_order_ledger WITH (UPDLOCK, SERIALIZABLE) SET`
 )
 
 func deadlock() error {
@@ -136,6 +137,7 @@ func deadlock() error {
 func expectStaged(mock sqlmock.Sqlmock, p erp.OrderStageParams) {
 	mock.ExpectBegin()
 	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WithArgs(headerArgs(p)...).WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(1)))
+	mock.ExpectQuery(regexp.QuoteMeta(ledgerVersion)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnRows(sqlmock.NewRows([]string{"shopify_updated_at"}))
 	mock.ExpectExec(regexp.QuoteMeta(linesDelete)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnResult(sqlmock.NewResult(0, 2))
 	mock.ExpectExec(regexp.QuoteMeta(linesInsert)).WillReturnResult(sqlmock.NewResult(0, 3))
 }
@@ -211,6 +213,7 @@ func TestOrderStageRollsBackWhenALineFails(t *testing.T) {
 	expectColumns(t, mock, "s_order_details")
 	mock.ExpectBegin()
 	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(1)))
+	mock.ExpectQuery(regexp.QuoteMeta(ledgerVersion)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnRows(sqlmock.NewRows([]string{"shopify_updated_at"}))
 	mock.ExpectExec(regexp.QuoteMeta(linesDelete)).WillReturnResult(sqlmock.NewResult(0, 0))
 	mock.ExpectExec(regexp.QuoteMeta(linesInsert)).WillReturnError(mssql.Error{Number: 515, Message: "Cannot insert the value NULL into column 'item_code', table 'erp.dbo.s_order_details'; column does not allow nulls. INSERT fails."})
 	mock.ExpectRollback()
@@ -424,6 +427,7 @@ func TestOrderStageSendsEveryNullWithItsColumnsType(t *testing.T) {
 	header = append(header, notNil{}, notNil{})
 	mock.ExpectBegin()
 	mock.ExpectQuery(regexp.QuoteMeta(headerStage)).WithArgs(header...).WillReturnRows(sqlmock.NewRows([]string{""}).AddRow(int64(1)))
+	mock.ExpectQuery(regexp.QuoteMeta(ledgerVersion)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnRows(sqlmock.NewRows([]string{"shopify_updated_at"}))
 	mock.ExpectExec(regexp.QuoteMeta(linesDelete)).WithArgs(is{"acme"}, is{int64(1001)}).WillReturnResult(sqlmock.NewResult(0, 0))
 	mock.ExpectExec(regexp.QuoteMeta(linesInsert)).WithArgs(is{"acme"}, is{int64(1001)}, is{int32(1)}, is{sql.NullInt64{}},
 		is{"SKU-001"}, is{"Item number 1"}, is{int32(2)}, is{decimal.NullDecimal{}}, notNil{}, notNil{}, notNil{}, is{"000"}).

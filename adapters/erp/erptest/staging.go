@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
@@ -206,6 +207,69 @@ func runStaging(t *testing.T, open Opener) {
 		require.Empty(t, e.Problem)
 		require.Equal(t, "I", e.ImportStatus)
 		require.Equal(t, "SO-77", e.ERPOrderNo)
+	})
+
+	t.Run("a version older than the one the ledger records is refused and changes nothing", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		newer := Order("acme", 1001, 3)
+		require.NoError(t, b.store.OrderStage(b.ctx, newer))
+
+		older := Order("acme", 1001, 1)
+		older.Ledger.ShopifyUpdatedAt = newer.Ledger.ShopifyUpdatedAt.Add(-time.Second)
+		older.HeaderRow.Set("ship_via", "OLDER")
+		require.ErrorIs(t, b.store.OrderStage(b.ctx, older), erp.ErrOutdated)
+		require.Equal(t, "UPS GROUND", str(b.header(t, "acme", 1001)["ship_via"]))
+		require.Len(t, b.lines(t, "acme", 1001), 3, "the newer version's lines stay")
+		e, err := b.store.LedgerGet(b.ctx, "acme", 1001)
+		require.NoError(t, err)
+		require.True(t, e.ShopifyUpdatedAt.Equal(newer.Ledger.ShopifyUpdatedAt))
+		events, err := b.store.LedgerEventList(b.ctx, "acme", 1001)
+		require.NoError(t, err)
+		require.Len(t, events, 1, "no event for what was refused")
+
+		same := Order("acme", 1001, 2)
+		require.NoError(t, b.store.OrderStage(b.ctx, same), "the same version again is staged again (a mapping change)")
+		require.Len(t, b.lines(t, "acme", 1001), 2)
+		unknown := Order("acme", 1001, 4)
+		unknown.Ledger.ShopifyUpdatedAt = time.Time{}
+		require.NoError(t, b.store.OrderStage(b.ctx, unknown), "a version that does not say when it was updated is not compared")
+		later := Order("acme", 1001, 5)
+		later.Ledger.ShopifyUpdatedAt = newer.Ledger.ShopifyUpdatedAt.Add(time.Minute)
+		require.NoError(t, b.store.OrderStage(b.ctx, later))
+		require.Len(t, b.lines(t, "acme", 1001), 5)
+	})
+
+	t.Run("versions of one order staged at once in any order end with the newest", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		base := Order("acme", 3000, 1).Ledger.ShopifyUpdatedAt
+		for round := range 4 {
+			id := int64(3000 + round)
+			// Version v has v lines and was updated v seconds after the first; they are
+			// staged by as many goroutines at once, newest first so the older ones come late.
+			const versions = 6
+			var wg sync.WaitGroup
+			errs := make([]error, versions+1)
+			for v := versions; v >= 1; v-- {
+				wg.Go(func() {
+					p := Order("acme", id, v)
+					p.Ledger.ShopifyUpdatedAt = base.Add(time.Duration(v) * time.Second)
+					errs[v] = b.store.OrderStage(b.ctx, p)
+				})
+			}
+			wg.Wait()
+			require.NoError(t, errs[versions], "the newest version is always staged")
+			for v, err := range errs[1:versions] {
+				if err != nil {
+					require.ErrorIs(t, err, erp.ErrOutdated, "version %d", v+1)
+				}
+			}
+			require.Len(t, b.lines(t, "acme", id), versions, "the newest version's lines, whoever staged last")
+			e, err := b.store.LedgerGet(b.ctx, "acme", id)
+			require.NoError(t, err)
+			require.True(t, e.ShopifyUpdatedAt.Equal(base.Add(versions*time.Second)), "the ledger records the newest version")
+		}
 	})
 
 	t.Run("a column a mapping names that the table lacks is refused before any SQL", func(t *testing.T) {

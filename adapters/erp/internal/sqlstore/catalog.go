@@ -70,6 +70,7 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 	err = add(&out, []sample{
 		{"Columns", st.Columns("s_orders"), nil},
 		{"LedgerLock", st.LedgerLock("acme", 450789469), nil},
+		{"LedgerVersion", st.LedgerVersion("acme", 450789469), nil},
 		{"LedgerUpsert", st.LedgerUpsert(entry), nil},
 		{"LedgerEventAdd", st.LedgerEventAdd(event), nil},
 		{"LedgerEventAdd/by-an-operator", st.LedgerEventAdd(excluded), nil},

@@ -65,6 +65,11 @@ func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
 		case err != nil:
 			return fmt.Errorf("write header: %w", err)
 		}
+		// Read under the header's lock, which every staging of the order takes first: a
+		// newer version another process staged is committed by now, ledger and all.
+		if err := s.checkVersion(ctx, tx, e); err != nil {
+			return err
+		}
 		// Deleted even for a new header: an ERP that purges imported headers may leave their
 		// lines behind.
 		if _, err := s.exec(ctx, tx, s.st.LinesDelete(plan.l, plan.lineKey, plan.keyVals)); err != nil {
@@ -82,6 +87,26 @@ func (s *Store) OrderStage(ctx context.Context, p erp.OrderStageParams) error {
 	})
 	if err != nil {
 		return fmt.Errorf("stage order %d: %w", p.Ledger.OrderID, err)
+	}
+	return nil
+}
+
+// checkVersion refuses to stage a version of an order older than the one its ledger entry
+// records.
+func (s *Store) checkVersion(ctx context.Context, tx *sql.Tx, e ledger.Entry) error {
+	if e.ShopifyUpdatedAt.IsZero() {
+		return nil
+	}
+	var recorded sql.NullTime
+	switch err := s.queryRow(ctx, tx, s.st.LedgerVersion(e.Shop, e.OrderID)).Scan(&recorded); {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read ledger: %w", err)
+	}
+	if at := timeOf(recorded); at.After(Normalize(e.ShopifyUpdatedAt)) {
+		return fmt.Errorf("updated in Shopify at %s, the ledger has the version of %s: %w",
+			Normalize(e.ShopifyUpdatedAt).Format(time.RFC3339), at.Format(time.RFC3339), erp.ErrOutdated)
 	}
 	return nil
 }

@@ -270,6 +270,14 @@ func (st Statements) LedgerLock(shop string, orderID int64) Stmt {
 	return Stmt{SQL: st.d.SelectForUpdate(st.name("pt_order_ledger"), []string{"status", "severity", "problem"}, w), Args: p.args}
 }
 
+// LedgerVersion reads the Shopify updated_at of the version an entry records and holds the
+// entry until the transaction ends.
+func (st Statements) LedgerVersion(shop string, orderID int64) Stmt {
+	p := &params{d: st.d}
+	w := "shop = " + p.add(st.text(shop)) + " AND order_id = " + p.add(st.int64(orderID))
+	return Stmt{SQL: st.d.SelectForUpdate(st.name("pt_order_ledger"), []string{"shopify_updated_at"}, w), Args: p.args}
+}
+
 // LedgerUpsert writes an entry; first_seen_at keeps its first value.
 func (st Statements) LedgerUpsert(e ledger.Entry) Stmt {
 	payload := st.textOrNull(string(e.Payload))

@@ -137,7 +137,7 @@ func keyOf(t *Table, r row, key []string) ([]passthrough.Column, []any, error) {
 }
 
 func isSentinel(err error) bool {
-	for _, s := range []error{erp.ErrNotFound, erp.ErrDuplicate, erp.ErrRetryable, erp.ErrImported, erp.ErrUnknownColumn, erp.ErrInvalidValue, erp.ErrDenied} {
+	for _, s := range []error{erp.ErrNotFound, erp.ErrDuplicate, erp.ErrRetryable, erp.ErrImported, erp.ErrUnknownColumn, erp.ErrInvalidValue, erp.ErrDenied, erp.ErrOutdated} {
 		if errors.Is(err, s) {
 			return true
 		}
