@@ -41,16 +41,22 @@ func freeAddr(t *testing.T) string {
 type webhookApp struct {
 	*app.App
 	cfg    config.Config
-	sim    *shopifytest.Server
+	sim    *shopifytest.Server // the first store's
+	sims   map[string]*shopifytest.Server
 	db     *sql.DB
 	portal string // the portal's base URL
 }
 
-func serveWebhookApp(t *testing.T) *webhookApp {
+// secretOf is the webhook secret of a store of serveWebhookApp: the app's client secret.
+func secretOf(shop string) []byte { return []byte(shop + "-app-client-secret") }
+
+// serveWebhookApp serves one store, in the shopify block, or several, under stores, each a
+// simulated shop of its own with its own webhook secret.
+func serveWebhookApp(t *testing.T, shops ...string) *webhookApp {
 	t.Helper()
-	sim := shopifytest.NewServer(shopifytest.WithShop("acme"), shopifytest.WithoutRateLimits(),
-		shopifytest.WithGenerated(shopifytest.GenOptions{Orders: 20, SKUs: 10, Seed: 17, Unpaid: true}))
-	t.Cleanup(sim.Close)
+	if len(shops) == 0 {
+		shops = []string{"acme"}
+	}
 	dir := t.TempDir()
 	mapDir := filepath.Join(dir, "mappings")
 	require.NoError(t, os.MkdirAll(mapDir, 0o755))
@@ -71,18 +77,33 @@ func serveWebhookApp(t *testing.T) *webhookApp {
 
 	hooks := freeAddr(t)
 	cfg := config.Default()
-	cfg.Shopify.Shop, cfg.Shopify.BaseURL, cfg.Shopify.AccessToken = sim.Shop, sim.URL, config.Secret(sim.Token)
-	cfg.Shopify.WebhookSecret = "the-app-client-secret"
 	cfg.ERP.DSN = config.Secret("file:" + path)
 	cfg.Mappings = mapDir
 	cfg.Feeds.Orders.Every = config.Duration(time.Hour) // webhooks bring the orders in this test
 	cfg.Webhooks.Addr = hooks
 	cfg.Webhooks.URL = "http://" + hooks + webhooks.Path
+	sims := map[string]*shopifytest.Server{}
+	for i, shop := range shops {
+		sim := shopifytest.NewServer(shopifytest.WithShop(shop), shopifytest.WithoutRateLimits(),
+			shopifytest.WithGenerated(shopifytest.GenOptions{Orders: 20, SKUs: 10, Seed: uint64(17 + i), Unpaid: true}))
+		t.Cleanup(sim.Close)
+		sim.SetWebhooks("", secretOf(shop)) // the app's secret signs; subscriptions say where
+		sims[shop] = sim
+		sc := config.Shopify{Shop: sim.Shop, BaseURL: sim.URL, AccessToken: config.Secret(sim.Token),
+			APIVersion: cfg.Shopify.APIVersion, Plan: cfg.Shopify.Plan, WebhookSecret: config.Secret(secretOf(shop))}
+		if len(shops) == 1 {
+			cfg.Shopify = sc
+			continue
+		}
+		cfg.Stores = append(cfg.Stores, config.Store{Shopify: sc, Mappings: cfg.Mappings, Mode: cfg.Mode, Feeds: cfg.Feeds})
+	}
+	if len(shops) > 1 {
+		cfg.Shopify = config.Shopify{}
+	}
 	require.NoError(t, cfg.Validate())
 	a, err := app.New(t.Context(), cfg, app.Options{Store: store, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	require.NoError(t, err)
 	t.Cleanup(func() { a.Close() })
-	sim.SetWebhooks("", []byte(cfg.Shopify.WebhookSecret)) // the app's secret signs; subscriptions say where
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -93,22 +114,32 @@ func serveWebhookApp(t *testing.T) *webhookApp {
 		cancel()
 		require.NoError(t, <-served)
 	})
-	return &webhookApp{App: a, cfg: cfg, sim: sim, db: db, portal: "http://" + ln.Addr().String()}
+	return &webhookApp{App: a, cfg: cfg, sim: sims[shops[0]], sims: sims, db: db, portal: "http://" + ln.Addr().String()}
 }
 
-func (a *webhookApp) webhooksCommand(t *testing.T, action string) (string, error) {
+func (a *webhookApp) webhooksCommand(t *testing.T, action string, shop ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
-	err := app.Webhooks(t.Context(), a.cfg, app.WebhooksRequest{Action: action, Out: &out})
+	r := app.WebhooksRequest{Action: action, Out: &out}
+	if len(shop) > 0 {
+		r.Shop = shop[0]
+	}
+	err := app.Webhooks(t.Context(), a.cfg, r)
 	return out.String(), err
 }
 
 func (a *webhookApp) waitStaged(t *testing.T, want int) {
 	t.Helper()
+	a.waitStagedFor(t, "", want)
+}
+
+// waitStagedFor waits until the headers of shop ("" for every shop) number want.
+func (a *webhookApp) waitStagedFor(t *testing.T, shop string, want int) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var n int
-		require.NoError(t, a.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM s_orders").Scan(&n))
+		require.NoError(t, a.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM s_orders WHERE shop = ? OR ? = ''", shop, shop).Scan(&n))
 		if n >= want {
 			require.Equal(t, want, n)
 			return
@@ -149,8 +180,8 @@ func TestWebhooksRegisteredWithTheCommandStageOrdersInTheServedApp(t *testing.T)
 
 	// The portal's own address takes webhooks too, outside its login.
 	raw, _ := a.sim.Order(a.sim.OrderIDs()[0])
-	require.Equal(t, http.StatusOK, postSigned(t, a.portal+webhooks.Path, []byte(a.cfg.Shopify.WebhookSecret), "orders/updated", raw))
-	require.Equal(t, http.StatusUnauthorized, postSigned(t, a.portal+webhooks.Path, []byte("not the secret"), "orders/updated", raw))
+	require.Equal(t, http.StatusOK, postSigned(t, a.portal+webhooks.Path, "acme", secretOf("acme"), "orders/updated", raw))
+	require.Equal(t, http.StatusUnauthorized, postSigned(t, a.portal+webhooks.Path, "acme", []byte("not the secret"), "orders/updated", raw))
 
 	h, err := a.WebhookHealth(t.Context(), "")
 	require.NoError(t, err)
@@ -205,18 +236,75 @@ func TestTheWebhooksCommandSaysWhatIsMissing(t *testing.T) {
 		`unknown webhooks action "delete": use register, list or verify`)
 }
 
-func postSigned(t *testing.T, url string, key []byte, topic string, body []byte) int {
+func postSigned(t *testing.T, url, shop string, key []byte, topic string, body []byte) int {
 	t.Helper()
 	mac := hmac.New(sha256.New, key)
 	mac.Write(body)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("X-Shopify-Topic", topic)
-	req.Header.Set("X-Shopify-Shop-Domain", "acme.myshopify.com")
+	req.Header.Set("X-Shopify-Shop-Domain", shop+".myshopify.com")
 	req.Header.Set("X-Shopify-Webhook-Id", "by-hand-"+time.Now().Format(time.RFC3339Nano))
 	req.Header.Set("X-Shopify-Hmac-Sha256", base64.StdEncoding.EncodeToString(mac.Sum(nil)))
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+func TestEachStoresWebhooksAreCheckedWithItsSecretAndStagedForIt(t *testing.T) {
+	t.Parallel()
+	a := serveWebhookApp(t, "acme", "globex")
+
+	out, err := a.webhooksCommand(t, "register")
+	require.NoError(t, err)
+	require.Contains(t, out, "store acme:\n")
+	require.Contains(t, out, "store globex:\n")
+	for shop, sim := range a.sims {
+		require.Len(t, sim.Subscriptions(), len(webhooks.Subscribed()), shop)
+	}
+	out, err = a.webhooksCommand(t, "list", "globex")
+	require.NoError(t, err)
+	require.NotContains(t, out, "store acme:", "--store names one store")
+	require.Contains(t, out, "7 subscriptions\n")
+	_, err = a.webhooksCommand(t, "list", "initech")
+	require.ErrorIs(t, err, app.ErrUnknownStore)
+
+	for _, sim := range a.sims {
+		for _, id := range sim.OrderIDs() {
+			require.NoError(t, sim.PayOrder(id))
+		}
+	}
+	for shop, sim := range a.sims {
+		want, err := ordertruth.Staged(sim)
+		require.NoError(t, err)
+		a.waitStagedFor(t, shop, len(want))
+	}
+
+	raw, _ := a.sims["globex"].Order(a.sims["globex"].OrderIDs()[0])
+	require.Equal(t, http.StatusUnauthorized, postSigned(t, a.portal+webhooks.Path, "globex", secretOf("acme"), "orders/updated", raw),
+		"a delivery for globex signed with acme's secret")
+	require.Equal(t, http.StatusOK, postSigned(t, a.portal+webhooks.Path, "globex", secretOf("globex"), "orders/updated", raw))
+
+	// Uninstalled from globex: globex's feeds stop, acme's run on.
+	a.sims["globex"].UninstallApp()
+	require.Eventually(t, func() bool {
+		h, err := a.WebhookHealth(t.Context(), "globex")
+		return err == nil && h.State == webhooks.StateUninstalled
+	}, 20*time.Second, 20*time.Millisecond)
+	h, err := a.WebhookHealth(t.Context(), "acme")
+	require.NoError(t, err)
+	require.Equal(t, webhooks.StateFlowing, h.State, h.Message)
+	runs := func(shop string) int {
+		var n int
+		require.NoError(t, a.db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM pt_feed_executions WHERE shop = ?", shop).Scan(&n))
+		return n
+	}
+	globexRuns, acmeRuns := runs("globex"), runs("acme")
+	require.NoError(t, a.Scheduler.RunNow("globex", "orders"))
+	require.NoError(t, a.Scheduler.RunNow("acme", "orders"))
+	require.Eventually(t, func() bool { return runs("acme") > acmeRuns }, 20*time.Second, 20*time.Millisecond)
+	require.Equal(t, globexRuns, runs("globex"), "globex's orders feed does not run")
+	_, err = a.WebhookHealth(t.Context(), "initech")
+	require.ErrorIs(t, err, app.ErrUnknownStore)
 }

@@ -112,3 +112,45 @@ func TestThePrivacyPageShowsWhatWasRemovedWhen(t *testing.T) {
 		require.Contains(t, b, want)
 	}
 }
+
+func TestWebhookHealthAndPrivacyRequestsFollowTheStoreSwitcher(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	require.NoError(t, err)
+	health := func(shop, state, msg string) WebhookHealth {
+		return fakeWebhookHealth(func(context.Context) (webhooks.Health, error) {
+			return webhooks.Health{Shop: shop, State: state, Message: msg}, nil
+		})
+	}
+	privacy := func(shop string, customer int64) Privacy {
+		return fakePrivacy(func(context.Context) ([]erp.Redaction, error) {
+			return []erp.Redaction{{ID: customer, Shop: shop, Topic: "customers/redact", CustomerID: customer, ReceivedAt: at, DoneAt: at}}, nil
+		})
+	}
+	f := newFixture(t, func(d *Deps) {
+		d.Stores[0].Webhooks = health(testShop, webhooks.StateFlowing, "Webhooks are flowing.")
+		d.Stores[0].Privacy = privacy(testShop, 111)
+		d.Stores = append(d.Stores, Store{Shop: otherShop, Mode: "live", Location: tokyo,
+			Webhooks: health(otherShop, webhooks.StateUninstalled, "The app was uninstalled from the shop."),
+			Privacy:  privacy(otherShop, 222)})
+	})
+	op := login(t, f.srv, "operator")
+	page := op.get("/feeds").Body.String()
+	require.Contains(t, page, `data-webhooks="flowing" id="webhooks-acme"`)
+	require.NotContains(t, page, "webhooks-globex")
+	page = op.get("/privacy").Body.String()
+	require.Contains(t, page, "<td>111</td>")
+	require.NotContains(t, page, "<td>222</td>")
+
+	rec := op.get("/store?store=globex&back=/privacy")
+	require.Equal(t, "/privacy", rec.Header().Get("Location"), "the switcher stays on the privacy page")
+	page = op.get("/privacy").Body.String()
+	require.Contains(t, page, "<td>222</td>", "globex's requests")
+	require.NotContains(t, page, "<td>111</td>")
+	require.Contains(t, page, "2026-11-20 17:00:00 JST", "on globex's clock")
+	page = op.get("/feeds").Body.String()
+	require.Contains(t, page, `data-webhooks="uninstalled" id="webhooks-globex"`)
+	require.Contains(t, page, "The app was uninstalled from the shop.", "the notice is globex's")
+	require.NotContains(t, page, "webhooks-acme")
+}

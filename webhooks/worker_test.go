@@ -160,6 +160,57 @@ func TestARefundOrAnEditFetchesTheOrderFromShopify(t *testing.T) {
 	require.Contains(t, b.LastError, "no order 404 in Shopify any more")
 }
 
+func TestARefundOfAStagedOrderReachesTheRefundsTableOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, shopifytest.GenOptions{Orders: 30, SKUs: 10, Seed: 12, Unpaid: true})
+	w.run(t)
+	id := w.unpaid(t)[0]
+	require.NoError(t, w.sim.PayOrder(id))
+	w.settle(t)
+	require.Equal(t, 1, w.stagings(t)[id])
+
+	var order struct {
+		LineItems []struct {
+			ID int64 `json:"id"`
+		} `json:"line_items"`
+	}
+	raw, _ := w.sim.Order(id)
+	require.NoError(t, json.Unmarshal(raw, &order))
+	refund, err := w.sim.RefundOrder(id, shopifytest.RefundRequest{Lines: []shopifytest.RefundLine{{LineItemID: order.LineItems[0].ID, Quantity: 1}}})
+	require.NoError(t, err)
+	w.settle(t)
+	rows := func() map[int64]int {
+		out := map[int64]int{}
+		r, err := w.db.QueryContext(t.Context(), fmt.Sprintf(`SELECT refund_id, COUNT(*) FROM s_order_refunds WHERE web_order_id = %d GROUP BY refund_id`, id))
+		require.NoError(t, err)
+		defer r.Close()
+		for r.Next() {
+			var rid int64
+			var n int
+			require.NoError(t, r.Scan(&rid, &n))
+			out[rid] = n
+		}
+		require.NoError(t, r.Err())
+		return out
+	}
+	require.Equal(t, map[int64]int{refund: 1}, rows(), "refunds/create staged the refund's line, through the orders feed")
+	orderStagings := func() int {
+		return w.count(t, fmt.Sprintf(`SELECT COUNT(*) FROM pt_ledger_events WHERE order_id = %d AND message LIKE 'staged with %%'`, id))
+	}
+	require.Equal(t, 1, orderStagings(), "the order itself is not staged again")
+
+	// The same refund again (Shopify's retry under a new id) and the scheduled run change nothing.
+	body, err := json.Marshal(map[string]any{"id": refund, "order_id": id})
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, post(t, w.url, secret, headers("refunds/create", "refund-again"), body))
+	w.settle(t)
+	_, err = w.feed.Run(t.Context(), feeds.OrdersRun{})
+	require.NoError(t, err)
+	require.Equal(t, map[int64]int{refund: 1}, rows())
+	require.Equal(t, 1, orderStagings())
+	require.Equal(t, 1, w.count(t, fmt.Sprintf(`SELECT COUNT(*) FROM pt_order_refunds WHERE refund_id = %d`, refund)))
+}
+
 func TestDeliveriesWaitWhileTheERPIsAwayAndAreStagedWhenItReturns(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, shopifytest.GenOptions{Orders: 30, SKUs: 10, Seed: 6, Unpaid: true},
