@@ -1,12 +1,9 @@
 package reliability_test
 
 import (
-	"encoding/json"
 	"math/rand/v2"
 	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
@@ -33,33 +30,5 @@ func completenessKillFeed() killFeed {
 // new business: the check leaves orders of the last quarter of an hour to the regular runs.
 func churnOldOrders(t testing.TB, w *killWorld, rng *rand.Rand) {
 	t.Helper()
-	var pending, paid []int64
-	for _, id := range w.sim.OrderIDs() {
-		raw, _ := w.sim.Order(id)
-		var o struct {
-			Financial   string  `json:"financial_status"`
-			Test        bool    `json:"test"`
-			CancelledAt *string `json:"cancelled_at"`
-		}
-		require.NoError(t, json.Unmarshal(raw, &o))
-		switch {
-		case o.Test || o.CancelledAt != nil:
-		case o.Financial == "pending" || o.Financial == "authorized":
-			pending = append(pending, id)
-		case o.Financial == "paid":
-			paid = append(paid, id)
-		}
-	}
-	for range min(len(pending), rng.IntN(3)) {
-		require.NoError(t, w.sim.PayOrder(pending[rng.IntN(len(pending))]))
-	}
-	for range min(len(paid), rng.IntN(3)) {
-		require.NoError(t, w.sim.UpdateOrder(paid[rng.IntN(len(paid))], func(o map[string]any) { editLines(o, rng) }))
-	}
-	if len(paid) > 0 && rng.IntN(4) == 0 {
-		id := paid[rng.IntN(len(paid))]
-		if err := w.sim.CancelOrder(id, "customer"); err != nil {
-			require.ErrorContains(t, err, "already cancelled")
-		}
-	}
+	churnExisting(t, w, rng, 3, 4)
 }

@@ -204,6 +204,13 @@ func churnOrders(t testing.TB, w *killWorld, rng *rand.Rand) {
 	_, err := w.sim.GenerateOrders(3+rng.IntN(10), rng.Uint64())
 	require.NoError(t, err)
 
+	churnExisting(t, w, rng, 4, 3)
+}
+
+// churnExisting changes orders Shopify already has: up to 2 pending ones paid, up to
+// maxEdits-1 paid ones edited, and one in cancelOneIn times a paid one cancelled.
+func churnExisting(t testing.TB, w *killWorld, rng *rand.Rand, maxEdits, cancelOneIn int) {
+	t.Helper()
 	var pending, paid []int64
 	for _, id := range w.sim.OrderIDs() {
 		raw, _ := w.sim.Order(id)
@@ -224,12 +231,11 @@ func churnOrders(t testing.TB, w *killWorld, rng *rand.Rand) {
 	for range min(len(pending), rng.IntN(3)) {
 		require.NoError(t, w.sim.PayOrder(pending[rng.IntN(len(pending))]))
 	}
-	for range min(len(paid), rng.IntN(4)) {
+	for range min(len(paid), rng.IntN(maxEdits)) {
 		require.NoError(t, w.sim.UpdateOrder(paid[rng.IntN(len(paid))], func(o map[string]any) { editLines(o, rng) }))
 	}
-	if len(paid) > 0 && rng.IntN(3) == 0 {
-		id := paid[rng.IntN(len(paid))]
-		require.NoError(t, w.sim.CancelOrder(id, "customer"))
+	if len(paid) > 0 && rng.IntN(cancelOneIn) == 0 {
+		require.NoError(t, w.sim.CancelOrder(paid[rng.IntN(len(paid))], "customer"))
 	}
 }
 

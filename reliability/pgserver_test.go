@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/passthrough-dev/passthrough/adapters/erp/erptest"
 
 	"github.com/stretchr/testify/require"
 )

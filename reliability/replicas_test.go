@@ -200,8 +200,6 @@ func (d *deployment) ship(t testing.TB, name string, n int, oneUnit bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	sim := d.sims[name]
-	insert := fmt.Sprintf(`INSERT INTO external_order_shipments (shipment_id, line_no, shop, web_order_id, item_code, quantity, tracking_number, carrier, tracking_url)
-		VALUES (%s)`, placeholders(d.db.driver, 9))
 	for _, id := range sim.OrderIDs() {
 		if n == 0 {
 			return
@@ -209,39 +207,18 @@ func (d *deployment) ship(t testing.TB, name string, n int, oneUnit bool) {
 		if d.shipped[name][id] {
 			continue
 		}
-		skus := lineSKUs(t, sim, id)
-		type item struct {
-			sku string
-			qty int
-		}
-		var items []item
-		for _, fo := range sim.FulfillmentOrders(id) {
-			if fo.Status != "open" {
-				continue
-			}
-			for _, l := range fo.LineItems {
-				if l.FulfillableQuantity > 0 && skus[l.LineItemID] != "" {
-					items = append(items, item{skus[l.LineItemID], l.FulfillableQuantity})
-				}
-			}
-		}
+		items := openItems(t, sim, id)
 		if len(items) == 0 {
 			continue
 		}
 		if oneUnit {
-			items = []item{{items[0].sku, 1}}
+			items = []shipItem{{items[0].sku, 1}}
 		}
 		d.shipped[name][id] = true
 		d.next[name]++
 		shipment := fmt.Sprintf("%s-%05d", name, d.next[name])
 		tracking := fmt.Sprintf("%s%s%07d", trackingPrefix, strings.ToUpper(name), d.next[name])
-		tx, err := d.db.db.BeginTx(context.Background(), nil)
-		require.NoError(t, err)
-		for i, it := range items {
-			_, err := tx.ExecContext(context.Background(), insert, shipment, i+1, name, id, it.sku, it.qty, tracking, "UPS", "")
-			require.NoError(t, err)
-		}
-		require.NoError(t, tx.Commit())
+		insertShipment(t, d.db, shipment, name, id, tracking, items)
 		n--
 	}
 }

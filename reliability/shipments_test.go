@@ -61,8 +61,6 @@ func shipSome(t testing.TB, sim *shopifytest.Server, db erpDB, n int) {
 	var next int
 	require.NoError(t, db.db.QueryRowContext(ctx, `SELECT COUNT(DISTINCT shipment_id) FROM external_order_shipments`).Scan(&next))
 
-	insert := fmt.Sprintf(`INSERT INTO external_order_shipments (shipment_id, line_no, shop, web_order_id, item_code, quantity, tracking_number, carrier, tracking_url)
-		VALUES (%s)`, placeholders(db.driver, 9))
 	for _, id := range sim.OrderIDs() {
 		if n == 0 {
 			return
@@ -70,36 +68,40 @@ func shipSome(t testing.TB, sim *shopifytest.Server, db erpDB, n int) {
 		if shipped[id] {
 			continue
 		}
-		skus := lineSKUs(t, sim, id)
-		type item struct {
-			sku string
-			qty int
-		}
-		var items []item
-		for _, fo := range sim.FulfillmentOrders(id) {
-			if fo.Status != "open" {
-				continue
-			}
-			for _, l := range fo.LineItems {
-				if l.FulfillableQuantity > 0 && skus[l.LineItemID] != "" {
-					items = append(items, item{skus[l.LineItemID], l.FulfillableQuantity})
-				}
-			}
-		}
+		items := openItems(t, sim, id)
 		if len(items) == 0 {
 			continue
 		}
 		next++
 		shipment, tracking := fmt.Sprintf("SHP-%05d", next), fmt.Sprintf("%s%08d", trackingPrefix, next)
-		tx, err := db.db.BeginTx(ctx, nil)
-		require.NoError(t, err)
-		for i, it := range items {
-			_, err := tx.ExecContext(ctx, insert, shipment, i+1, shop, id, it.sku, it.qty, tracking, "UPS", "")
-			require.NoError(t, err)
-		}
-		require.NoError(t, tx.Commit())
+		insertShipment(t, db, shipment, shop, id, tracking, items)
 		n--
 	}
+}
+
+// shipItem is a SKU and a quantity to ship.
+type shipItem struct {
+	sku string
+	qty int
+}
+
+// openItems is what is left to ship of an order, from the simulator: each open fulfillment
+// order line with a SKU, and its fulfillable quantity.
+func openItems(t testing.TB, sim *shopifytest.Server, id int64) []shipItem {
+	t.Helper()
+	skus := lineSKUs(t, sim, id)
+	var items []shipItem
+	for _, fo := range sim.FulfillmentOrders(id) {
+		if fo.Status != "open" {
+			continue
+		}
+		for _, l := range fo.LineItems {
+			if l.FulfillableQuantity > 0 && skus[l.LineItemID] != "" {
+				items = append(items, shipItem{skus[l.LineItemID], l.FulfillableQuantity})
+			}
+		}
+	}
+	return items
 }
 
 // lineSKUs maps an order's line item ids to their SKUs, from the simulator.
@@ -118,6 +120,20 @@ func lineSKUs(t testing.TB, sim *shopifytest.Server, id int64) map[int64]string 
 		out[l.ID] = l.SKU
 	}
 	return out
+}
+
+// insertShipment writes one shipment's rows, as the ERP would, in one transaction.
+func insertShipment(t testing.TB, db erpDB, shipment, shop string, orderID int64, tracking string, items []shipItem) {
+	t.Helper()
+	insert := fmt.Sprintf(`INSERT INTO external_order_shipments (shipment_id, line_no, shop, web_order_id, item_code, quantity, tracking_number, carrier, tracking_url)
+		VALUES (%s)`, placeholders(db.driver, 9))
+	tx, err := db.db.BeginTx(context.Background(), nil)
+	require.NoError(t, err)
+	for i, it := range items {
+		_, err := tx.ExecContext(context.Background(), insert, shipment, i+1, shop, orderID, it.sku, it.qty, tracking, "UPS", "")
+		require.NoError(t, err)
+	}
+	require.NoError(t, tx.Commit())
 }
 
 func placeholders(driver string, n int) string {
