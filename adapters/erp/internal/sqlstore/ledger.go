@@ -72,7 +72,7 @@ func (s *Store) writeLedger(ctx context.Context, tx *sql.Tx, e ledger.Entry, now
 			return fmt.Errorf("write ledger: %w", err)
 		}
 	}
-	return nil
+	return s.writeTerms(ctx, tx, e)
 }
 
 // LedgerPut records an order seen but not staged, or an operator's decision.
