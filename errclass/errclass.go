@@ -24,20 +24,24 @@ const MaxTemplate = 1000
 
 var (
 	quoted = regexp.MustCompile(`"[^"]*"`)
-	email  = regexp.MustCompile(`[^\s@<>()"',;]+@[^\s@<>()"',;]+`)
-	url    = regexp.MustCompile(`\b(?:https?|gid)://\S+`)
-	token  = regexp.MustCompile(`[\p{L}\p{N}_.\-/#+]+`)
-	number = regexp.MustCompile(`^[-+]?[0-9][0-9.,]*$`)
-	name   = regexp.MustCompile(`^#[0-9]+$`)
+	// A mapping's problem with an order line names the line's title: "line 2 (Merino Hoodie): ".
+	lineTitle = regexp.MustCompile(`\bline ([0-9]+) \([^()]*\): `)
+	email     = regexp.MustCompile(`[^\s@<>()"',;]+@[^\s@<>()"',;]+`)
+	url       = regexp.MustCompile(`\b(?:https?|gid)://\S+`)
+	token     = regexp.MustCompile(`[\p{L}\p{N}_.\-/#+]+`)
+	number    = regexp.MustCompile(`^[-+]?[0-9][0-9.,]*$`)
+	name      = regexp.MustCompile(`^#[0-9]+$`)
 )
 
 // Template masks what is particular to one record in a problem's message: quoted values
-// become "…", e-mail addresses and links …, numbers N, order names #N, and codes — words with
+// become "…", the title of an order line a mapping names (line 2 (Merino Hoodie): ) …,
+// e-mail addresses and links …, numbers N, order names #N, and codes — words with
 // a digit that are not plain lower-case words, such as SKUs (TS-001, IPOD2008RED) and
 // dates — X. Lower-case words keep their digits (bill_to_address1 is a column), and so the
 // message still names the column or rule that failed.
 func Template(msg string) string {
 	t := quoted.ReplaceAllString(msg, `"…"`)
+	t = lineTitle.ReplaceAllString(t, "line N (…): ")
 	t = url.ReplaceAllString(t, "…")
 	t = email.ReplaceAllString(t, "…")
 	t = token.ReplaceAllStringFunc(t, func(w string) string {
