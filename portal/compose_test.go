@@ -31,6 +31,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
 	"github.com/passthrough-dev/passthrough/config"
+	"github.com/passthrough-dev/passthrough/errclass"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
@@ -181,7 +182,8 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, act
 		e.Status = ledger.StatusFor(re.Severity)
 		if runID != 0 {
 			if err := o.store.ProblemAdd(ctx, erp.Problem{ExecutionID: runID, Feed: "orders", Shop: shop,
-				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message, At: o.now()}); err != nil {
+				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message,
+				Template: errclass.Template(re.Message), At: o.now()}); err != nil {
 				return "", err
 			}
 		}
@@ -320,6 +322,7 @@ type composed struct {
 	mappings *engineMappings
 	names    []string // order names, newest first
 	paid     int64    // an order that stages
+	failed   int64    // an order that fails: a line without SKU
 	// otherNames are the orders of a second store of the deployment, newest first.
 	otherNames []string
 }
@@ -375,8 +378,11 @@ func compose(t *testing.T) *composed {
 		_, err = orders.handle(ctx, b, 0, "")
 		require.NoError(t, err)
 		c.names = append([]string{name}, c.names...)
-		if i%6 == 0 {
+		switch i % 6 {
+		case 0:
 			c.paid = id
+		case 5:
+			c.failed = id
 		}
 	}
 
