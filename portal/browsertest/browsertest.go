@@ -263,6 +263,7 @@ func (s *session) follow(sel string) int64 {
 	s.t.Helper()
 	resp, err := chromedp.RunResponse(s.ctx, chromedp.Click(chromedp.CSS(sel)))
 	require.NoError(s.t, err, "click %s", sel)
+	require.NotNil(s.t, resp, "clicking %s loaded no page", sel)
 	return resp.Status
 }
 
@@ -475,7 +476,9 @@ func findCustomerSeeTruth(s *session, target Target) {
 	s.signIn(target.Operator, "/orders")
 	s.typeInto("q", target.Customer)
 	row := fmt.Sprintf(`#orders tbody tr[data-order-id="%d"]`, target.OrderID)
-	s.waitFor("the search finds the customer's order", fmt.Sprintf(`document.querySelector('%s') !== null && document.querySelector('#count') !== null`, row))
+	// The search's answer has replaced the list (its address says so) and nothing is on its way.
+	s.waitFor("the search finds the customer's order", fmt.Sprintf(`new URLSearchParams(location.search).get('q') === %q && `+
+		`document.querySelector('.htmx-request') === null && document.querySelector('%s') !== null`, target.Customer, row))
 	require.Regexp(s.t, `^\d+ orders? match`, s.text("#count"))
 	s.shot("orders-search-customer")
 
