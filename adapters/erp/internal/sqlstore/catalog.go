@@ -92,6 +92,7 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"LedgerList/search-number-later-page", listSearchNumber, lnErr},
 		{"LedgerCount", countAll, caErr},
 		{"LedgerCount/search", countSearch, csrErr},
+		{"OrderTermCount", st.OrderTermCount("acme", "muller", 10000), nil},
 		{"OrderTermsDelete", st.OrderTermsDelete("acme", 450789469), nil},
 		{"OrderTermsInsert", st.OrderTermsInsert("acme", 450789469, ledger.SearchTerms(ledger.Entry{CustomerName: "Jörg Müller",
 			SKUs: []string{"IPOD-342-N", "TS-001"}})), nil},

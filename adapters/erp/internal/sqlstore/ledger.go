@@ -124,7 +124,11 @@ func (s *Store) LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledge
 	if err != nil {
 		return nil, fmt.Errorf("list ledger: %w", err)
 	}
-	st, err := s.st.LedgerList(h, p)
+	words, err := s.wordsByRarity(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list ledger: %w", err)
+	}
+	st, err := s.st.ledgerList(h, p, words)
 	if err != nil {
 		return nil, fmt.Errorf("list ledger: %w", err)
 	}

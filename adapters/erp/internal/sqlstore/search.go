@@ -1,10 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,7 +30,11 @@ func (s *Store) LedgerCount(ctx context.Context, p erp.LedgerListParams) (int, e
 	if err != nil {
 		return 0, fmt.Errorf("count ledger: %w", err)
 	}
-	st, err := s.st.LedgerCount(h, p)
+	words, err := s.wordsByRarity(ctx, p)
+	if err != nil {
+		return 0, fmt.Errorf("count ledger: %w", err)
+	}
+	st, err := s.st.ledgerCount(h, p, words)
 	if err != nil {
 		return 0, fmt.Errorf("count ledger: %w", err)
 	}
@@ -39,6 +45,45 @@ func (s *Store) LedgerCount(ctx context.Context, p erp.LedgerListParams) (int, e
 		return 0, fmt.Errorf("count ledger: %w", err)
 	}
 	return int(n), nil
+}
+
+// wordCount bounds how far the store counts a search word's entries to tell which word of a
+// search is the rarest.
+const wordCount = 10000
+
+// wordsByRarity orders the words of a search the rarest first: a search of several words
+// walks the entries of its first word and checks the others on each, so starting from the
+// rarest reads the fewest. Each word costs one count, on the terms index and bounded. Nil
+// for a search of fewer than two words.
+func (s *Store) wordsByRarity(ctx context.Context, p erp.LedgerListParams) ([]string, error) {
+	words := searchWords(p.Search)
+	if len(words) < 2 {
+		return nil, nil
+	}
+	counts := make(map[string]int64, len(words))
+	for _, w := range words {
+		var n int64
+		st := s.st.OrderTermCount(p.Shop, w, wordCount)
+		if err := s.retry(ctx, "count a search word", func(ctx context.Context) error {
+			return s.queryRow(ctx, nil, st).Scan(&n)
+		}); err != nil {
+			return nil, err
+		}
+		counts[w] = n
+	}
+	slices.SortStableFunc(words, func(a, b string) int { return cmp.Compare(counts[a], counts[b]) })
+	return words, nil
+}
+
+// searchWords are the words of a search as the terms hold them, once each.
+func searchWords(q string) []string {
+	var out []string
+	for _, w := range strings.Fields(q) {
+		if t := ledger.SearchTerm(w); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // LedgerEventAdd adds a step to an order's history, leaving its entry as it is.
@@ -118,18 +163,32 @@ func (st Statements) OrderTermsInsert(shop string, orderID int64, terms []string
 	return Stmt{SQL: q, Args: args}
 }
 
+// OrderTermCount counts a search word's entries, at most n: which word of a search is the
+// rarest.
+func (st Statements) OrderTermCount(shop, term string, n int) Stmt {
+	p := &params{d: st.d}
+	q := "SELECT COUNT(*) FROM (SELECT order_id FROM " + st.name("pt_order_terms") + " WHERE shop = " + p.add(st.text(shop)) +
+		" AND term = " + p.add(st.text(term)) + " ORDER BY order_id" + st.d.Limit(p.add(st.int64(int64(n)))) + ") c"
+	return Stmt{SQL: q, Args: p.args}
+}
+
 // LedgerList pages through the ledger by keyset, newest first: on (updated_at, order_id),
 // or (order_date, order_id) for a date range, each walked on the index of its filter; a
 // search by order_id, as each of its lookups finds it. The cursor is written as
 // "updated_at <= t AND (updated_at < t OR order_id < id)" so every database can walk an
 // index on (…, updated_at, order_id) backwards from it.
 func (st Statements) LedgerList(h *Table, lp erp.LedgerListParams) (Stmt, error) {
+	return st.ledgerList(h, lp, nil)
+}
+
+// ledgerList is LedgerList with the words of a search in the order given (nil: as typed).
+func (st Statements) ledgerList(h *Table, lp erp.LedgerListParams, words []string) (Stmt, error) {
 	sel, err := st.ledgerSelect(h)
 	if err != nil {
 		return Stmt{}, err
 	}
 	p := &params{d: st.d}
-	q, err := st.ledgerPage(h, p, sel, lp, int64(limit(lp.Limit, 50, 1000)))
+	q, err := st.ledgerPage(h, p, sel, lp, int64(limit(lp.Limit, 50, 1000)), words)
 	if err != nil {
 		return Stmt{}, err
 	}
@@ -140,9 +199,13 @@ func (st Statements) LedgerList(h *Table, lp erp.LedgerListParams) (Stmt, error)
 // entries: the same walk on the same index, without the header's join or the entries'
 // columns.
 func (st Statements) LedgerCount(h *Table, lp erp.LedgerListParams) (Stmt, error) {
+	return st.ledgerCount(h, lp, nil)
+}
+
+func (st Statements) ledgerCount(h *Table, lp erp.LedgerListParams, words []string) (Stmt, error) {
 	lp.After = nil
 	p := &params{d: st.d}
-	q, err := st.ledgerPage(h, p, "SELECT l.order_id FROM "+st.name("pt_order_ledger")+" l", lp, int64(limit(lp.Limit, countDefault, countMost)))
+	q, err := st.ledgerPage(h, p, "SELECT l.order_id FROM "+st.name("pt_order_ledger")+" l", lp, int64(limit(lp.Limit, countDefault, countMost)), words)
 	if err != nil {
 		return Stmt{}, err
 	}
@@ -151,9 +214,12 @@ func (st Statements) LedgerCount(h *Table, lp erp.LedgerListParams) (Stmt, error
 
 // ledgerPage is head (a SELECT from the ledger as l) with the WHERE, ORDER BY and limit of
 // one page of lp, its parameters added to p.
-func (st Statements) ledgerPage(h *Table, p *params, head string, lp erp.LedgerListParams, n int64) (string, error) {
+func (st Statements) ledgerPage(h *Table, p *params, head string, lp erp.LedgerListParams, n int64, words []string) (string, error) {
 	if strings.TrimSpace(lp.Search) != "" {
-		return st.ledgerSearch(h, p, head, lp, n)
+		if words == nil {
+			words = searchWords(lp.Search)
+		}
+		return st.ledgerSearch(h, p, head, lp, n, words)
 	}
 	where := []string{"l.shop = " + p.add(st.text(lp.Shop))}
 	where = append(where, st.ledgerFilters(p, "l", lp)...)
@@ -198,9 +264,9 @@ func (st Statements) ledgerFilters(p *params, a string, lp erp.LedgerListParams)
 // ledgerSearch is a search page: the entries any of the search's lookups finds, each
 // lookup an index walk by order id that stops after n entries passing the filters — an
 // order name, an email prefix, a Shopify id, an ERP order number (the header's erp_order_no
-// index), the words of a customer's name or SKUs (pt_order_terms) — then the page of the
-// newest of them.
-func (st Statements) ledgerSearch(h *Table, p *params, head string, lp erp.LedgerListParams, n int64) (string, error) {
+// index), the words of a customer's name or SKUs (pt_order_terms: the entries of the first
+// word, checked for the others) — then the page of the newest of them.
+func (st Statements) ledgerSearch(h *Table, p *params, head string, lp erp.LedgerListParams, n int64, words []string) (string, error) {
 	q := strings.TrimSpace(lp.Search)
 	ledgerTable := st.name("pt_order_ledger")
 	outer := "l.shop = " + p.add(st.text(lp.Shop))
@@ -242,12 +308,6 @@ func (st Statements) ledgerSearch(h *Table, p *params, head string, lp erp.Ledge
 			return []string{"h." + c[0] + " = " + p.add(st.value(column(h, erp.ColShop, passthrough.KindText), lp.Shop)),
 				"h." + st.d.Quote(erpNo.Name) + " = " + p.add(st.value(erpNo, q))}
 		}, "s.order_id")
-	}
-	var words []string
-	for _, w := range strings.Fields(q) {
-		if t := ledger.SearchTerm(w); t != "" {
-			words = append(words, t)
-		}
 	}
 	if len(words) > 0 {
 		terms := st.name("pt_order_terms")
