@@ -162,7 +162,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	for _, s := range a.Shops {
 		zone := s.zone(ctx)
 		pstores = append(pstores, portal.Store{
-			Shop: s.Name(), Orders: s.Orders, Location: zone,
+			Shop: s.Name(), Orders: s.Orders, Shipments: s.Shipments, Location: zone,
 			Completeness:  completeness{a, s},
 			TestShipments: testShipments{a, s},
 			Mappings:      &mappingFiles{dir: s.Mappings, shop: s.Name(), zone: s.Orders.ZoneName(), now: a.clock.Now},
@@ -174,7 +174,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		})
 	}
 	deps := portal.Deps{
-		Stores: pstores, Ledger: a.Store, Feeds: sched,
+		Stores: pstores, Ledger: a.Store, Feeds: sched, Audit: a.Store, Problems: a.Store,
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
 		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()),
 		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,

@@ -18,6 +18,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/errclass"
 )
 
 // ExecutionStore records feed executions and their problems: the store's Executions role,
@@ -83,9 +84,30 @@ func (x *execution) problem(ctx context.Context, key string, sev passthrough.Sev
 	}
 	x.log.Info("record problem", "record", key, "severity", sev, "problem", msg)
 	err := x.store.ProblemAdd(ctx, erp.Problem{ExecutionID: x.exec.ID, Feed: x.exec.Feed, Shop: x.exec.Shop,
-		RecordKey: key, Severity: sev, Message: msg, At: x.now()})
+		RecordKey: key, Severity: sev, Message: msg, Template: errclass.Template(msg), At: x.now()})
 	if err != nil {
 		return fmt.Errorf("record problem: %w", err)
+	}
+	return nil
+}
+
+// resolved ends the open problem of a record that went through in this run.
+func (x *execution) resolved(ctx context.Context, key string) error {
+	_, err := x.store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: x.exec.Shop, Feed: x.exec.Feed, RecordKey: key,
+		Status: erp.ProblemSucceeded, Reason: fmt.Sprintf("went through in run %d", x.exec.ID), At: x.now()})
+	if err != nil {
+		return fmt.Errorf("end the problem of %s: %w", key, err)
+	}
+	return nil
+}
+
+// resolvedUnseen ends the open problems of the feed that this run, which looked at every
+// record, did not find again.
+func (x *execution) resolvedUnseen(ctx context.Context) error {
+	_, err := x.store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: x.exec.Shop, Feed: x.exec.Feed, SeenBefore: x.exec.StartedAt,
+		Status: erp.ProblemSucceeded, Reason: fmt.Sprintf("not found again by run %d", x.exec.ID), At: x.now()})
+	if err != nil {
+		return fmt.Errorf("end the problems not found again: %w", err)
 	}
 	return nil
 }

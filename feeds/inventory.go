@@ -606,5 +606,9 @@ func (f *Inventory) report(ctx context.Context, x *execution, probs []recordProb
 			return err
 		}
 	}
+	if all {
+		// Every level was looked at: a problem this run did not find again has ended.
+		return x.resolvedUnseen(ctx)
+	}
 	return nil
 }

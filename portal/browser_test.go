@@ -41,5 +41,9 @@ func TestBrowser(t *testing.T) {
 		FixedValue:  fixedTo,
 		OtherStore:  otherShop,
 		OtherOrders: c.otherNames,
+
+		Customer:      "NORMAN",
+		FailedOrderID: c.failed,
+		ProblemClass:  "no SKU",
 	})
 }

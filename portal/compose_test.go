@@ -31,6 +31,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
 	"github.com/passthrough-dev/passthrough/config"
+	"github.com/passthrough-dev/passthrough/errclass"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
@@ -154,9 +155,6 @@ type stagingOrders struct {
 	store erp.Store
 	maps  *engineMappings
 	now   func() time.Time
-
-	mu   sync.Mutex
-	rows map[int64]*passthrough.OrderRows
 }
 
 // handle maps and stages one order, and says what became of it.
@@ -171,6 +169,12 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, act
 	if order.BillingAddress != nil {
 		e.CustomerName = order.BillingAddress.Name
 	}
+	e.SKUs = []string{}
+	for _, l := range order.LineItems {
+		if l.SKU != "" {
+			e.SKUs = append(e.SKUs, l.SKU)
+		}
+	}
 	res, err := o.maps.Set().Orders.Map(mapping.OrderInput{Shop: shop, Order: order, Now: o.now()})
 	var re *passthrough.RecordError
 	if errors.As(err, &re) {
@@ -178,7 +182,8 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, act
 		e.Status = ledger.StatusFor(re.Severity)
 		if runID != 0 {
 			if err := o.store.ProblemAdd(ctx, erp.Problem{ExecutionID: runID, Feed: "orders", Shop: shop,
-				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message, At: o.now()}); err != nil {
+				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message,
+				Template: errclass.Template(re.Message), At: o.now()}); err != nil {
 				return "", err
 			}
 		}
@@ -191,19 +196,20 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, act
 	if err := o.store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e}); err != nil {
 		return "", err
 	}
-	o.mu.Lock()
-	o.rows[order.ID] = res
-	o.mu.Unlock()
 	return "", nil
 }
 
-func (o *stagingOrders) Retry(ctx context.Context, orderID int64, user string) error {
+func (o *stagingOrders) Retry(ctx context.Context, orderID int64, user string) (feeds.Retried, error) {
 	e, err := o.store.LedgerGet(ctx, shop, orderID)
 	if err != nil {
-		return err
+		return feeds.Retried{}, err
 	}
-	_, err = o.handle(ctx, e.Payload, 0, user)
-	return err
+	sev, err := o.handle(ctx, e.Payload, 0, user)
+	if err != nil {
+		return feeds.Retried{}, err
+	}
+	after, err := o.store.LedgerGet(ctx, shop, orderID)
+	return feeds.Retried{Entry: after, Wrote: sev == "", Changed: !after.UpdatedAt.Equal(e.UpdatedAt)}, err
 }
 
 func (o *stagingOrders) Skip(ctx context.Context, orderID int64, user, reason string) error {
@@ -215,14 +221,37 @@ func (o *stagingOrders) Skip(ctx context.Context, orderID int64, user, reason st
 	return o.store.LedgerPut(ctx, e)
 }
 
-func (o *stagingOrders) Rows(_ context.Context, orderID int64) (*passthrough.OrderRows, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	r, ok := o.rows[orderID]
-	if !ok {
-		return nil, erp.ErrNotFound
+func (o *stagingOrders) Resolve(ctx context.Context, orderID int64, user, reason string) error {
+	e, err := o.store.LedgerGet(ctx, shop, orderID)
+	if err != nil {
+		return err
 	}
-	return r, nil
+	e.Resolve(user, reason)
+	if err := o.store.LedgerPut(ctx, e); err != nil {
+		return err
+	}
+	_, err = o.store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: shop, Feed: "orders", RecordKey: strconv.FormatInt(orderID, 10),
+		Status: erp.ProblemResolved, By: user, Reason: reason})
+	return err
+}
+
+// Staged reads the order from the staging tables, as the orders feed does.
+func (o *stagingOrders) Staged(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+	m := o.maps.Set().Orders
+	return o.store.OrderStagedGet(ctx, erp.OrderStagedGetParams{Header: m.Header(), Lines: m.Lines(), Shop: shop, OrderID: orderID})
+}
+
+// Mapped maps the stored payload with the current mappings.
+func (o *stagingOrders) Mapped(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+	e, err := o.store.LedgerGet(ctx, shop, orderID)
+	if err != nil {
+		return nil, err
+	}
+	order, err := record.DecodeOrder(e.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return o.maps.Set().Orders.Map(mapping.OrderInput{Shop: shop, Order: order, Now: o.now()})
 }
 
 // run is the "orders" task: it handles again every order not staged, as a recorded run.
@@ -293,6 +322,7 @@ type composed struct {
 	mappings *engineMappings
 	names    []string // order names, newest first
 	paid     int64    // an order that stages
+	failed   int64    // an order that fails: a line without SKU
 	// otherNames are the orders of a second store of the deployment, newest first.
 	otherNames []string
 }
@@ -314,7 +344,7 @@ func compose(t *testing.T) *composed {
 	require.NoError(t, err)
 
 	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now)
-	orders := &stagingOrders{store: st, maps: maps, now: time.Now, rows: map[int64]*passthrough.OrderRows{}}
+	orders := &stagingOrders{store: st, maps: maps, now: time.Now}
 	c := &composed{store: st, orders: orders, mappings: maps}
 
 	raw, err := os.ReadFile(filepath.Join("..", "testdata", "shopify", "shopify-api-ruby__2026-07__order.json"))
@@ -348,8 +378,11 @@ func compose(t *testing.T) *composed {
 		_, err = orders.handle(ctx, b, 0, "")
 		require.NoError(t, err)
 		c.names = append([]string{name}, c.names...)
-		if i%6 == 0 {
+		switch i % 6 {
+		case 0:
 			c.paid = id
+		case 5:
+			c.failed = id
 		}
 	}
 
@@ -381,7 +414,7 @@ func compose(t *testing.T) *composed {
 	c.srv, err = portal.New(portal.Deps{
 		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
 			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}, {Shop: otherShop, Mode: "live"}},
-		Ledger: st, Feeds: sched, Users: composedUsers(t),
+		Ledger: st, Feeds: sched, Audit: st, Problems: st, Users: composedUsers(t),
 		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
 	})
 	require.NoError(t, err)

@@ -55,6 +55,7 @@ import (
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
+	"github.com/passthrough-dev/passthrough/record"
 	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
@@ -71,12 +72,24 @@ type Ledger interface {
 	InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error)
 	// LockList says which process runs which feed of a shop now, in any replica.
 	LockList(ctx context.Context, shop string) ([]erp.Lock, error)
+
+	LedgerCount(ctx context.Context, p erp.LedgerListParams) (int, error)
+	ProblemClassList(ctx context.Context, p erp.ProblemClassListParams) ([]erp.ProblemClass, error)
+	ProblemClassGet(ctx context.Context, shop string, id int64) (erp.ProblemClass, error)
+	ProblemRecordList(ctx context.Context, p erp.ProblemRecordListParams) ([]erp.ProblemRecord, error)
+	ShipmentList(ctx context.Context, p erp.ShipmentListParams) ([]record.ShipmentRow, error)
+	ShipmentFulfillmentList(ctx context.Context, shop string, shipmentIDs []string) ([]erp.ShipmentFulfillment, error)
+	AuditList(ctx context.Context, p erp.AuditListParams) ([]erp.AuditEntry, error)
 }
 
 // The real things satisfy the portal's interfaces.
 var (
-	_ Ledger = erp.Store(nil)
-	_ Feeds  = (*feeds.Scheduler)(nil)
+	_ Ledger    = erp.Store(nil)
+	_ Feeds     = (*feeds.Scheduler)(nil)
+	_ AuditLog  = erp.Store(nil)
+	_ Problems  = erp.Store(nil)
+	_ Orders    = (*feeds.Orders)(nil)
+	_ Shipments = (*feeds.Shipments)(nil)
 )
 
 // Feeds is the scheduler of every store's tasks. *feeds.Scheduler satisfies it.
@@ -93,17 +106,44 @@ type Feeds interface {
 // (feeds.Orders has Retry and Skip with these signatures).
 type Orders interface {
 	// Retry handles the order again now, by user, with the mappings as they are; it takes
-	// back an exclusion (Skip). erp.ErrNotFound for an order the ledger does not know;
-	// erp.ErrImported when the ERP has imported it already; a *passthrough.RecordError,
-	// whose message is shown, when it is refused.
-	Retry(ctx context.Context, orderID int64, user string) error
+	// back an exclusion (Skip), and says what it came to. erp.ErrNotFound for an order the
+	// ledger does not know; a *passthrough.RecordError, whose message is shown, when it is
+	// refused.
+	Retry(ctx context.Context, orderID int64, user string) (feeds.Retried, error)
 	// Skip excludes the order from import (ledger.StatusExcluded), by user, with the reason
 	// given; the feed leaves it alone until it is retried. A *passthrough.RecordError, whose
 	// message is shown, when it cannot be skipped (it is staged already).
 	Skip(ctx context.Context, orderID int64, user, reason string) error
-	// Rows returns the rows the order produced in the staging tables; erp.ErrNotFound when
-	// nothing is staged.
-	Rows(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+	// Resolve ends the order's problem, by user, with the reason given
+	// (ledger.Entry.Resolve). A *passthrough.RecordError, whose message is shown, when it has
+	// none.
+	Resolve(ctx context.Context, orderID int64, user, reason string) error
+	// Staged reads the order as the staging tables hold it now; erp.ErrNotFound when
+	// nothing of it is there.
+	Staged(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+	// Mapped is what the current mapping makes of the order as Shopify last sent it; a
+	// *passthrough.RecordError when the mapping refuses it.
+	Mapped(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+}
+
+// Shipments acts on the shipments of external_order_shipments; the shipments feed
+// implements it for its shop.
+type Shipments interface {
+	// Retry sets a shipment marked error or test back to unsent, for the next run, and
+	// says how many rows; erp.ErrNotFound when it has none marked so.
+	Retry(ctx context.Context, shipmentID string) (int, error)
+}
+
+// AuditLog is where every action people take in the portal is written (audit.go): who,
+// what, on what, when. erp.Store satisfies it.
+type AuditLog interface {
+	AuditAdd(ctx context.Context, e erp.AuditEntry) error
+}
+
+// Problems ends the open problems of records of feeds other than orders (whose problems an
+// order's Resolve ends). erp.Store satisfies it.
+type Problems interface {
+	ProblemResolve(ctx context.Context, p erp.ProblemResolveParams) (int, error)
 }
 
 // Mappings are the mapping files as the feeds use them.
@@ -189,7 +229,12 @@ type Deps struct {
 	Stores []Store
 	Ledger Ledger
 	Feeds  Feeds
-	Users  []config.User
+	// Audit keeps the audit log; nil logs nothing (the actions are logged as lines still).
+	Audit AuditLog
+	// Problems resolves the problems of records other than orders; nil offers no Resolve
+	// for them.
+	Problems Problems
+	Users    []config.User
 	// SessionKey seals session cookies: at least 32 bytes, or empty for a random key (every
 	// session ends when the process restarts).
 	SessionKey []byte
@@ -352,11 +397,24 @@ func (s *Server) routes() *echo.Echo {
 	route(get, "/", roleViewer, func(c *echo.Context) error { return c.Redirect(http.StatusSeeOther, "/orders") })
 
 	route(get, "/orders", roleViewer, s.orderList)
+	route(get, "/orders.csv", roleViewer, s.orderExport)
 	route(get, "/orders/:id", roleViewer, s.orderPage)
 	route(get, "/orders/:id/retry", roleOperator, s.retryConfirm)
 	route(post, "/orders/:id/retry", roleOperator, s.retry)
 	route(get, "/orders/:id/skip", roleOperator, s.skipConfirm)
 	route(post, "/orders/:id/skip", roleOperator, s.skip)
+	route(get, "/orders/:id/resolve", roleOperator, s.resolveConfirm)
+	route(post, "/orders/:id/resolve", roleOperator, s.resolve)
+
+	route(get, "/problems", roleViewer, s.problemsPage)
+	route(get, "/problems/:id", roleViewer, s.problemClassPage)
+	route(post, "/problems/:id/retry", roleOperator, s.problemClassRetry)
+	route(post, "/problems/:id/resolve", roleOperator, s.problemClassResolve)
+
+	route(get, "/shipments", roleViewer, s.shipmentsPage)
+	route(post, "/shipments/:id/retry", roleOperator, s.shipmentRetry)
+
+	route(get, "/audit", roleOperator, s.auditPage)
 
 	route(get, "/feeds", roleViewer, s.feedsPage)
 	route(get, "/feeds/executions/:id", roleViewer, s.executionPage)

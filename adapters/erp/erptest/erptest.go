@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 	runRefunds(t, open)
 	runGoingLive(t, open)
 	runLocks(t, open)
+	runOperator(t, open)
 }
 
 // bundle is what one case works with.

@@ -93,22 +93,6 @@ func (s *Store) executions(ctx context.Context, st Stmt) ([]erp.Execution, error
 	return out, err
 }
 
-// ProblemAdd records one record problem.
-func (s *Store) ProblemAdd(ctx context.Context, p erp.Problem) error {
-	if p.Feed == "" || !p.Severity.Valid() {
-		return fmt.Errorf("add problem: a problem needs a feed and a severity (info, retry, error): %w", erp.ErrInvalidValue)
-	}
-	if p.At.IsZero() {
-		p.At = s.clock()
-	}
-	st := s.st.ProblemAdd(p)
-	// Not retried, like ExecutionStart: a lost answer must not record the problem twice.
-	if _, err := s.exec(ctx, nil, st); err != nil {
-		return fmt.Errorf("add problem for %s: %w", p.RecordKey, s.mapErr(err))
-	}
-	return nil
-}
-
 // ProblemList pages through problems newest first.
 func (s *Store) ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp.Problem, error) {
 	st := s.st.ProblemList(p)
@@ -117,10 +101,11 @@ func (s *Store) ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp
 		var exec sql.NullInt64
 		var severity string
 		var at sql.NullTime
-		if err := rows.Scan(&pr.ID, &exec, &pr.Feed, &pr.Shop, &pr.RecordKey, &severity, &pr.Message, &at); err != nil {
+		var class sql.NullInt64
+		if err := rows.Scan(&pr.ID, &exec, &pr.Feed, &pr.Shop, &pr.RecordKey, &severity, &pr.Message, &at, &class); err != nil {
 			return pr, err
 		}
-		pr.ExecutionID, pr.Severity, pr.At = exec.Int64, passthrough.Severity(severity), timeOf(at)
+		pr.ExecutionID, pr.Severity, pr.At, pr.ClassID = exec.Int64, passthrough.Severity(severity), timeOf(at), class.Int64
 		return pr, nil
 	})
 	if err != nil {
