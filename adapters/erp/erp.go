@@ -175,7 +175,9 @@ type Staging interface {
 	// changed, when the header exists and the ERP has already imported it. A line that
 	// fails rolls the whole order back. Two callers staging the same order at once end with
 	// one header and one set of lines. The header table needs the ColImportStatus column,
-	// a unique key on Header.Key, and the lines table the header's key columns.
+	// a unique key on Header.Key, and the lines table the header's key columns. A table or
+	// column the database lacks is ErrUnknownColumn (the mapping's mistake), never
+	// ErrNotFound.
 	OrderStage(ctx context.Context, p OrderStageParams) error
 	// OrderHeaderUpdate sets some columns of an existing header (for example the
 	// cancellation columns) and writes the ledger entry, in one transaction. ErrNotFound
