@@ -271,7 +271,7 @@ func (a *App) registerMetrics() error {
 		for _, s := range a.Shops {
 			byEndpoint := map[string]portal.ShopifyStats{}
 			for ep, st := range s.Shopify.Stats() {
-				byEndpoint[ep] = portal.ShopifyStats(st)
+				byEndpoint[ep] = st
 			}
 			out[s.Name()] = byEndpoint
 		}

@@ -3,12 +3,12 @@ package portal
 import (
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/shopify"
 )
 
 // Metrics are passthrough's own Prometheus metrics, for /metrics. The wiring makes one with
@@ -77,19 +77,8 @@ func (m *Metrics) ExecutionFinished(x erp.Execution) {
 	}
 }
 
-// ShopifyStats are the Shopify client's running totals for one endpoint since it started
-// (the adapter's per-endpoint stats, field for field).
-type ShopifyStats struct {
-	Calls         int64         // requests sent, retries included
-	Retries       int64         // requests sent again after a failed attempt
-	TooMany       int64         // 429 answers
-	Throttled     int64         // GraphQL THROTTLED answers
-	ServerErrors  int64         // 5xx answers
-	NetworkErrors int64         // attempts that got no answer
-	Failures      int64         // calls that ended in an error after any retries
-	Wait          time.Duration // time spent waiting: pacing, Retry-After and back-off
-	Points        float64       // GraphQL points the queries actually cost
-}
+// ShopifyStats are the Shopify client's running totals for one endpoint since it started.
+type ShopifyStats = shopify.EndpointStats
 
 // RegisterShopify reports the Shopify clients' totals per shop and endpoint, read from stats
 // at each scrape. stats must be cheap and safe to call from any goroutine; it answers, per
@@ -115,6 +104,7 @@ var (
 	shopifyNetworkErrors = shopifyDesc("network_errors_total", "Shopify requests that got no answer.")
 	shopifyFailures      = shopifyDesc("failures_total", "Shopify calls that failed after their retries.")
 	shopifyWait          = shopifyDesc("wait_seconds_total", "Time spent waiting for Shopify: pacing, Retry-After and back-off.")
+	shopifyBudgetWait    = shopifyDesc("budget_wait_seconds_total", "Time spent waiting for the store's API budget: pacing, Retry-After after a 429, THROTTLED.")
 	shopifyPoints        = shopifyDesc("graphql_points_total", "GraphQL points Shopify charged for the queries.")
 )
 
@@ -125,7 +115,7 @@ type shopifyCollector struct {
 
 func (shopifyCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{shopifyCalls, shopifyRetries, shopifyTooMany, shopifyThrottled,
-		shopifyServerErrors, shopifyNetworkErrors, shopifyFailures, shopifyWait, shopifyPoints} {
+		shopifyServerErrors, shopifyNetworkErrors, shopifyFailures, shopifyWait, shopifyBudgetWait, shopifyPoints} {
 		ch <- d
 	}
 }
@@ -145,7 +135,8 @@ func (shopifyCollector) collect(ch chan<- prometheus.Metric, shop string, endpoi
 			{shopifyCalls, float64(st.Calls)}, {shopifyRetries, float64(st.Retries)},
 			{shopifyTooMany, float64(st.TooMany)}, {shopifyThrottled, float64(st.Throttled)},
 			{shopifyServerErrors, float64(st.ServerErrors)}, {shopifyNetworkErrors, float64(st.NetworkErrors)},
-			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()}, {shopifyPoints, st.Points},
+			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()}, {shopifyBudgetWait, st.BudgetWait.Seconds()},
+			{shopifyPoints, st.Points},
 		} {
 			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, m.v, shop, endpoint)
 		}

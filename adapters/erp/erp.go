@@ -157,6 +157,7 @@ type Store interface {
 	Executions
 	Bookkeeping
 	Locks
+	Accounts
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders
