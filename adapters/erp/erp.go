@@ -263,6 +263,18 @@ type Executions interface {
 	// heartbeat, the last moment it was known to run. A run whose owner still heartbeats
 	// is never closed. It answers how many it closed.
 	ExecutionCloseStale(ctx context.Context, p ExecutionCloseStaleParams) (int, error)
+	// ExecutionUsageList returns what a shop's runs started at or after since cost of its
+	// Shopify API budget, oldest first, at most 20,000 runs (a week of every feed of a
+	// store every minute): the budget meter adds them up by hour and by feed.
+	ExecutionUsageList(ctx context.Context, shop string, since time.Time) ([]RunUsage, error)
+}
+
+// RunUsage is what one run cost of the store's Shopify API budget.
+type RunUsage struct {
+	ExecutionID int64
+	Feed        string
+	StartedAt   time.Time
+	Usage       passthrough.APIUsage
 }
 
 // Bookkeeping is the rest of what passthrough keeps for itself: how far each feed has come,
@@ -453,6 +465,8 @@ type Execution struct {
 	// Owner is the process that ran it (Owner.String()); empty for runs recorded before
 	// processes were told apart.
 	Owner string
+	// Usage is what the run cost of the store's Shopify API budget.
+	Usage passthrough.APIUsage
 }
 
 // ExecutionCounts counts the records of one run by what happened to them.
@@ -481,6 +495,7 @@ type ExecutionFinishParams struct {
 	Outcome string
 	Counts  ExecutionCounts
 	Error   string
+	Usage   passthrough.APIUsage
 }
 
 type ExecutionListParams struct {

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 	runRefunds(t, open)
 	runGoingLive(t, open)
 	runLocks(t, open)
+	runAccounts(t, open)
 }
 
 // bundle is what one case works with.

@@ -61,10 +61,11 @@ func (st Statements) SessionEnd(p erp.SessionEndParams) Stmt {
 // SessionList reads the logins that hold, newest first.
 func (st Statements) SessionList(p erp.SessionListParams) Stmt {
 	ps := &params{d: st.d}
-	where := "s.ended_at IS NULL AND s.expires_at > " + ps.add(st.time(p.At))
+	where := ""
 	if p.User != "" {
-		where = "s.user_name = " + ps.add(st.text(p.User)) + " AND " + where
+		where = "s.user_name = " + ps.add(st.text(p.User)) + " AND "
 	}
+	where += "s.ended_at IS NULL AND s.expires_at > " + ps.add(st.time(p.At))
 	return Stmt{SQL: "SELECT " + sessionCols + " FROM " + st.sessionsJoined() + " WHERE " + where +
 		" ORDER BY s.started_at DESC, s.id" + st.d.Limit(ps.add(st.int64(maxSessionsListed))), Args: ps.args}
 }
@@ -232,4 +233,25 @@ func cutRunes(s string, n int) string {
 		return string(r[:n])
 	}
 	return s
+}
+
+// accountsCatalog is the statements of the portal's logins and user changes, and of the
+// budget meter, for review.
+func accountsCatalog(st Statements) []sample {
+	at := catalogTime
+	ses := erp.Session{ID: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", User: "ann",
+		Credential: "5e884898da28047151d0e56f8dc62927", Address: "192.0.2.10", Agent: "Mozilla/5.0", StartedAt: at, ExpiresAt: at.Add(12 * time.Hour)}
+	return []sample{
+		{"SessionInsert", st.SessionInsert(ses), nil},
+		{"SessionGet", st.SessionGet(ses.ID), nil},
+		{"SessionEnd/one", st.SessionEnd(erp.SessionEndParams{ID: ses.ID, At: at, By: "ann", Reason: erp.SessionLogout}), nil},
+		{"SessionEnd/every-one-of-a-user-but-one", st.SessionEnd(erp.SessionEndParams{User: "ann", Except: ses.ID, At: at, By: "adam",
+			Reason: erp.SessionPassword}), nil},
+		{"SessionList/a-user", st.SessionList(erp.SessionListParams{User: "ann", At: at}), nil},
+		{"SessionList/everyone", st.SessionList(erp.SessionListParams{At: at}), nil},
+		{"SessionPurge", st.SessionPurge(at.AddDate(0, 0, -1)), nil},
+		{"UserList", st.UserList(), nil},
+		{"UserPut", st.UserPut(erp.UserChange{Name: "ann", Role: "operator", PasswordHash: "$2a$10$abcdefghijklmnopqrstuv", ChangedAt: at, ChangedBy: "adam"}), nil},
+		{"ExecutionUsageList", st.ExecutionUsageList("acme", at.Add(-24*time.Hour)), nil},
+	}
 }

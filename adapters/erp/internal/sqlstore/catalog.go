@@ -88,7 +88,8 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"ExecutionStart", st.ExecutionStart(erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule", At: at,
 			Owner: owner.String(), LockToken: feedLock.Token}), nil},
 		{"ExecutionFinish", st.ExecutionFinish(erp.ExecutionFinishParams{ID: 7, At: at, Outcome: erp.OutcomeFinished,
-			Counts: erp.ExecutionCounts{Seen: 250, Written: 248, Skipped: 1, Retry: 1}}), nil},
+			Counts: erp.ExecutionCounts{Seen: 250, Written: 248, Skipped: 1, Retry: 1},
+			Usage:  passthrough.APIUsage{RESTCalls: 3, GraphQLPoints: 112, Wait: 1500 * time.Millisecond, RateLimited: 1}}), nil},
 		{"ExecutionGet", st.ExecutionGet(7), nil},
 		{"ExecutionList", st.ExecutionList(erp.ExecutionListParams{Shop: "acme", Feed: "orders", BeforeID: 7, Limit: 20}), nil},
 		{"ProblemAdd", st.ProblemAdd(erp.Problem{ExecutionID: 7, Feed: "orders", Shop: "acme", RecordKey: "450789469",
@@ -135,6 +136,10 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"ShipmentListTest/with-line-item-id", st.ShipmentListTest(withLineItem, "acme"), nil},
 		{"ShipmentRelease", st.ShipmentRelease(shipments, "acme"), nil},
 	})
+	if err != nil {
+		return nil, err
+	}
+	err = add(&out, accountsCatalog(st))
 	return out, err
 }
 
