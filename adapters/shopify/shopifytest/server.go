@@ -87,7 +87,7 @@ type Server struct {
 	// auth
 	clientID, clientSecret string
 	tokenTTL               time.Duration
-	scopes                 []string // the app's access scopes (scopes.go)
+	scopes                 []string             // the app's access scopes (scopes.go)
 	issued                 map[string]time.Time // token → expiry
 	// GraphQL idempotency keys, oldest first, bounded.
 	idem      map[string]idemEntry
