@@ -122,7 +122,7 @@ func (p OrdersProgress) Fraction() float64 {
 // Run runs the feed once and returns its execution.
 func (f *Orders) Run(ctx context.Context, r OrdersRun) (erp.Execution, error) {
 	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrders, f.Shop, TriggerFrom(ctx))
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrders, f.Shop, TriggerFrom(ctx))
 	if err != nil {
 		return erp.Execution{}, err
 	}

@@ -593,3 +593,21 @@ func TestAMappingNamingAMissingTableFailsTheOrderNotTheRun(t *testing.T) {
 	require.Equal(t, ledger.StatusFailed, e.Status)
 	require.Contains(t, e.Problem, "table s_orderz is not in the database")
 }
+
+// Each run records what it cost of the store's Shopify budget: here, every REST request the
+// simulator answered during the run.
+func TestARunRecordsWhatItCostOfTheShopifyBudget(t *testing.T) {
+	t.Parallel()
+	b := newOrdersBundle(t, sqliteStore, shopifytest.GenOptions{Orders: 600, SKUs: 20, Seed: 37})
+	x := b.run(t)
+	sent := len(b.sim.Requests())
+	require.Positive(t, sent)
+	require.Equal(t, int64(sent), x.Usage.RESTCalls)
+	require.Zero(t, x.Usage.GraphQLPoints, "the orders feed reads REST only")
+	stored, err := b.store.ExecutionGet(t.Context(), x.ID)
+	require.NoError(t, err)
+	require.Equal(t, x.Usage, stored.Usage)
+
+	again := b.run(t)
+	require.Equal(t, int64(len(b.sim.Requests())-sent), again.Usage.RESTCalls, "a run counts its own calls only")
+}

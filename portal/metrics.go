@@ -24,6 +24,7 @@ type Metrics struct {
 	executions *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	records    *prometheus.CounterVec
+	usage      runUsage
 }
 
 // Record outcomes counted by passthrough_feed_records_total.
@@ -52,7 +53,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Records handled by feed runs, by shop, feed and outcome (written, skipped, retry, error).",
 		}, []string{"shop", "feed", "outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.executions, m.duration, m.records} {
+	m.usage = newRunUsage()
+	for _, c := range append([]prometheus.Collector{m.executions, m.duration, m.records}, m.usage.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register feed metrics: %w", err)
 		}
@@ -64,6 +66,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 // happened to its records. It makes Metrics a feeds.Observer.
 func (m *Metrics) ExecutionFinished(x erp.Execution) {
 	m.executions.WithLabelValues(x.Shop, x.Feed, x.Outcome).Inc()
+	m.usage.add(x)
 	if !x.FinishedAt.IsZero() && !x.StartedAt.IsZero() {
 		m.duration.WithLabelValues(x.Shop, x.Feed).Observe(x.FinishedAt.Sub(x.StartedAt).Seconds())
 	}
