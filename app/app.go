@@ -166,7 +166,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		})
 	}
 	a.Portal, err = portal.New(portal.Deps{
-		Stores: pstores, Ledger: a.Store, Feeds: sched,
+		Stores: pstores, Ledger: a.Store, Accounts: a.Store, Feeds: sched,
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
 		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()),
 		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,

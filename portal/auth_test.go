@@ -43,6 +43,13 @@ var routes = []route{
 	{http.MethodGet, "/stock", "viewer"},
 	{http.MethodGet, "/metrics", "viewer"},
 	{http.MethodPost, "/stock/sync", "operator"},
+	{http.MethodGet, "/account", "viewer"},
+	{http.MethodPost, "/account/password", "viewer"},
+	{http.MethodPost, "/account/signout", "viewer"},
+	{http.MethodGet, "/users", "admin"},
+	{http.MethodPost, "/users/otto/password", "admin"},
+	{http.MethodPost, "/users/otto/role", "admin"},
+	{http.MethodPost, "/users/otto/signout", "admin"},
 }
 
 func TestEveryRouteNeedsASession(t *testing.T) {
@@ -315,7 +322,8 @@ func TestSecurityHeaders(t *testing.T) {
 func TestNewChecksItsDeps(t *testing.T) {
 	t.Parallel()
 	good := func(t *testing.T) Deps {
-		return Deps{Stores: []Store{{Shop: testShop}}, Ledger: newStore(t), Logger: testLogger(t), Users: testUsers(t)}
+		st := newStore(t)
+		return Deps{Stores: []Store{{Shop: testShop}}, Ledger: st, Accounts: st, Logger: testLogger(t), Users: testUsers(t)}
 	}
 	for _, tc := range []struct {
 		name string

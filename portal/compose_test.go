@@ -381,7 +381,7 @@ func compose(t *testing.T) *composed {
 	c.srv, err = portal.New(portal.Deps{
 		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
 			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}, {Shop: otherShop, Mode: "live"}},
-		Ledger: st, Feeds: sched, Users: composedUsers(t),
+		Ledger: st, Accounts: st, Feeds: sched, Users: composedUsers(t),
 		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
 	})
 	require.NoError(t, err)

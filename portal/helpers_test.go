@@ -259,8 +259,10 @@ func newFixture(t *testing.T, mod func(*Deps)) *fixture {
 		mappings: &fakeMappings{t: t}, stock: &fakeStock{t: t}, clock: newTestClock()}
 	d := Deps{
 		Stores: []Store{{Shop: testShop, Orders: f.orders, Mappings: f.mappings, Stock: f.stock, Mode: "test"}},
-		Ledger: f.store, Feeds: f.feeds, Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
+		Ledger: f.store, Accounts: f.store, Feeds: f.feeds, Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
 		Logger: testLogger(t), Clock: f.clock.Now, Metrics: prometheus.NewRegistry(),
+		// Tests sign in many times from one address; those of the limits set their own.
+		LoginBurst: 1000, LoginUserBurst: 1000,
 	}
 	if mod != nil {
 		mod(&d)

@@ -207,6 +207,16 @@ type Deps struct {
 	// then one more every LoginEvery. 0 means 10 and 6s.
 	LoginBurst int
 	LoginEvery time.Duration
+	// LoginUserBurst and LoginUserEvery limit login attempts per name tried, from any
+	// address. 0 means 10 and 1 minute.
+	LoginUserBurst int
+	LoginUserEvery time.Duration
+	// Accounts keeps the logins and what admins changed of users, in the database every
+	// replica shares (erp.Store satisfies it). Required.
+	Accounts erp.Accounts
+	// Audit records the actions of admins (users, mappings); nil writes them to Logger
+	// (LogAudit).
+	Audit AuditWriter
 }
 
 // Server is the portal: an http.Handler. Serve it with Echo's graceful server,
@@ -220,6 +230,8 @@ type Server struct {
 	now      func() time.Time
 	users    map[string]config.User
 	sessions *sessions
+	// loginLimits limit sign-in attempts per address and per name.
+	loginLimits loginLimits
 	// pages are the templates with times in UTC, for pages of no store (login, errors
 	// before a store is chosen); pagesIn are the templates by the zone they show times in.
 	pages   *pages
@@ -244,6 +256,12 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		return nil, errors.New("new portal: Deps.Logger is required")
 	}
+	if d.Accounts == nil {
+		return nil, errors.New("new portal: Deps.Accounts is required")
+	}
+	if d.Audit == nil {
+		d.Audit = LogAudit{Logger: d.Logger}
+	}
 	if d.Clock == nil {
 		d.Clock = time.Now
 	}
@@ -255,6 +273,12 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.LoginEvery <= 0 {
 		d.LoginEvery = 6 * time.Second
+	}
+	if d.LoginUserBurst <= 0 {
+		d.LoginUserBurst = 10
+	}
+	if d.LoginUserEvery <= 0 {
+		d.LoginUserEvery = time.Minute
 	}
 	switch {
 	case len(d.SessionKey) == 0:
@@ -278,7 +302,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		d: d, stores: stores, log: d.Logger, now: d.Clock, users: users,
-		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock),
+		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock), loginLimits: newLoginLimits(d),
 		pages:    pg, pagesIn: map[string]*pages{time.UTC.String(): pg},
 	}
 	// Each store's pages show times in its shop's zone: the templates are parsed once per
@@ -329,7 +353,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/static/*", s.static)
 	e.GET("/favicon.ico", func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.GET("/login", s.loginPage)
-	e.POST("/login", s.login, s.loginLimiter(), s.checkCSRF)
+	e.POST("/login", s.login, s.checkCSRF)
 
 	// Each route names the least role that may use it. Not an Echo group: a group with
 	// middleware claims every unknown path too, which would turn 404s into 403s.
@@ -366,6 +390,14 @@ func (s *Server) routes() *echo.Echo {
 
 	route(get, "/stock", roleViewer, s.stockPage)
 	route(post, "/stock/sync", roleOperator, s.syncNow)
+
+	route(get, "/account", roleViewer, s.accountPage)
+	route(post, "/account/password", roleViewer, s.changePassword)
+	route(post, "/account/signout", roleViewer, s.signOutOthers)
+	route(get, "/users", roleAdmin, s.usersPage)
+	route(post, "/users/:name/password", roleAdmin, s.setUserPassword)
+	route(post, "/users/:name/role", roleAdmin, s.setUserRole)
+	route(post, "/users/:name/signout", roleAdmin, s.signOutUser)
 	return e
 }
 
