@@ -303,7 +303,7 @@ func New(d Deps) (*Server, error) {
 	s := &Server{
 		d: d, stores: stores, log: d.Logger, now: d.Clock, users: users,
 		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock), loginLimits: newLoginLimits(d),
-		pages:    pg, pagesIn: map[string]*pages{time.UTC.String(): pg},
+		pages: pg, pagesIn: map[string]*pages{time.UTC.String(): pg},
 	}
 	// Each store's pages show times in its shop's zone: the templates are parsed once per
 	// zone, since a template's functions are fixed before it first runs.
