@@ -16,17 +16,25 @@
 //
 // Security, in one place:
 //   - Users come from the configuration with bcrypt hashes and a role: viewer reads,
-//     operator also retries, skips, runs feeds and syncs stock, admin also edits mappings.
-//     Roles are checked on the server for every route; the wrong role gets 403.
+//     operator also retries, skips, runs feeds and syncs stock, admin also edits mappings
+//     and users. Roles are checked on the server for every route; the wrong role gets 403.
+//     An admin may set a user's password or role in the portal (the users page); that wins
+//     over the configuration, in every replica (Deps.Accounts).
 //   - The session is a cookie sealed with AES-GCM under a key derived from Deps.SessionKey
 //     (so it can be neither read nor forged), HttpOnly, SameSite=Strict, Secure when the
-//     portal is reached over https, with an absolute expiry. Logout revokes it.
-//   - Every state-changing request carries the session's CSRF token (form field _csrf or
-//     header X-CSRF-Token), compared in constant time; without it the answer is 403.
-//     Echo's CSRF middleware is not used: it lets a same-origin Sec-Fetch-Site through
-//     without a token and answers 400 for a missing one.
-//   - Login attempts are limited per client IP (the peer address: e.IPExtractor is
-//     ExtractIPDirect, so X-Forwarded-For cannot spoof it).
+//     portal is reached over https, with an absolute expiry. A signed-in session is also a
+//     row in the database every replica shares, and holds only while that row does: a
+//     logout, a password change, a role change or an admin's "sign out everywhere" ends it
+//     in every replica and after a restart.
+//   - Every state-changing request carries the session's CSRF token (form field _csrf in
+//     the body, or header X-CSRF-Token; never the address), compared in constant time;
+//     without it the answer is 403. Echo's CSRF middleware is not used: it lets a
+//     same-origin Sec-Fetch-Site through without a token and answers 400 for a missing one.
+//   - Login attempts are limited per client address (the peer's: e.IPExtractor is
+//     ExtractIPDirect, so X-Forwarded-For cannot spoof it) and per name tried. Only real
+//     attempts count: a request refused for CSRF is not one, so no page elsewhere can lock
+//     an office out. The limits are per process.
+//   - What admins do to users and mappings goes to the audit log (Deps.Audit).
 //   - Responses carry a Content-Security-Policy allowing only the portal's own scripts and
 //     styles (htmx is served from the binary), X-Frame-Options DENY and nosniff.
 //   - /healthz is open (a load balancer cannot log in; it shows nothing). /metrics needs a
