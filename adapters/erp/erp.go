@@ -243,6 +243,16 @@ type Ledger interface {
 	// LedgerEventList is an order's history, oldest first: every status change with its
 	// message and who made it.
 	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]ledger.Event, error)
+	// LedgerStatusCounts counts one shop's entries by status, and those the ERP has
+	// imported (their header's import status is set): what a mapping change would touch.
+	LedgerStatusCounts(ctx context.Context, shop string) (LedgerCounts, error)
+}
+
+// LedgerCounts counts a shop's ledger entries.
+type LedgerCounts struct {
+	ByStatus map[ledger.Status]int
+	// Imported counts the entries whose staged header the ERP has imported.
+	Imported int
 }
 
 // Executions records the runs of the feeds and the record problems each run found.

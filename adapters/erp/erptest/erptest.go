@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 	runGoingLive(t, open)
 	runLocks(t, open)
 	runAccounts(t, open)
+	runCounts(t, open)
 }
 
 // bundle is what one case works with.

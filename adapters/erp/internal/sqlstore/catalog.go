@@ -202,6 +202,7 @@ func StagingCatalog(st Statements, o StagingOrder) ([]Sample, error) {
 	importStatus, isErr := st.ImportStatusList(h, "acme", []int64{450789469, 450789470})
 	ledgerGet, lgErr := st.LedgerGet(h, "acme", 450789469)
 	committed, cErr := st.OrderCommittedList(h, l, o.Committed, erp.OrderCommittedListParams{Shop: "acme"})
+	counts, ctErr := st.LedgerStatusCounts(h, "acme")
 	var out []Sample
 	err = add(&out, []sample{
 		{"HeaderStage", headerStage, hsErr},
@@ -212,6 +213,7 @@ func StagingCatalog(st Statements, o StagingOrder) ([]Sample, error) {
 		{"ImportStatusList", importStatus, isErr},
 		{"LedgerGet", ledgerGet, lgErr},
 		{"OrderCommittedList", committed, cErr},
+		{"LedgerStatusCounts", counts, ctErr},
 	})
 	return out, err
 }
