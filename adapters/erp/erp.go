@@ -168,6 +168,10 @@ type Staging interface {
 	// table does not exist. The answer is cached per table until the next Migrate, so a
 	// column the ERP adds later is seen after a restart.
 	TableColumns(ctx context.Context, table string) ([]passthrough.Column, error)
+	// TableColumnsNow is TableColumns read from the database now, replacing what was
+	// cached: a mapping saved while passthrough runs is checked, and then staged, against
+	// the table as it is (the ERP may have added a column for it).
+	TableColumnsNow(ctx context.Context, table string) ([]passthrough.Column, error)
 
 	// OrderStage writes one order in one transaction: the header is inserted or updated by
 	// its key, the order's lines are replaced (never added to: the old lines are deleted by

@@ -39,3 +39,28 @@ func runCounts(t *testing.T, open Opener) {
 			ledger.StatusFailed: 2, ledger.StatusExcluded: 1}, Imported: 1}, got, "a blank import status is not an import; other shops are not counted")
 	})
 }
+
+func runColumnsNow(t *testing.T, open Opener) {
+	t.Run("a column the ERP adds while passthrough runs is seen by TableColumnsNow, and then staged", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		before, err := b.store.TableColumns(b.ctx, "s_orders")
+		require.NoError(t, err)
+		b.exec(t, "ALTER TABLE s_orders ADD gift_note VARCHAR(100) NULL")
+		cached, err := b.store.TableColumns(b.ctx, "s_orders")
+		require.NoError(t, err)
+		require.Equal(t, before, cached, "TableColumns keeps what it read")
+
+		now, err := b.store.TableColumnsNow(b.ctx, "s_orders")
+		require.NoError(t, err)
+		require.Len(t, now, len(before)+1)
+		require.Equal(t, "gift_note", now[len(now)-1].Name)
+		p := Order("acme", 1001, 1)
+		p.HeaderRow.Set("gift_note", "happy birthday")
+		require.NoError(t, b.store.OrderStage(b.ctx, p), "staging uses the columns read now")
+		require.Equal(t, "happy birthday", str(b.header(t, "acme", 1001)["gift_note"]))
+
+		_, err = b.store.TableColumnsNow(b.ctx, "no_such_table")
+		require.ErrorIs(t, err, erp.ErrNotFound)
+	})
+}

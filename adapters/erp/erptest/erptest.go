@@ -57,6 +57,7 @@ func Run(t *testing.T, open Opener) {
 	runLocks(t, open)
 	runAccounts(t, open)
 	runCounts(t, open)
+	runColumnsNow(t, open)
 }
 
 // bundle is what one case works with.
