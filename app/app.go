@@ -159,7 +159,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			Shop: s.Name(), Orders: s.Orders, Location: zone,
 			Completeness:  completeness{a, s},
 			TestShipments: testShipments{a, s},
-			Mappings:      &mappingFiles{dir: s.Mappings, shop: s.Name(), zone: s.Orders.ZoneName(), now: a.clock.Now},
+			Mappings:      &mappingFiles{dir: s.Mappings, shop: s.Name(), zone: s.Orders.ZoneName(), now: a.clock.Now, columns: a.Store},
 			Stock:         stockPage{s.Inventory, sched},
 			ModeSwitch:    s.Mode,
 			FeedModes:     map[string]string{feeds.FeedInventory: "stock sync " + s.Config.Feeds.Inventory.Mode},

@@ -43,16 +43,17 @@ const shop = "acme"
 // engineMappings keeps mapping files and their versions in memory and compiles them with
 // the real engine; a saved file takes effect at once.
 type engineMappings struct {
-	now func() time.Time
+	now     func() time.Time
+	columns mapping.ColumnSource // the real store's tables
 
 	mu       sync.Mutex
 	versions map[string][]portal.MappingVersion // oldest first; version 0 is the shipped text
 	set      *mapping.Set
 }
 
-func newEngineMappings(t *testing.T, dir string, now func() time.Time) *engineMappings {
+func newEngineMappings(t *testing.T, dir string, now func() time.Time, columns mapping.ColumnSource) *engineMappings {
 	t.Helper()
-	m := &engineMappings{now: now, versions: map[string][]portal.MappingVersion{}}
+	m := &engineMappings{now: now, columns: columns, versions: map[string][]portal.MappingVersion{}}
 	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, names)
@@ -98,7 +99,10 @@ func (m *engineMappings) Files(context.Context) ([]portal.MappingFile, error) {
 		v := m.current(name)
 		f := portal.MappingFile{Name: name, Source: v.Source, Version: v.Version, SavedAt: v.SavedAt, SavedBy: v.SavedBy}
 		if _, err := mapping.Parse(name, []byte(v.Source)); err != nil {
-			f.Problems = err.Error()
+			var diags *mapping.Diagnostics
+			if errors.As(err, &diags) {
+				f.Problems = diags
+			}
 		}
 		out = append(out, f)
 	}
@@ -125,14 +129,25 @@ func (m *engineMappings) Preview(_ context.Context, name string, src, raw []byte
 	return portal.Preview{Tables: tables}, nil
 }
 
-func (m *engineMappings) Save(_ context.Context, name string, src []byte, user string) error {
-	if _, err := mapping.Parse(name, src); err != nil {
+// Check compiles src and checks its columns against the real store, as the application does.
+func (m *engineMappings) Check(ctx context.Context, name string, src []byte) error {
+	set, err := mapping.Parse(name, src)
+	if err != nil {
 		return err
 	}
+	return mapping.CheckColumns(ctx, set, m.columns)
+}
+
+func (m *engineMappings) Save(ctx context.Context, s portal.MappingSave) error {
+	if err := m.Check(ctx, s.Name, s.Source); err != nil {
+		return err
+	}
+	name := s.Name
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	prev := m.versions[name]
-	m.versions[name] = append(prev, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: user, Source: string(src)})
+	m.versions[name] = append(prev, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: s.User, Source: string(s.Source),
+		RestoredFrom: s.RestoredFrom})
 	if err := m.compile(); err != nil {
 		m.versions[name] = prev
 		return err
@@ -313,7 +328,7 @@ func compose(t *testing.T) *composed {
 	_, err = st.Migrate(ctx)
 	require.NoError(t, err)
 
-	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now)
+	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now, st)
 	orders := &stagingOrders{store: st, maps: maps, now: time.Now, rows: map[int64]*passthrough.OrderRows{}}
 	c := &composed{store: st, orders: orders, mappings: maps}
 

@@ -186,7 +186,8 @@ type fakeMappings struct {
 	t            *testing.T
 	FilesFunc    func(ctx context.Context) ([]MappingFile, error)
 	PreviewFunc  func(ctx context.Context, name string, src, record []byte) (Preview, error)
-	SaveFunc     func(ctx context.Context, name string, src []byte, user string) error
+	CheckFunc    func(ctx context.Context, name string, src []byte) error
+	SaveFunc     func(ctx context.Context, m MappingSave) error
 	VersionsFunc func(ctx context.Context, name string) ([]MappingVersion, error)
 }
 
@@ -202,9 +203,17 @@ func (f *fakeMappings) Preview(ctx context.Context, name string, src, record []b
 	return f.PreviewFunc(ctx, name, src, record)
 }
 
-func (f *fakeMappings) Save(ctx context.Context, name string, src []byte, user string) error {
-	require.NotNil(f.t, f.SaveFunc, "unexpected Save(%q)", name)
-	return f.SaveFunc(ctx, name, src, user)
+// Check passes every text unless CheckFunc says otherwise.
+func (f *fakeMappings) Check(ctx context.Context, name string, src []byte) error {
+	if f.CheckFunc == nil {
+		return nil
+	}
+	return f.CheckFunc(ctx, name, src)
+}
+
+func (f *fakeMappings) Save(ctx context.Context, m MappingSave) error {
+	require.NotNil(f.t, f.SaveFunc, "unexpected Save(%q)", m.Name)
+	return f.SaveFunc(ctx, m)
 }
 
 func (f *fakeMappings) Versions(ctx context.Context, name string) ([]MappingVersion, error) {

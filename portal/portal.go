@@ -61,6 +61,7 @@ import (
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
+	"github.com/passthrough-dev/passthrough/mapping"
 )
 
 // Ledger is what the portal reads of passthrough's bookkeeping: the reading half of the
@@ -76,6 +77,9 @@ type Ledger interface {
 	InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error)
 	// LockList says which process runs which feed of a shop now, in any replica.
 	LockList(ctx context.Context, shop string) ([]erp.Lock, error)
+	// LedgerStatusCounts counts a shop's orders by status, and the imported ones: what a
+	// mapping change would touch.
+	LedgerStatusCounts(ctx context.Context, shop string) (erp.LedgerCounts, error)
 }
 
 // The real things satisfy the portal's interfaces.
@@ -123,12 +127,27 @@ type Mappings interface {
 	// other error is shown to the person as it is, so it should be about the record
 	// ("decode order: …"), never about the database.
 	Preview(ctx context.Context, name string, src, record []byte) (Preview, error)
-	// Save checks src and, when it compiles, keeps the current text as an earlier version,
-	// writes src and makes the feeds use it from their next record, without a restart. A
-	// file that does not compile is refused with *mapping.Diagnostics and nothing changes.
-	Save(ctx context.Context, name string, src []byte, user string) error
+	// Check runs on src the checks a save makes — what `passthrough mapping check
+	// --config` runs: it compiles, and its target columns fit the database's tables as
+	// they are now — and returns *mapping.Diagnostics listing what they refuse, nil when it
+	// passes, or another error when the checks could not be made.
+	Check(ctx context.Context, name string, src []byte) error
+	// Save runs Check on the text and, when it passes, keeps the current text as an
+	// earlier version, writes the new one and makes the feeds use it from their next
+	// record, without a restart. A text the checks refuse is *mapping.Diagnostics and
+	// nothing changes. A restore is a save of an earlier version's text.
+	Save(ctx context.Context, m MappingSave) error
 	// Versions lists the saved versions of a file, newest first, the current one included.
 	Versions(ctx context.Context, name string) ([]MappingVersion, error)
+}
+
+// MappingSave is one save of a mapping file.
+type MappingSave struct {
+	Name   string
+	Source []byte
+	User   string
+	// RestoredFrom is the version whose text Source is, when an admin restores one.
+	RestoredFrom int
 }
 
 // MappingFile is one mapping file as it is now.
@@ -136,8 +155,8 @@ type MappingFile struct {
 	Name   string // orders.yaml
 	Source string
 	// Problems is the engine's diagnostics (file:line:col, the line, a caret, what was
-	// expected) when the file does not compile; empty when it does.
-	Problems string
+	// expected) when the file does not compile; nil when it does.
+	Problems *mapping.Diagnostics
 	Version  int // 0 when the file has never been saved through the portal
 	SavedAt  time.Time
 	SavedBy  string
@@ -149,6 +168,8 @@ type MappingVersion struct {
 	SavedAt time.Time
 	SavedBy string
 	Source  string
+	// RestoredFrom is the earlier version this one brought back; 0 for an edit.
+	RestoredFrom int
 }
 
 // Preview is what a mapping would write for one record.
@@ -390,7 +411,9 @@ func (s *Server) routes() *echo.Echo {
 	route(get, "/mappings", roleViewer, s.mappingList)
 	route(get, "/mappings/:name", roleViewer, s.mappingPage)
 	route(post, "/mappings/:name/preview", roleViewer, s.mappingPreview)
+	route(post, "/mappings/:name/check", roleAdmin, s.mappingCheck)
 	route(get, "/mappings/:name/versions", roleViewer, s.mappingVersions)
+	route(post, "/mappings/:name/restore", roleAdmin, s.mappingRestore)
 	route(post, "/mappings/:name", roleAdmin, s.mappingSave)
 
 	route(get, "/completeness", roleViewer, s.completenessPage)
