@@ -163,12 +163,18 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			Stock:         stockPage{s.Inventory, sched},
 			ModeSwitch:    s.Mode,
 			FeedModes:     map[string]string{feeds.FeedInventory: "stock sync " + s.Config.Feeds.Inventory.Mode},
+			Shopify:       s.Shopify, Scopes: s.scopeNeeds(), Expect: s.feedExpectations(),
 		})
+	}
+	var ping func(context.Context) error
+	var dbStats func() sql.DBStats
+	if db, ok := a.Store.(interface{ DB() *sql.DB }); ok {
+		ping, dbStats = db.DB().PingContext, db.DB().Stats
 	}
 	a.Portal, err = portal.New(portal.Deps{
 		Stores: pstores, Ledger: a.Store, Accounts: a.Store, Feeds: sched,
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
-		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()),
+		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()), Ping: ping, DBStats: dbStats,
 		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,
 	})
 	if err != nil {

@@ -50,6 +50,10 @@ var routes = []route{
 	{http.MethodPost, "/users/otto/password", "admin"},
 	{http.MethodPost, "/users/otto/role", "admin"},
 	{http.MethodPost, "/users/otto/signout", "admin"},
+	{http.MethodPost, "/mappings/orders.yaml/check", "admin"},
+	{http.MethodPost, "/mappings/orders.yaml/restore", "admin"},
+	{http.MethodGet, "/health", "viewer"},
+	{http.MethodGet, "/budget", "viewer"},
 }
 
 func TestEveryRouteNeedsASession(t *testing.T) {
@@ -309,7 +313,8 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	t.Run("pages contain no inline script or style the policy would block", func(t *testing.T) {
 		c := login(t, f.srv, "admin")
-		for _, path := range []string{"/orders", "/feeds", "/mappings", "/mappings/orders.yaml", "/stock"} {
+		for _, path := range []string{"/orders", "/feeds", "/mappings", "/mappings/orders.yaml", "/mappings/orders.yaml/versions", "/stock",
+			"/health", "/budget", "/users", "/account"} {
 			b := c.get(path).Body.String()
 			require.NotContains(t, b, "<script>", path)
 			require.NotContains(t, b, "style=", path)

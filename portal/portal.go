@@ -45,6 +45,7 @@ package portal
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,6 +81,8 @@ type Ledger interface {
 	// LedgerStatusCounts counts a shop's orders by status, and the imported ones: what a
 	// mapping change would touch.
 	LedgerStatusCounts(ctx context.Context, shop string) (erp.LedgerCounts, error)
+	// ExecutionUsageList is what a shop's runs since a time cost of its Shopify budget.
+	ExecutionUsageList(ctx context.Context, shop string, since time.Time) ([]erp.RunUsage, error)
 }
 
 // The real things satisfy the portal's interfaces.
@@ -221,9 +224,11 @@ type Deps struct {
 	SessionKey []byte
 	// SessionTTL is how long a login lasts; 0 means 12 hours.
 	SessionTTL time.Duration
-	// Ping says whether the database answers, for /healthz; nil asks the ledger for one
-	// entry instead.
+	// Ping says whether the database answers, for /healthz and the health panel; nil asks
+	// the ledger for one entry instead.
 	Ping func(ctx context.Context) error
+	// DBStats are the database pool's figures, for the health panel; nil shows none.
+	DBStats func() sql.DBStats
 	// Metrics is served at /metrics (to a viewer, or to whoever sends MetricsToken as a
 	// bearer token); nil serves nothing there.
 	Metrics prometheus.Gatherer
@@ -261,6 +266,8 @@ type Server struct {
 	sessions *sessions
 	// loginLimits limit sign-in attempts per address and per name.
 	loginLimits loginLimits
+	// scopes keeps what Shopify said of each store's access scopes, for a while.
+	scopes scopeCache
 	// pages are the templates with times in UTC, for pages of no store (login, errors
 	// before a store is chosen); pagesIn are the templates by the zone they show times in.
 	pages   *pages
@@ -419,6 +426,8 @@ func (s *Server) routes() *echo.Echo {
 	route(get, "/completeness", roleViewer, s.completenessPage)
 	route(post, "/completeness/:day", roleOperator, s.completenessImport)
 
+	route(get, "/health", roleViewer, s.healthPage)
+	route(get, "/budget", roleViewer, s.budgetPage)
 	route(get, "/stock", roleViewer, s.stockPage)
 	route(post, "/stock/sync", roleOperator, s.syncNow)
 
@@ -475,12 +484,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) healthz(c *echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	var err error
-	if s.d.Ping != nil {
-		err = s.d.Ping(ctx)
-	} else {
-		_, err = s.d.Ledger.LedgerList(ctx, erp.LedgerListParams{Shop: s.stores[0].Shop, Limit: 1})
-	}
+	err := s.ping(ctx)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if err != nil {
 		s.log.Warn("health check: database does not answer", "err", err)

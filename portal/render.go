@@ -106,6 +106,8 @@ func section(page string) string {
 		return "/stock"
 	case "completeness":
 		return "/completeness"
+	case "health", "budget":
+		return "/health"
 	}
 	return "/orders"
 }

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"time"
@@ -33,6 +34,16 @@ type Store struct {
 	// TestShipments are the shipments test mode handled, which going live offers to send;
 	// nil offers none.
 	TestShipments TestShipments
+	// Shopify is the store's Shopify client, for the health panel and the budget meter;
+	// nil leaves them saying so.
+	Shopify ShopifyClient
+	// Scopes are the access scopes the store's feeds need, as configured.
+	Scopes []ScopeNeed
+	// Expect says how often each scheduled feed of the store should succeed.
+	Expect []FeedExpectation
+	// Webhooks reports the webhooks' health as a line of the health panel; nil until the
+	// webhooks are wired in.
+	Webhooks func(ctx context.Context) HealthCheck
 }
 
 // mode is the store's mode now.
@@ -127,7 +138,7 @@ func (s *Server) switchStore(c *echo.Context) error {
 // to: an order or a run of one store means nothing in another.
 func sectionPath(back string) string {
 	switch back {
-	case "/feeds", "/mappings", "/stock", "/completeness":
+	case "/feeds", "/mappings", "/stock", "/completeness", "/health":
 		return back
 	}
 	return "/orders"
