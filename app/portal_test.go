@@ -80,3 +80,27 @@ func TestThePortalRefusesAMappingTheDatabaseWouldRefuse(t *testing.T) {
 		require.Equal(t, x.Counts.Written, n, "every order staged with the new column, without a restart")
 	})
 }
+
+// The health panel and the budget meter of the wired application read the real client:
+// the scopes Shopify (the simulator) grants, the version it serves, and what each run cost.
+func TestTheHealthPanelAndTheBudgetMeterOfTheWiredApp(t *testing.T) {
+	t.Parallel()
+	a := newApp(t, shopifytest.GenOptions{Orders: 30, SKUs: 5, Seed: 61})
+	a.sim.SetScopes("read_orders", "read_all_orders", "read_merchant_managed_fulfillment_orders", "write_merchant_managed_fulfillment_orders",
+		"read_products", "read_locations", "read_inventory") // not write_inventory
+	x, err := a.RunFeed(t.Context(), "orders", app.RunRequest{})
+	require.NoError(t, err)
+	require.Positive(t, x.Usage.RESTCalls, "the run recorded what it cost")
+
+	olga := signInto(t, a, "olga", "olga-secret")
+	page := olga.get("/health")
+	require.Contains(t, page, "missing: write_inventory (the stock feed)")
+	require.Contains(t, page, "2026-07: supported until 2027-07-01")
+	require.Contains(t, page, "Feed orders</th><td><span class=\"badge good\">good</span></td><td>last success")
+	require.Contains(t, page, "Database</th><td><span class=\"badge good\">good</span></td><td>answers in")
+	require.Contains(t, page, "pool: ")
+
+	page = olga.get("/budget")
+	require.Contains(t, page, `<tr data-feed="orders"><td>orders</td><td class="num">1</td>`)
+	require.Contains(t, page, "<td>GET orders</td>")
+}
