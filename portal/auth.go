@@ -22,6 +22,7 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/config"
@@ -336,33 +337,77 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loginLimits limit sign-in attempts, so passwords cannot be guessed quickly: per client
-// address (the peer's, never X-Forwarded-For), and per name tried, so that guessing one
-// user's password from many addresses is slow too. Only real attempts count — a form that
-// passed the CSRF check and carries a name and a password — so a page elsewhere that makes
-// the office's browsers post to /login (refused for CSRF) cannot lock the office out.
+// loginLimits limit sign-in attempts, so passwords cannot be guessed quickly: every real
+// attempt per client address (the peer's, never X-Forwarded-For), and the failed ones per
+// name tried, so that guessing one user's password from many addresses is slow too (and an
+// office whose people sign in every morning is not held up by its own successes). Only real
+// attempts count — a form that passed the CSRF check and carries a name and a password —
+// so a page elsewhere that makes the office's browsers post to /login (refused for CSRF)
+// cannot lock the office out.
 type loginLimits struct {
-	address, name middleware.RateLimiterStore
+	address middleware.RateLimiterStore
+	names   *failureLimits
 }
 
 func newLoginLimits(d Deps) loginLimits {
-	store := func(burst int, every time.Duration) middleware.RateLimiterStore {
-		return middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: 1 / every.Seconds(), Burst: burst, ExpiresIn: max(time.Duration(burst)*every, 3*time.Minute),
-		})
-	}
-	return loginLimits{address: store(d.LoginBurst, d.LoginEvery), name: store(d.LoginUserBurst, d.LoginUserEvery)}
+	address := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: 1 / d.LoginEvery.Seconds(), Burst: d.LoginBurst, ExpiresIn: max(time.Duration(d.LoginBurst)*d.LoginEvery, 3*time.Minute),
+	})
+	return loginLimits{address: address, names: &failureLimits{every: d.LoginUserEvery, burst: d.LoginUserBurst, by: map[string]*failures{}}}
 }
 
 // allow counts one real attempt from ip for name, and says which limit it is over, if any.
-func (l loginLimits) allow(ip, name string) string {
+func (l loginLimits) allow(ip, name string, now time.Time) string {
 	if ok, _ := l.address.Allow(ip); !ok {
 		return "Too many sign-in attempts from your address. Wait a minute and try again."
 	}
-	if ok, _ := l.name.Allow("name\x00" + name); !ok {
-		return "Too many sign-in attempts for this name. Wait a few minutes and try again."
+	if !l.names.allow(name, now) {
+		return "Too many failed sign-ins for this name. Wait a few minutes and try again."
 	}
 	return ""
+}
+
+// failureLimits let burst failures per name at once, then one more every every.
+type failureLimits struct {
+	every time.Duration
+	burst int
+
+	mu sync.Mutex
+	by map[string]*failures
+}
+
+type failures struct {
+	lim  *rate.Limiter
+	last time.Time
+}
+
+// allow says whether name may try now (it has failures left).
+func (f *failureLimits) allow(name string, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x := f.by[name]
+	return x == nil || x.lim.TokensAt(now) >= 1
+}
+
+// failed counts a failed attempt for name, and forgets names that have not failed for long.
+func (f *failureLimits) failed(name string, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x := f.by[name]
+	if x == nil {
+		x = &failures{lim: rate.NewLimiter(rate.Every(f.every), f.burst)}
+		f.by[name] = x
+	}
+	x.lim.AllowN(now, 1)
+	x.last = now
+	if len(f.by) > 10000 {
+		forget := time.Duration(f.burst) * f.every
+		for n, y := range f.by {
+			if now.Sub(y.last) > forget {
+				delete(f.by, n)
+			}
+		}
+	}
 }
 
 type loginData struct {
@@ -426,7 +471,7 @@ func (s *Server) login(c *echo.Context) error {
 	if name == "" || password == "" {
 		return s.renderLogin(c, http.StatusUnauthorized, "Wrong name or password.")
 	}
-	if why := s.loginLimits.allow(c.RealIP(), name); why != "" {
+	if why := s.loginLimits.allow(c.RealIP(), name, s.now()); why != "" {
 		s.log.Warn("login refused: too many attempts", "ip", c.RealIP())
 		return s.renderLogin(c, http.StatusTooManyRequests, why)
 	}
@@ -435,6 +480,7 @@ func (s *Server) login(c *echo.Context) error {
 		return err
 	}
 	if !checkPassword(a.User, known, password) {
+		s.loginLimits.names.failed(name, s.now())
 		s.log.Warn("login failed", "ip", c.RealIP())
 		return s.renderLogin(c, http.StatusUnauthorized, "Wrong name or password.")
 	}

@@ -275,6 +275,15 @@ func TestLoginLimitsCountOnlyRealAttempts(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, c.submit("/login", url.Values{"name": {"ada"}, "password": {"ada-pw"}}).Code)
 	})
 
+	t.Run("an office signing in every morning is not held up by its own successes", func(t *testing.T) {
+		f := newFixture(t, func(d *Deps) { d.LoginUserBurst, d.LoginUserEvery = 2, time.Hour })
+		for range 5 {
+			c := newClient(t, f.srv)
+			c.get("/login")
+			require.Equal(t, http.StatusSeeOther, c.submit("/login", url.Values{"name": {"otto"}, "password": {"otto-pw"}}).Code)
+		}
+	})
+
 	t.Run("guesses at one name from many addresses are limited per name", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) { d.LoginUserBurst, d.LoginUserEvery = 3, time.Hour })
 		for i := range 3 {
@@ -288,7 +297,7 @@ func TestLoginLimitsCountOnlyRealAttempts(t *testing.T) {
 		c.get("/login")
 		rec := c.submit("/login", url.Values{"name": {"ada"}, "password": {"ada-pw"}})
 		require.Equal(t, http.StatusTooManyRequests, rec.Code)
-		require.Contains(t, rec.Body.String(), "Too many sign-in attempts for this name")
+		require.Contains(t, rec.Body.String(), "Too many failed sign-ins for this name")
 		require.Equal(t, http.StatusSeeOther, c.submit("/login", url.Values{"name": {"otto"}, "password": {"otto-pw"}}).Code, "another name is not held up")
 	})
 }

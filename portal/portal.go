@@ -241,8 +241,8 @@ type Deps struct {
 	// then one more every LoginEvery. 0 means 10 and 6s.
 	LoginBurst int
 	LoginEvery time.Duration
-	// LoginUserBurst and LoginUserEvery limit login attempts per name tried, from any
-	// address. 0 means 10 and 1 minute.
+	// LoginUserBurst and LoginUserEvery limit failed login attempts per name tried, from
+	// any address. 0 means 10 and 1 minute.
 	LoginUserBurst int
 	LoginUserEvery time.Duration
 	// Accounts keeps the logins and what admins changed of users, in the database every
