@@ -146,7 +146,12 @@ func (m *engineMappings) Save(ctx context.Context, s portal.MappingSave) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	prev := m.versions[name]
-	m.versions[name] = append(prev, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: s.User, Source: string(s.Source),
+	if m.current(name).Version == 0 {
+		// As the mapping folder does: the first save keeps the text as found as version 1.
+		m.versions[name] = []portal.MappingVersion{{Version: 1, Source: m.current(name).Source}}
+	}
+	kept := m.versions[name]
+	m.versions[name] = append(kept, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: s.User, Source: string(s.Source),
 		RestoredFrom: s.RestoredFrom})
 	if err := m.compile(); err != nil {
 		m.versions[name] = prev
@@ -303,6 +308,7 @@ func (s *stockReport) SyncNow() error {
 // composed is the portal on real pieces, with what the scenarios need to know.
 type composed struct {
 	srv      *portal.Server
+	deps     portal.Deps
 	store    *erpsqlite.Store
 	orders   *stagingOrders
 	mappings *engineMappings
@@ -393,14 +399,24 @@ func compose(t *testing.T) *composed {
 	reg := prometheus.NewRegistry()
 	_, err = portal.NewMetrics(reg)
 	require.NoError(t, err)
-	c.srv, err = portal.New(portal.Deps{
+	c.deps = portal.Deps{
 		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
 			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}, {Shop: otherShop, Mode: "live"}},
 		Ledger: st, Accounts: st, Feeds: sched, Users: composedUsers(t),
-		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
-	})
+		Ping: st.DB().PingContext, DBStats: st.DB().Stats, Metrics: reg, Logger: log,
+		SessionKey: []byte("a session key the replicas share, 32+ bytes"),
+	}
+	c.srv, err = portal.New(c.deps)
 	require.NoError(t, err)
 	return c
+}
+
+// another is one more portal on the composed pieces: a replica, or the portal restarted.
+func (c *composed) another(t *testing.T) *portal.Server {
+	t.Helper()
+	srv, err := portal.New(c.deps)
+	require.NoError(t, err)
+	return srv
 }
 
 func cloneJSON(t *testing.T, v map[string]any) map[string]any {

@@ -137,6 +137,8 @@ func (h Health) Checks() []HealthCheck {
 	var out []HealthCheck
 	api := HealthCheck{Name: "Shopify API version", Status: "good"}
 	switch {
+	case h.API.Version == "":
+		api.Status, api.Value = "unknown", "this instance has no Shopify client for the store"
 	case !h.API.Supported:
 		api.Status, api.Value = "bad", h.API.Version+": not a stable version Shopify supports"
 		api.Fix = "Pin a stable version (YYYY-MM, January, April, July or October) in the store's api_version."
