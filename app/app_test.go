@@ -32,8 +32,9 @@ import (
 
 type testApp struct {
 	*app.App
-	sim *shopifytest.Server
-	dir string
+	sim   *shopifytest.Server
+	dir   string
+	store *erpsqlite.Store
 }
 
 func user(t *testing.T, name, password, role string) config.User {
@@ -67,11 +68,22 @@ func newApp(t *testing.T, gen shopifytest.GenOptions) *testApp {
 	cfg.Feeds.Orders.DailyDays = 40
 	cfg.Portal.Users = []config.User{user(t, "olga", "olga-secret", "operator"), user(t, "adam", "adam-secret", "admin")}
 	cfg.Portal.MetricsToken = "scrape-token-for-tests"
+	cfg.Portal.SessionKey = "a session key every replica of the test shares"
 	require.NoError(t, cfg.Validate())
 	a, err := app.New(t.Context(), cfg, app.Options{Store: store, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	require.NoError(t, err)
 	t.Cleanup(func() { a.Close() })
-	return &testApp{App: a, sim: sim, dir: dir}
+	return &testApp{App: a, sim: sim, dir: dir, store: store}
+}
+
+// replica is another process of the deployment on the same database and configuration
+// (another replica, or this one restarted): its portal.
+func (a *testApp) replica(t *testing.T) http.Handler {
+	t.Helper()
+	other, err := app.New(t.Context(), a.Config, app.Options{Store: a.store, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	require.NoError(t, err)
+	t.Cleanup(func() { other.Close() })
+	return other.Portal
 }
 
 func TestTheWiredAppStagesOrdersAndServesThePortal(t *testing.T) {
@@ -227,6 +239,8 @@ func TestThePortalInABrowser(t *testing.T) {
 		},
 		ShipmentDone: "test", // test mode: matched and recorded, nothing sent
 		ProblemClass: "no SKU",
+		Replica:      a.replica(t),
+		Restart:      func() http.Handler { return a.replica(t) },
 	})
 }
 

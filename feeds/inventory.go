@@ -113,7 +113,7 @@ type InventoryRun struct {
 func (f *Inventory) Run(ctx context.Context, r InventoryRun) (erp.Execution, error) {
 	f.defaults()
 	trigger := TriggerFrom(ctx)
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedInventory, f.Shop, trigger)
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedInventory, f.Shop, trigger)
 	if err != nil {
 		return erp.Execution{}, err
 	}

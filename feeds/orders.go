@@ -129,7 +129,7 @@ func (p OrdersProgress) Fraction() float64 {
 // Run runs the feed once and returns its execution.
 func (f *Orders) Run(ctx context.Context, r OrdersRun) (erp.Execution, error) {
 	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrders, f.Shop, TriggerFrom(ctx))
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrders, f.Shop, TriggerFrom(ctx))
 	if err != nil {
 		return erp.Execution{}, err
 	}
@@ -597,6 +597,9 @@ func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.Order
 		// The staged header is gone (the ERP cleaned up after import): nothing to update.
 		e.Status = ledger.StatusCancelled
 		return f.note(ctx, prev, e, out, passthrough.SeverityInfo, "cancelled in Shopify; its staged header is no longer there")
+	case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
+		e.Status = prev.Status
+		return f.note(ctx, prev, e, out, passthrough.SeverityError, "cancelled in Shopify, but the ERP refused the cancel columns: "+err.Error())
 	case err != nil:
 		return out, fmt.Errorf("cancel order %d: %w", in.Order.ID, err)
 	}

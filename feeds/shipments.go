@@ -94,7 +94,7 @@ const shopifyFailuresInARow = 3
 // Run sends every unsent shipment once and returns the run's execution.
 func (f *Shipments) Run(ctx context.Context) (erp.Execution, error) {
 	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedShipments, f.Shop, TriggerFrom(ctx))
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedShipments, f.Shop, TriggerFrom(ctx))
 	if err != nil {
 		return erp.Execution{}, err
 	}

@@ -28,6 +28,13 @@ const (
 	actionStockSync       = "stock.sync"
 	actionModeSet         = "mode.set"
 	actionCompleteness    = "completeness.import"
+	actionMappingSave     = "mapping.save"
+	actionMappingRestore  = "mapping.restore"
+	actionUserPassword    = "user.password"
+	actionUserRole        = "user.role"
+	actionUserSignout     = "user.signout"
+	actionOwnPassword     = "account.password"
+	actionOwnSignout      = "account.signout"
 )
 
 // audit writes one action to the audit log: by the signed-in user, on the store the request
@@ -70,7 +77,8 @@ func (s *Server) auditPage(c *echo.Context) error {
 	st := storeOf(c)
 	data := auditData{Actor: strings.TrimSpace(c.QueryParam("actor")), Action: c.QueryParam("action"),
 		Actions: []string{actionOrderRetry, actionOrderSkip, actionOrderResolve, actionOrdersExport, actionProblemsRetry,
-			actionProblemsResolve, actionShipmentRetry, actionFeedRun, actionStockSync, actionModeSet, actionCompleteness}}
+			actionProblemsResolve, actionShipmentRetry, actionFeedRun, actionStockSync, actionModeSet, actionCompleteness,
+			actionMappingSave, actionMappingRestore, actionUserPassword, actionUserRole, actionUserSignout, actionOwnPassword, actionOwnSignout}}
 	var before int64
 	if b := c.QueryParam("before"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)

@@ -133,7 +133,7 @@ func benchOrderList(b *testing.B, st benchStore, seed, analyze string) {
 	require.NoError(b, err)
 	b.Logf("seeded %d ledger entries in %s", ledgerRows, time.Since(start).Round(time.Millisecond))
 
-	srv, err := portal.New(portal.Deps{Stores: []portal.Store{{Shop: "acme", Mode: "live"}}, Ledger: st, Users: composedUsers(b),
+	srv, err := portal.New(portal.Deps{Stores: []portal.Store{{Shop: "acme", Mode: "live"}}, Ledger: st, Accounts: st, Users: composedUsers(b),
 		Logger: slog.New(slog.DiscardHandler), LoginBurst: 100})
 	require.NoError(b, err)
 	cookies := benchLogin(b, srv)

@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -45,5 +46,7 @@ func TestBrowser(t *testing.T) {
 		Customer:      "NORMAN",
 		FailedOrderID: c.failed,
 		ProblemClass:  "no SKU",
+		Replica:       c.another(t),
+		Restart:       func() http.Handler { return c.another(t) },
 	})
 }

@@ -44,16 +44,17 @@ const shop = "acme"
 // engineMappings keeps mapping files and their versions in memory and compiles them with
 // the real engine; a saved file takes effect at once.
 type engineMappings struct {
-	now func() time.Time
+	now     func() time.Time
+	columns mapping.ColumnSource // the real store's tables
 
 	mu       sync.Mutex
 	versions map[string][]portal.MappingVersion // oldest first; version 0 is the shipped text
 	set      *mapping.Set
 }
 
-func newEngineMappings(t *testing.T, dir string, now func() time.Time) *engineMappings {
+func newEngineMappings(t *testing.T, dir string, now func() time.Time, columns mapping.ColumnSource) *engineMappings {
 	t.Helper()
-	m := &engineMappings{now: now, versions: map[string][]portal.MappingVersion{}}
+	m := &engineMappings{now: now, columns: columns, versions: map[string][]portal.MappingVersion{}}
 	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, names)
@@ -99,7 +100,10 @@ func (m *engineMappings) Files(context.Context) ([]portal.MappingFile, error) {
 		v := m.current(name)
 		f := portal.MappingFile{Name: name, Source: v.Source, Version: v.Version, SavedAt: v.SavedAt, SavedBy: v.SavedBy}
 		if _, err := mapping.Parse(name, []byte(v.Source)); err != nil {
-			f.Problems = err.Error()
+			var diags *mapping.Diagnostics
+			if errors.As(err, &diags) {
+				f.Problems = diags
+			}
 		}
 		out = append(out, f)
 	}
@@ -126,14 +130,30 @@ func (m *engineMappings) Preview(_ context.Context, name string, src, raw []byte
 	return portal.Preview{Tables: tables}, nil
 }
 
-func (m *engineMappings) Save(_ context.Context, name string, src []byte, user string) error {
-	if _, err := mapping.Parse(name, src); err != nil {
+// Check compiles src and checks its columns against the real store, as the application does.
+func (m *engineMappings) Check(ctx context.Context, name string, src []byte) error {
+	set, err := mapping.Parse(name, src)
+	if err != nil {
 		return err
 	}
+	return mapping.CheckColumns(ctx, set, m.columns)
+}
+
+func (m *engineMappings) Save(ctx context.Context, s portal.MappingSave) error {
+	if err := m.Check(ctx, s.Name, s.Source); err != nil {
+		return err
+	}
+	name := s.Name
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	prev := m.versions[name]
-	m.versions[name] = append(prev, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: user, Source: string(src)})
+	if m.current(name).Version == 0 {
+		// As the mapping folder does: the first save keeps the text as found as version 1.
+		m.versions[name] = []portal.MappingVersion{{Version: 1, Source: m.current(name).Source}}
+	}
+	kept := m.versions[name]
+	m.versions[name] = append(kept, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: s.User, Source: string(s.Source),
+		RestoredFrom: s.RestoredFrom})
 	if err := m.compile(); err != nil {
 		m.versions[name] = prev
 		return err
@@ -317,6 +337,7 @@ func (s *stockReport) SyncNow() error {
 // composed is the portal on real pieces, with what the scenarios need to know.
 type composed struct {
 	srv      *portal.Server
+	deps     portal.Deps
 	store    *erpsqlite.Store
 	orders   *stagingOrders
 	mappings *engineMappings
@@ -343,7 +364,7 @@ func compose(t *testing.T) *composed {
 	_, err = st.Migrate(ctx)
 	require.NoError(t, err)
 
-	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now)
+	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now, st)
 	orders := &stagingOrders{store: st, maps: maps, now: time.Now}
 	c := &composed{store: st, orders: orders, mappings: maps}
 
@@ -411,14 +432,24 @@ func compose(t *testing.T) *composed {
 	reg := prometheus.NewRegistry()
 	_, err = portal.NewMetrics(reg)
 	require.NoError(t, err)
-	c.srv, err = portal.New(portal.Deps{
+	c.deps = portal.Deps{
 		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
 			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}, {Shop: otherShop, Mode: "live"}},
-		Ledger: st, Feeds: sched, Audit: st, Problems: st, Users: composedUsers(t),
-		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
-	})
+		Ledger: st, Accounts: st, Feeds: sched, Audit: st, Problems: st, Users: composedUsers(t),
+		Ping: st.DB().PingContext, DBStats: st.DB().Stats, Metrics: reg, Logger: log,
+		SessionKey: []byte("a session key the replicas share, 32+ bytes"),
+	}
+	c.srv, err = portal.New(c.deps)
 	require.NoError(t, err)
 	return c
+}
+
+// another is one more portal on the composed pieces: a replica, or the portal restarted.
+func (c *composed) another(t *testing.T) *portal.Server {
+	t.Helper()
+	srv, err := portal.New(c.deps)
+	require.NoError(t, err)
+	return srv
 }
 
 func cloneJSON(t *testing.T, v map[string]any) map[string]any {

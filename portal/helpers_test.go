@@ -219,7 +219,8 @@ type fakeMappings struct {
 	t            *testing.T
 	FilesFunc    func(ctx context.Context) ([]MappingFile, error)
 	PreviewFunc  func(ctx context.Context, name string, src, record []byte) (Preview, error)
-	SaveFunc     func(ctx context.Context, name string, src []byte, user string) error
+	CheckFunc    func(ctx context.Context, name string, src []byte) error
+	SaveFunc     func(ctx context.Context, m MappingSave) error
 	VersionsFunc func(ctx context.Context, name string) ([]MappingVersion, error)
 }
 
@@ -235,9 +236,17 @@ func (f *fakeMappings) Preview(ctx context.Context, name string, src, record []b
 	return f.PreviewFunc(ctx, name, src, record)
 }
 
-func (f *fakeMappings) Save(ctx context.Context, name string, src []byte, user string) error {
-	require.NotNil(f.t, f.SaveFunc, "unexpected Save(%q)", name)
-	return f.SaveFunc(ctx, name, src, user)
+// Check passes every text unless CheckFunc says otherwise.
+func (f *fakeMappings) Check(ctx context.Context, name string, src []byte) error {
+	if f.CheckFunc == nil {
+		return nil
+	}
+	return f.CheckFunc(ctx, name, src)
+}
+
+func (f *fakeMappings) Save(ctx context.Context, m MappingSave) error {
+	require.NotNil(f.t, f.SaveFunc, "unexpected Save(%q)", m.Name)
+	return f.SaveFunc(ctx, m)
 }
 
 func (f *fakeMappings) Versions(ctx context.Context, name string) ([]MappingVersion, error) {
@@ -293,8 +302,10 @@ func newFixture(t *testing.T, mod func(*Deps)) *fixture {
 		mappings: &fakeMappings{t: t}, stock: &fakeStock{t: t}, shipments: &fakeShipments{t: t}, clock: newTestClock()}
 	d := Deps{
 		Stores: []Store{{Shop: testShop, Orders: f.orders, Shipments: f.shipments, Mappings: f.mappings, Stock: f.stock, Mode: "test"}},
-		Ledger: f.store, Feeds: f.feeds, Audit: f.store, Problems: f.store, Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
+		Ledger: f.store, Accounts: f.store, Feeds: f.feeds, Audit: f.store, Problems: f.store, Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
 		Logger: testLogger(t), Clock: f.clock.Now, Metrics: prometheus.NewRegistry(),
+		// Tests sign in many times from one address; those of the limits set their own.
+		LoginBurst: 1000, LoginUserBurst: 1000,
 	}
 	if mod != nil {
 		mod(&d)

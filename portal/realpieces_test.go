@@ -120,8 +120,8 @@ func TestRealPieces(t *testing.T) {
 		require.Contains(t, body, "<th>payment_terms</th><td>NET45</td>")
 
 		_, body = w.get("/mappings/orders.yaml/versions")
-		require.Contains(t, body, "Version 1")
-		require.Contains(t, body, "As shipped")
+		require.Contains(t, body, "Version 2", "the save")
+		require.Contains(t, body, "Version 1", "the text as it was found, kept by the first save")
 
 		// The order's page shows the staged NET30 beside the current mapping's NET45, marked.
 		w = signIn(t, srv.URL, "olga", "olga-secret")

@@ -115,6 +115,8 @@ func section(page string) string {
 		return "/shipments"
 	case "audit":
 		return "/audit"
+	case "health", "budget":
+		return "/health"
 	}
 	return "/orders"
 }

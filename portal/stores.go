@@ -38,6 +38,13 @@ type Store struct {
 	Webhooks WebhookHealth
 	// Privacy, when set, lists the privacy requests Shopify sent about the store, at /privacy.
 	Privacy Privacy
+	// Shopify is the store's Shopify client, for the health panel and the budget meter;
+	// nil leaves them saying so.
+	Shopify ShopifyClient
+	// Scopes are the access scopes the store's feeds need, as configured.
+	Scopes []ScopeNeed
+	// Expect says how often each scheduled feed of the store should succeed.
+	Expect []FeedExpectation
 }
 
 // mode is the store's mode now.
@@ -132,7 +139,7 @@ func (s *Server) switchStore(c *echo.Context) error {
 // to: an order or a run of one store means nothing in another.
 func sectionPath(back string) string {
 	switch back {
-	case "/feeds", "/mappings", "/stock", "/completeness", "/privacy", "/problems", "/shipments", "/audit":
+	case "/feeds", "/mappings", "/stock", "/completeness", "/privacy", "/problems", "/shipments", "/audit", "/health":
 		return back
 	}
 	return "/orders"

@@ -163,6 +163,7 @@ type Store interface {
 	Privacy
 	Locks
 	Audit
+	Accounts
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders
@@ -173,6 +174,10 @@ type Staging interface {
 	// table does not exist. The answer is cached per table until the next Migrate, so a
 	// column the ERP adds later is seen after a restart.
 	TableColumns(ctx context.Context, table string) ([]passthrough.Column, error)
+	// TableColumnsNow is TableColumns read from the database now, replacing what was
+	// cached: a mapping saved while passthrough runs is checked, and then staged, against
+	// the table as it is (the ERP may have added a column for it).
+	TableColumnsNow(ctx context.Context, table string) ([]passthrough.Column, error)
 
 	// OrderStage writes one order in one transaction: the header is inserted or updated by
 	// its key, the order's lines are replaced (never added to: the old lines are deleted by
@@ -184,7 +189,8 @@ type Staging interface {
 	// records a newer Shopify updated_at for the order than p.Ledger's: whichever process
 	// stages last, an older version never replaces a newer one. The header table needs the
 	// ColImportStatus column, a unique key on Header.Key, and the lines table the header's
-	// key columns.
+	// key columns. A table or column the database lacks is ErrUnknownColumn (the mapping's
+	// mistake), never ErrNotFound.
 	OrderStage(ctx context.Context, p OrderStageParams) error
 	// OrderHeaderUpdate sets some columns of an existing header (for example the
 	// cancellation columns) and writes the ledger entry, in one transaction. ErrNotFound
@@ -271,6 +277,16 @@ type Ledger interface {
 	// least that many. It reads the same indexes as LedgerList, so its cost is bounded by
 	// the limit however large the ledger.
 	LedgerCount(ctx context.Context, p LedgerListParams) (int, error)
+	// LedgerStatusCounts counts one shop's entries by status, and those the ERP has
+	// imported (their header's import status is set): what a mapping change would touch.
+	LedgerStatusCounts(ctx context.Context, shop string) (LedgerCounts, error)
+}
+
+// LedgerCounts counts a shop's ledger entries.
+type LedgerCounts struct {
+	ByStatus map[ledger.Status]int
+	// Imported counts the entries whose staged header the ERP has imported.
+	Imported int
 }
 
 // Executions records the runs of the feeds and the record problems each run found.
@@ -303,6 +319,18 @@ type Executions interface {
 	// heartbeat, the last moment it was known to run. A run whose owner still heartbeats
 	// is never closed. It answers how many it closed.
 	ExecutionCloseStale(ctx context.Context, p ExecutionCloseStaleParams) (int, error)
+	// ExecutionUsageList returns what a shop's runs started at or after since cost of its
+	// Shopify API budget, oldest first, at most 20,000 runs (a week of every feed of a
+	// store every minute): the budget meter adds them up by hour and by feed.
+	ExecutionUsageList(ctx context.Context, shop string, since time.Time) ([]RunUsage, error)
+}
+
+// RunUsage is what one run cost of the store's Shopify API budget.
+type RunUsage struct {
+	ExecutionID int64
+	Feed        string
+	StartedAt   time.Time
+	Usage       passthrough.APIUsage
 }
 
 // Bookkeeping is the rest of what passthrough keeps for itself: how far each feed has come,
@@ -504,6 +532,8 @@ type Execution struct {
 	// Owner is the process that ran it (Owner.String()); empty for runs recorded before
 	// processes were told apart.
 	Owner string
+	// Usage is what the run cost of the store's Shopify API budget.
+	Usage passthrough.APIUsage
 }
 
 // ExecutionCounts counts the records of one run by what happened to them.
@@ -532,6 +562,7 @@ type ExecutionFinishParams struct {
 	Outcome string
 	Counts  ExecutionCounts
 	Error   string
+	Usage   passthrough.APIUsage
 }
 
 type ExecutionListParams struct {

@@ -81,6 +81,12 @@ type Target struct {
 	// ProblemClass is a phrase of a class of problems with open records, which the operator
 	// resolves all at once with a reason. Empty when there is none.
 	ProblemClass string
+	// Replica, when set, is another instance of the portal on the same database and
+	// session key, and Restart makes one more, as a restart would: an admin changes the
+	// operator's password on one, and the operator's sign-in ends on all (the operator's
+	// password is then changed).
+	Replica http.Handler
+	Restart func() http.Handler
 }
 
 // scenarioTimeout bounds one scenario, browser start included.
@@ -139,6 +145,21 @@ func Run(t *testing.T, target Target) {
 			run  func(s *session, target Target)
 		}{"an operator switches to another store and sees its orders only", switchStore})
 	}
+	scenarios = append(scenarios, []struct {
+		name string
+		run  func(s *session, target Target)
+	}{
+		{"an integration consultant fixes a typo by its line:col, previews, compares two versions and restores one", consultantEditsAMapping},
+		{"a manager looks at the health panel and the API budget", managerChecksHealthAndBudget},
+		{"a hostile page posting to the login cannot lock the office out", hostilePageCannotLockTheOfficeOut},
+	}...)
+	if target.Replica != nil && target.Restart != nil {
+		// Last: it changes the operator's password.
+		scenarios = append(scenarios, struct {
+			name string
+			run  func(s *session, target Target)
+		}{"an admin changes an operator's password and the old sign-in ends on every instance and after a restart", passwordChangeEndsTheOldSignIn})
+	}
 	for i, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			s := newSession(t, exec, srv.URL, shots, fmt.Sprintf("%d", i+1))
@@ -184,6 +205,7 @@ func screenshotDir(t *testing.T) string {
 // session is one browser on the portal.
 type session struct {
 	t      *testing.T
+	exec   string // the browser, for a second one in the same scenario
 	ctx    context.Context
 	base   string
 	shots  string
@@ -195,7 +217,7 @@ type session struct {
 }
 
 func newSession(t *testing.T, exec, base, shots, prefix string) *session {
-	s := &session{t: t, base: base, shots: shots, prefix: prefix}
+	s := &session{t: t, exec: exec, base: base, shots: shots, prefix: prefix}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(exec),
 		chromedp.Headless,

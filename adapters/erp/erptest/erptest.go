@@ -57,6 +57,9 @@ func Run(t *testing.T, open Opener) {
 	runGoingLive(t, open)
 	runLocks(t, open)
 	runOperator(t, open)
+	runAccounts(t, open)
+	runCounts(t, open)
+	runColumnsNow(t, open)
 }
 
 // bundle is what one case works with.

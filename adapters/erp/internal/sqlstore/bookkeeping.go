@@ -81,11 +81,13 @@ func (s *Store) executions(ctx context.Context, st Stmt) ([]erp.Execution, error
 	out, err := queryAll(ctx, s, "read executions", st, func(rows *sql.Rows) (erp.Execution, error) {
 		var e erp.Execution
 		var started, finished sql.NullTime
-		var seen, written, skipped, retry, errs int64
+		var seen, written, skipped, retry, errs, waitMS int64
 		if err := rows.Scan(&e.ID, &e.Feed, &e.Shop, &e.Trigger, &started, &finished, &e.Outcome,
-			&seen, &written, &skipped, &retry, &errs, &e.Error, &e.Owner); err != nil {
+			&seen, &written, &skipped, &retry, &errs, &e.Error, &e.Owner,
+			&e.Usage.RESTCalls, &e.Usage.GraphQLPoints, &waitMS, &e.Usage.RateLimited); err != nil {
 			return e, err
 		}
+		e.Usage.Wait = time.Duration(waitMS) * time.Millisecond
 		e.StartedAt, e.FinishedAt = timeOf(started), timeOf(finished)
 		e.Counts = erp.ExecutionCounts{Seen: int(seen), Written: int(written), Skipped: int(skipped), Retry: int(retry), Errors: int(errs)}
 		return e, nil

@@ -107,7 +107,8 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"ExecutionStart", st.ExecutionStart(erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule", At: at,
 			Owner: owner.String(), LockToken: feedLock.Token}), nil},
 		{"ExecutionFinish", st.ExecutionFinish(erp.ExecutionFinishParams{ID: 7, At: at, Outcome: erp.OutcomeFinished,
-			Counts: erp.ExecutionCounts{Seen: 250, Written: 248, Skipped: 1, Retry: 1}}), nil},
+			Counts: erp.ExecutionCounts{Seen: 250, Written: 248, Skipped: 1, Retry: 1},
+			Usage:  passthrough.APIUsage{RESTCalls: 3, GraphQLPoints: 112, Wait: 1500 * time.Millisecond, RateLimited: 1}}), nil},
 		{"ExecutionGet", st.ExecutionGet(7), nil},
 		{"ExecutionList", st.ExecutionList(erp.ExecutionListParams{Shop: "acme", Feed: "orders", BeforeID: 7, Limit: 20}), nil},
 		{"ProblemAdd", st.ProblemAdd(erp.Problem{ExecutionID: 7, Feed: "orders", Shop: "acme", RecordKey: "450789469",
@@ -190,6 +191,9 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 	if err != nil {
 		return nil, err
 	}
+	if err = add(&out, accountsCatalog(st)); err != nil {
+		return nil, err
+	}
 	return append(out, webhookSamples(st, at)...), nil
 }
 
@@ -255,6 +259,7 @@ func StagingCatalog(st Statements, o StagingOrder) ([]Sample, error) {
 	committed, cErr := st.OrderCommittedList(h, l, o.Committed, erp.OrderCommittedListParams{Shop: "acme"})
 	stagedHeader, shErr := st.StagedRows(h, nil, "acme", 450789469)
 	stagedLines, slErr := st.StagedRows(l, o.LineKey, "acme", 450789469)
+	counts, ctErr := st.LedgerStatusCounts(h, "acme")
 	var out []Sample
 	err = add(&out, []sample{
 		{"HeaderStage", headerStage, hsErr},
@@ -267,6 +272,7 @@ func StagingCatalog(st Statements, o StagingOrder) ([]Sample, error) {
 		{"OrderCommittedList", committed, cErr},
 		{"StagedRows/header", stagedHeader, shErr},
 		{"StagedRows/lines", stagedLines, slErr},
+		{"LedgerStatusCounts", counts, ctErr},
 	})
 	return out, err
 }

@@ -465,7 +465,8 @@ func (st Statements) StockList(t *Table, sp erp.StockEachParams) Stmt {
 
 // --- executions and problems --------------------------------------------------------------
 
-const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message, owner"
+const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message, owner, " +
+	"rest_calls, graphql_points, budget_wait_ms, rate_limited"
 
 // ExecutionStart records a run and answers its id.
 func (st Statements) ExecutionStart(ep erp.ExecutionStartParams) Stmt {
@@ -481,7 +482,7 @@ func (st Statements) ExecutionFinish(ep erp.ExecutionFinishParams) Stmt {
 	q := "UPDATE " + st.name("pt_feed_executions") + " SET finished_at = " + p.add(st.time(ep.At)) + ", outcome = " + p.add(st.text(ep.Outcome)) +
 		", n_seen = " + p.add(st.int64(int64(c.Seen))) + ", n_written = " + p.add(st.int64(int64(c.Written))) + ", n_skipped = " + p.add(st.int64(int64(c.Skipped))) +
 		", n_retry = " + p.add(st.int64(int64(c.Retry))) + ", n_errors = " + p.add(st.int64(int64(c.Errors))) +
-		", error_message = " + p.add(st.text(ep.Error))
+		", error_message = " + p.add(st.text(ep.Error)) + st.usageSet(p, ep.Usage)
 	return st.counted(q, "id = "+p.add(st.int64(ep.ID)), p.args)
 }
 
