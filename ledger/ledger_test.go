@@ -139,6 +139,8 @@ func TestSearchTerms(t *testing.T) {
 		{"letters without a decomposition stay as they are", ledger.Entry{CustomerName: "Zoë Ørsted Groß"}, []string{"groß", "zoe", "ørsted"}},
 		{"other scripts are words too", ledger.Entry{CustomerName: "李小龍"}, []string{"李小龍"}},
 		{"an entry without a name or SKUs has none", ledger.Entry{SKUs: []string{" "}}, []string{}},
+		{"control characters and bytes that are not UTF-8 are no part of a term",
+			ledger.Entry{CustomerName: "Nu\x00ll B\xffad", SKUs: []string{"SKU\x00-1", "\x00"}}, []string{"bad", "null", "sku-1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -31,13 +31,16 @@ func SearchTerms(e Entry) []string {
 
 // SearchTerm is the form words are kept and searched in: lower case, without accents
 // ("Müller", "MÜLLER" and "muller" are one term: letters decomposed, their combining marks
-// dropped), at most MaxTermLength characters.
+// dropped), at most MaxTermLength characters. Control characters and bytes that are not
+// UTF-8 are dropped: Shopify passes them through in names and SKUs, nobody searches for
+// them, and PostgreSQL refuses a NUL in text.
 func SearchTerm(word string) string {
+	word = strings.ToLower(strings.TrimSpace(strings.ToValidUTF8(word, "")))
 	// A chain keeps state between calls, so each call makes its own.
-	fold := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	folded, _, err := transform.String(fold, strings.ToLower(strings.TrimSpace(word)))
+	fold := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), runes.Remove(runes.In(unicode.Cc)), norm.NFC)
+	folded, _, err := transform.String(fold, word)
 	if err != nil {
-		folded = strings.ToLower(strings.TrimSpace(word))
+		folded = word
 	}
 	if r := []rune(folded); len(r) > MaxTermLength {
 		folded = string(r[:MaxTermLength])

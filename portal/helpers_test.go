@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,7 +46,8 @@ func testUsers(t *testing.T) []config.User {
 			users = append(users, config.User{Name: u.name, PasswordHash: config.Secret(h), Role: u.role})
 		}
 	})
-	return users
+	// A copy: fixtures append users of their own, and tests run in parallel.
+	return slices.Clone(users)
 }
 
 // userFor names the test user with a role.
