@@ -162,21 +162,27 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	for _, s := range a.Shops {
 		zone := s.zone(ctx)
 		pstores = append(pstores, portal.Store{
-			Shop: s.Name(), Orders: s.Orders, Location: zone,
+			Shop: s.Name(), Orders: s.Orders, Shipments: s.Shipments, Location: zone,
 			Completeness:  completeness{a, s},
 			TestShipments: testShipments{a, s},
-			Mappings:      &mappingFiles{dir: s.Mappings, shop: s.Name(), zone: s.Orders.ZoneName(), now: a.clock.Now},
+			Mappings:      &mappingFiles{dir: s.Mappings, shop: s.Name(), zone: s.Orders.ZoneName(), now: a.clock.Now, columns: a.Store},
 			Stock:         stockPage{s.Inventory, sched},
 			ModeSwitch:    s.Mode,
 			FeedModes:     map[string]string{feeds.FeedInventory: "stock sync " + s.Config.Feeds.Inventory.Mode},
 			Webhooks:      storeWebhooks{a, s},
 			Privacy:       storeWebhooks{a, s},
+			Shopify:       s.Shopify, Scopes: s.scopeNeeds(), Expect: s.feedExpectations(),
 		})
 	}
+	var ping func(context.Context) error
+	var dbStats func() sql.DBStats
+	if db, ok := a.Store.(interface{ DB() *sql.DB }); ok {
+		ping, dbStats = db.DB().PingContext, db.DB().Stats
+	}
 	deps := portal.Deps{
-		Stores: pstores, Ledger: a.Store, Feeds: sched,
+		Stores: pstores, Ledger: a.Store, Accounts: a.Store, Feeds: sched, Audit: a.Store, Problems: a.Store,
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
-		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()),
+		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()), Ping: ping, DBStats: dbStats,
 		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,
 	}
 	if a.Receiver != nil {
@@ -273,7 +279,7 @@ func (a *App) registerMetrics() error {
 		for _, s := range a.Shops {
 			byEndpoint := map[string]portal.ShopifyStats{}
 			for ep, st := range s.Shopify.Stats() {
-				byEndpoint[ep] = portal.ShopifyStats(st)
+				byEndpoint[ep] = st
 			}
 			out[s.Name()] = byEndpoint
 		}

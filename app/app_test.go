@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -31,8 +32,9 @@ import (
 
 type testApp struct {
 	*app.App
-	sim *shopifytest.Server
-	dir string
+	sim   *shopifytest.Server
+	dir   string
+	store *erpsqlite.Store
 }
 
 func user(t *testing.T, name, password, role string) config.User {
@@ -66,11 +68,22 @@ func newApp(t *testing.T, gen shopifytest.GenOptions) *testApp {
 	cfg.Feeds.Orders.DailyDays = 40
 	cfg.Portal.Users = []config.User{user(t, "olga", "olga-secret", "operator"), user(t, "adam", "adam-secret", "admin")}
 	cfg.Portal.MetricsToken = "scrape-token-for-tests"
+	cfg.Portal.SessionKey = "a session key every replica of the test shares"
 	require.NoError(t, cfg.Validate())
 	a, err := app.New(t.Context(), cfg, app.Options{Store: store, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
 	require.NoError(t, err)
 	t.Cleanup(func() { a.Close() })
-	return &testApp{App: a, sim: sim, dir: dir}
+	return &testApp{App: a, sim: sim, dir: dir, store: store}
+}
+
+// replica is another process of the deployment on the same database and configuration
+// (another replica, or this one restarted): its portal.
+func (a *testApp) replica(t *testing.T) http.Handler {
+	t.Helper()
+	other, err := app.New(t.Context(), a.Config, app.Options{Store: a.store, Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	require.NoError(t, err)
+	t.Cleanup(func() { other.Close() })
+	return other.Portal
 }
 
 func TestTheWiredAppStagesOrdersAndServesThePortal(t *testing.T) {
@@ -141,23 +154,65 @@ func TestAMappingSavedInThePortalMapsTheFailedOrdersAgain(t *testing.T) {
 	require.Equal(t, x.ID, e.RunID, "and the ledger says which run did")
 }
 
-// The portal's browser scenarios, against the fully wired application.
+// The portal's browser scenarios, against the fully wired application. The data set has a
+// customer Jörg Müller, three orders failing alike (lines without SKU) and a shipment the
+// ERP wrote with a SKU the order lacks.
 func TestThePortalInABrowser(t *testing.T) {
 	a := newApp(t, shopifytest.GenOptions{Orders: 80, SKUs: 15, Seed: 47})
+	var importable []int64
+	skus := map[int64]string{}
+	for _, oid := range a.sim.OrderIDs() {
+		raw, _ := a.sim.Order(oid)
+		var o map[string]any
+		require.NoError(t, json.Unmarshal(raw, &o))
+		lines := o["line_items"].([]any)
+		if o["financial_status"] == "paid" && o["test"] == false && o["cancelled_at"] == nil && len(lines) > 0 {
+			sku, _ := lines[0].(map[string]any)["sku"].(string)
+			if sku != "" {
+				importable = append(importable, oid)
+				skus[oid] = sku
+			}
+		}
+	}
+	require.GreaterOrEqual(t, len(importable), 4)
+	muller, failed := importable[0], importable[1:4]
+	for _, id := range failed {
+		require.NoError(t, a.sim.UpdateOrder(id, func(o map[string]any) {
+			for _, l := range o["line_items"].([]any) {
+				l.(map[string]any)["sku"] = ""
+			}
+		}))
+	}
 	_, err := a.RunFeed(context.Background(), "orders", app.RunRequest{})
+	require.NoError(t, err)
+	// The customer's name is corrected in Shopify since: the order is staged again, and is
+	// the newest activity of the list.
+	require.NoError(t, a.sim.UpdateOrder(muller, func(o map[string]any) {
+		if c, ok := o["customer"].(map[string]any); ok {
+			c["first_name"], c["last_name"] = "Jörg", "Müller"
+		}
+		if b, ok := o["billing_address"].(map[string]any); ok {
+			b["first_name"], b["last_name"], b["name"] = "Jörg", "Müller", "Jörg Müller"
+		}
+	}))
+	_, err = a.RunFeed(context.Background(), "orders", app.RunRequest{})
+	require.NoError(t, err)
+	require.Equal(t, ledger.StatusStaged, ledgerOf(t, a, muller).Status)
+	require.Equal(t, ledger.StatusFailed, ledgerOf(t, a, failed[0]).Status)
+
+	db := a.Store.(interface{ DB() *sql.DB }).DB()
+	_, err = db.ExecContext(t.Context(), `INSERT INTO external_order_shipments (shipment_id, line_no, shop, web_order_id, item_code, quantity,
+		tracking_number, carrier) VALUES ('SH-100', 1, 'acme', ?, 'NO-SUCH-SKU', 1, '1Z100', 'UPS')`, muller)
+	require.NoError(t, err)
+	_, err = a.RunFeed(context.Background(), "shipments", app.RunRequest{})
 	require.NoError(t, err)
 
 	page, err := a.Store.LedgerList(t.Context(), erp.LedgerListParams{Shop: "acme", Limit: 5})
 	require.NoError(t, err)
 	var names []string
-	var staged int64
 	for _, e := range page {
 		names = append(names, e.OrderName)
 	}
-	staging, err := a.Store.LedgerList(t.Context(), erp.LedgerListParams{Shop: "acme", Status: ledger.StatusStaged, Limit: 1})
-	require.NoError(t, err)
-	require.NotEmpty(t, staging)
-	staged = staging[0].OrderID
 
 	const from, to = `payment_terms: "NET30"`, `payment_terms: "NET45"`
 	browsertest.Run(t, browsertest.Target{
@@ -165,7 +220,7 @@ func TestThePortalInABrowser(t *testing.T) {
 		Operator: browsertest.Login{Name: "olga", Password: "olga-secret"},
 		Admin:    browsertest.Login{Name: "adam", Password: "adam-secret"},
 		Orders:   names,
-		OrderID:  staged,
+		OrderID:  muller,
 		Feed:     "orders",
 		Mapping:  "orders.yaml",
 		Break:    func(src string) string { return strings.Replace(src, "order.name", "order.nmae", 1) },
@@ -173,7 +228,27 @@ func TestThePortalInABrowser(t *testing.T) {
 			return strings.Replace(strings.Replace(src, "order.nmae", "order.name", 1), from, to, 1)
 		},
 		FixedValue: "NET45",
+
+		Customer:       "MULLER",
+		FailedOrderID:  failed[0],
+		FailedShipment: "SH-100",
+		FixShipment: func() {
+			// The ERP's clerk corrects the item code.
+			_, err := db.ExecContext(context.Background(), `UPDATE external_order_shipments SET item_code = ? WHERE shipment_id = 'SH-100'`, skus[muller])
+			require.NoError(t, err)
+		},
+		ShipmentDone: "test", // test mode: matched and recorded, nothing sent
+		ProblemClass: "no SKU",
+		Replica:      a.replica(t),
+		Restart:      func() http.Handler { return a.replica(t) },
 	})
+}
+
+func ledgerOf(t *testing.T, a *testApp, id int64) ledger.Entry {
+	t.Helper()
+	e, err := a.Store.LedgerGet(t.Context(), "acme", id)
+	require.NoError(t, err)
+	return e
 }
 
 func TestServeRunsTheScheduleAndThePortalUntilStopped(t *testing.T) {

@@ -67,6 +67,16 @@ func (d *dryRunStore) InventorySentPut(context.Context, []erp.InventorySent) err
 
 func (d *dryRunStore) ShipmentMark(context.Context, erp.ShipmentMarkParams) error { return nil }
 
+func (d *dryRunStore) ShipmentFulfillmentAdd(context.Context, erp.ShipmentFulfillment) error {
+	return nil
+}
+
+func (d *dryRunStore) ProblemResolve(context.Context, erp.ProblemResolveParams) (int, error) {
+	return 0, nil
+}
+
+func (d *dryRunStore) LedgerEventAdd(context.Context, ledger.Event) error { return nil }
+
 func (d *dryRunStore) ExecutionCloseStale(context.Context, erp.ExecutionCloseStaleParams) (int, error) {
 	return 0, nil
 }

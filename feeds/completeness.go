@@ -34,7 +34,7 @@ const checkSettle = 15 * time.Minute
 // the regular runs.
 func (f *Orders) CheckCompleteness(ctx context.Context, r CompletenessRun) (erp.Execution, []erp.CompletenessDay, error) {
 	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrdersCheck, f.Shop, TriggerFrom(ctx))
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrdersCheck, f.Shop, TriggerFrom(ctx))
 	if err != nil {
 		return erp.Execution{}, nil, err
 	}

@@ -38,7 +38,7 @@ func (r DriftRow) Difference() int64 { return r.Shopify - r.ERP }
 // The check sends nothing and records nothing as sent.
 func (f *Inventory) Check(ctx context.Context) (erp.Execution, error) {
 	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedStockCheck, f.Shop, TriggerFrom(ctx))
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedStockCheck, f.Shop, TriggerFrom(ctx))
 	if err != nil {
 		return erp.Execution{}, err
 	}

@@ -18,6 +18,8 @@ import (
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/shopify"
+	"github.com/passthrough-dev/passthrough/errclass"
 )
 
 // ExecutionStore records feed executions and their problems: the store's Executions role,
@@ -38,6 +40,9 @@ type execution struct {
 	now   func() time.Time
 	obs   Observer
 	exec  erp.Execution
+	// meter counts what the run's Shopify calls cost of the store's budget, recorded with
+	// its end.
+	meter shopify.Meter
 }
 
 // startExecution records the start of a run. Executions of the same feed of the shop still
@@ -45,8 +50,10 @@ type execution struct {
 // or lost its database: they are closed as FAILED first, ending at their last heartbeat, so
 // the history never shows a run that will never end — and never closes a run another
 // process is still working on. A run under a feed lock (the scheduler's, `passthrough
-// run`'s) records the process and the lock, whose renewals heartbeat it.
-func startExecution(ctx context.Context, store ExecutionStore, log *slog.Logger, now func() time.Time, obs Observer, feed, shop, trigger string) (*execution, error) {
+// run`'s) records the process and the lock, whose renewals heartbeat it. The run makes its
+// Shopify calls with the context it returns, which counts what they cost of the store's
+// budget.
+func startExecution(ctx context.Context, store ExecutionStore, log *slog.Logger, now func() time.Time, obs Observer, feed, shop, trigger string) (context.Context, *execution, error) {
 	lease, owner, token := DefaultLease, "", ""
 	if h := heldFrom(ctx); h != nil {
 		lease, owner, token = h.Lease(), h.Lock().Owner.String(), h.Lock().Token
@@ -54,12 +61,12 @@ func startExecution(ctx context.Context, store ExecutionStore, log *slog.Logger,
 	closed, err := store.ExecutionCloseStale(ctx, erp.ExecutionCloseStaleParams{Shop: shop, Feeds: feedsOf(LockName(feed)), After: lease,
 		Error: "interrupted: the process running it stopped (or lost its database) before the run ended"})
 	if err != nil {
-		return nil, fmt.Errorf("close interrupted executions: %w", err)
+		return ctx, nil, fmt.Errorf("close interrupted executions: %w", err)
 	}
 	e, err := store.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: feed, Shop: shop, Trigger: trigger, At: now(),
 		Owner: owner, LockToken: token})
 	if err != nil {
-		return nil, fmt.Errorf("start execution: %w", err)
+		return ctx, nil, fmt.Errorf("start execution: %w", err)
 	}
 	// The feed's logger says the shop already (each store's parts log with their shop).
 	x := &execution{store: store, now: now, obs: obs, exec: e,
@@ -67,7 +74,7 @@ func startExecution(ctx context.Context, store ExecutionStore, log *slog.Logger,
 	if closed > 0 {
 		x.log.Warn("closed runs whose process stopped heartbeating as interrupted", "closed", closed)
 	}
-	return x, nil
+	return shopify.WithMeter(ctx, &x.meter), x, nil
 }
 
 // problem records a problem with one record and counts it by severity.
@@ -83,9 +90,30 @@ func (x *execution) problem(ctx context.Context, key string, sev passthrough.Sev
 	}
 	x.log.Info("record problem", "record", key, "severity", sev, "problem", msg)
 	err := x.store.ProblemAdd(ctx, erp.Problem{ExecutionID: x.exec.ID, Feed: x.exec.Feed, Shop: x.exec.Shop,
-		RecordKey: key, Severity: sev, Message: msg, At: x.now()})
+		RecordKey: key, Severity: sev, Message: msg, Template: errclass.Template(msg), At: x.now()})
 	if err != nil {
 		return fmt.Errorf("record problem: %w", err)
+	}
+	return nil
+}
+
+// resolved ends the open problem of a record that went through in this run.
+func (x *execution) resolved(ctx context.Context, key string) error {
+	_, err := x.store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: x.exec.Shop, Feed: x.exec.Feed, RecordKey: key,
+		Status: erp.ProblemSucceeded, Reason: fmt.Sprintf("went through in run %d", x.exec.ID), At: x.now()})
+	if err != nil {
+		return fmt.Errorf("end the problem of %s: %w", key, err)
+	}
+	return nil
+}
+
+// resolvedUnseen ends the open problems of the feed that this run, which looked at every
+// record, did not find again.
+func (x *execution) resolvedUnseen(ctx context.Context) error {
+	_, err := x.store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: x.exec.Shop, Feed: x.exec.Feed, SeenBefore: x.exec.StartedAt,
+		Status: erp.ProblemSucceeded, Reason: fmt.Sprintf("not found again by run %d", x.exec.ID), At: x.now()})
+	if err != nil {
+		return fmt.Errorf("end the problems not found again: %w", err)
 	}
 	return nil
 }
@@ -112,16 +140,19 @@ func (x *execution) finish(ctx context.Context, runErr error) (erp.Execution, er
 	default:
 		x.exec.Outcome = erp.OutcomeFinished
 	}
+	x.exec.Usage = x.meter.Usage()
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := x.store.ExecutionFinish(wctx, erp.ExecutionFinishParams{ID: x.exec.ID, At: x.exec.FinishedAt,
-		Outcome: x.exec.Outcome, Counts: x.exec.Counts, Error: x.exec.Error})
+		Outcome: x.exec.Outcome, Counts: x.exec.Counts, Error: x.exec.Error, Usage: x.exec.Usage})
 	if x.obs != nil {
 		x.obs.ExecutionFinished(x.exec)
 	}
 	x.log.Info("feed run finished", "outcome", x.exec.Outcome, "seen", x.exec.Counts.Seen,
 		"written", x.exec.Counts.Written, "skipped", x.exec.Counts.Skipped, "retry", x.exec.Counts.Retry,
-		"errors", x.exec.Counts.Errors, "duration", x.exec.FinishedAt.Sub(x.exec.StartedAt), "err", runErr)
+		"errors", x.exec.Counts.Errors, "duration", x.exec.FinishedAt.Sub(x.exec.StartedAt),
+		"shopify_rest_calls", x.exec.Usage.RESTCalls, "shopify_graphql_points", x.exec.Usage.GraphQLPoints,
+		"shopify_budget_wait", x.exec.Usage.Wait, "shopify_rate_limited", x.exec.Usage.RateLimited, "err", runErr)
 	if err != nil {
 		return x.exec, errors.Join(runErr, fmt.Errorf("finish execution: %w", err))
 	}

@@ -113,7 +113,7 @@ type InventoryRun struct {
 func (f *Inventory) Run(ctx context.Context, r InventoryRun) (erp.Execution, error) {
 	f.defaults()
 	trigger := TriggerFrom(ctx)
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedInventory, f.Shop, trigger)
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedInventory, f.Shop, trigger)
 	if err != nil {
 		return erp.Execution{}, err
 	}
@@ -605,6 +605,10 @@ func (f *Inventory) report(ctx context.Context, x *execution, probs []recordProb
 		if err := x.problem(ctx, p.key, p.sev, p.msg); err != nil {
 			return err
 		}
+	}
+	if all {
+		// Every level was looked at: a problem this run did not find again has ended.
+		return x.resolvedUnseen(ctx)
 	}
 	return nil
 }

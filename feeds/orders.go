@@ -51,6 +51,7 @@ type OrderStore interface {
 	RefundStage(ctx context.Context, p erp.RefundStageParams) error
 	OrderRefundIDs(ctx context.Context, shop string, orderID int64) ([]int64, error)
 	CompletenessPut(ctx context.Context, days []erp.CompletenessDay) error
+	OrderStagedGet(ctx context.Context, p erp.OrderStagedGetParams) (*passthrough.OrderRows, error)
 	WatermarkGet(ctx context.Context, shop, feed string) (time.Time, error)
 	WatermarkSet(ctx context.Context, shop, feed string, at time.Time) error
 	SettingGet(ctx context.Context, key string) (string, error)
@@ -128,7 +129,7 @@ func (p OrdersProgress) Fraction() float64 {
 // Run runs the feed once and returns its execution.
 func (f *Orders) Run(ctx context.Context, r OrdersRun) (erp.Execution, error) {
 	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrders, f.Shop, TriggerFrom(ctx))
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedOrders, f.Shop, TriggerFrom(ctx))
 	if err != nil {
 		return erp.Execution{}, err
 	}
@@ -287,6 +288,9 @@ type outcome struct {
 	written  bool
 	severity passthrough.Severity // empty when all went well
 	problem  string
+	// hadProblem says the order had a problem (retry or error) before: one that ends when
+	// the order now goes through.
+	hadProblem bool
 }
 
 func (x *execution) count(ctx context.Context, o outcome) error {
@@ -294,6 +298,9 @@ func (x *execution) count(ctx context.Context, o outcome) error {
 		x.exec.Counts.Written++
 	}
 	if o.severity == "" {
+		if o.hadProblem {
+			return x.resolved(ctx, o.key)
+		}
 		return nil
 	}
 	return x.problem(ctx, o.key, o.severity, o.problem)
@@ -320,12 +327,13 @@ func (f *Orders) handle(ctx context.Context, o record.RawOrder, runID int64, act
 	case err != nil:
 		return out, fmt.Errorf("read ledger of order %d: %w", o.ID, err)
 	}
-	if prev.Status == ledger.StatusExcluded {
+	if prev.Status == ledger.StatusExcluded && actor == "" {
 		return out, nil // an operator excluded it; only an operator's Retry takes it back
 	}
 	if !o.UpdatedAt.IsZero() && o.UpdatedAt.Before(prev.ShopifyUpdatedAt) {
 		return out, nil // an older version than the one handled (a late webhook, a run's page read before it)
 	}
+	out.hadProblem = prev.Severity == passthrough.SeverityError || prev.Severity == passthrough.SeverityRetry
 
 	e := prev
 	e.Shop, e.OrderID, e.Payload, e.ShopifyUpdatedAt = f.Shop, o.ID, validUTF8(o.Raw), o.UpdatedAt.UTC()
@@ -589,6 +597,9 @@ func (f *Orders) cancel(ctx context.Context, m *mapping.Orders, in mapping.Order
 		// The staged header is gone (the ERP cleaned up after import): nothing to update.
 		e.Status = ledger.StatusCancelled
 		return f.note(ctx, prev, e, out, passthrough.SeverityInfo, "cancelled in Shopify; its staged header is no longer there")
+	case errors.Is(err, erp.ErrInvalidValue) || errors.Is(err, erp.ErrUnknownColumn):
+		e.Status = prev.Status
+		return f.note(ctx, prev, e, out, passthrough.SeverityError, "cancelled in Shopify, but the ERP refused the cancel columns: "+err.Error())
 	case err != nil:
 		return out, fmt.Errorf("cancel order %d: %w", in.Order.ID, err)
 	}
@@ -652,42 +663,115 @@ func (f *Orders) write(ctx context.Context, fn func(context.Context) error) erro
 	}
 }
 
+// Retried is what an operator's Retry of an order came to.
+type Retried struct {
+	// Entry is the order's ledger entry after the retry.
+	Entry ledger.Entry
+	// Wrote says the retry wrote to the ERP's tables: the order was staged (again), or a
+	// refund or its cancellation went there. False when the tables were left as they were.
+	Wrote bool
+	// Changed says the retry changed the ledger entry. When nothing changed, the order's
+	// history still says that the operator retried it.
+	Changed bool
+}
+
 // Retry handles one order again now, fetched afresh from Shopify, for the operator user (the
-// portal's Retry). It takes back an operator's exclusion (Skip).
-func (f *Orders) Retry(ctx context.Context, orderID int64, user string) error {
+// portal's Retry). It takes back an operator's exclusion (Skip). An order that now goes
+// through has its problem ended; one the retry did not change gets a history event saying
+// it was retried. erp.ErrNotFound for an order the ledger does not know; a
+// *passthrough.RecordError for one there is nothing to retry of (cancelled after staging).
+func (f *Orders) Retry(ctx context.Context, orderID int64, user string) (Retried, error) {
 	f.defaults()
+	prev, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
+	if err != nil {
+		return Retried{}, fmt.Errorf("read ledger of order %d: %w", orderID, err)
+	}
+	if !prev.Retriable() {
+		return Retried{Entry: prev}, passthrough.Reject(passthrough.SeverityInfo,
+			"order %s was cancelled after staging, and the staged header says so; there is nothing to retry", prev.OrderName)
+	}
 	f.Zone(ctx)
 	o, err := f.Source.Order(ctx, orderID)
 	if err != nil {
-		return fmt.Errorf("fetch order %d: %w", orderID, err)
+		return Retried{}, fmt.Errorf("fetch order %d: %w", orderID, err)
 	}
-	prev, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
-	if err == nil && prev.Status == ledger.StatusExcluded {
-		prev.Readmit(user)
-		if err := f.Store.LedgerPut(ctx, prev); err != nil {
-			return fmt.Errorf("record order %d: %w", orderID, err)
+	out, err := f.handle(ctx, o, 0, user)
+	if err != nil {
+		return Retried{}, err
+	}
+	after, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
+	if err != nil {
+		return Retried{}, fmt.Errorf("read ledger of order %d: %w", orderID, err)
+	}
+	r := Retried{Entry: after, Wrote: out.written, Changed: !after.UpdatedAt.Equal(prev.UpdatedAt)}
+	if !r.Changed {
+		msg := "retried by " + user + "; nothing changed"
+		if after.Problem != "" {
+			msg += ": " + after.Problem
+		}
+		err := f.Store.LedgerEventAdd(ctx, ledger.Event{Shop: f.Shop, OrderID: orderID, Status: after.Status, Severity: after.Severity,
+			Message: msg, Actor: user})
+		if err != nil {
+			return r, fmt.Errorf("record the retry of order %d: %w", orderID, err)
 		}
 	}
-	if _, err := f.handle(ctx, o, 0, user); err != nil {
-		return err
+	if !after.Resolvable() {
+		_, err := f.Store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: f.Shop, Feed: FeedOrders, RecordKey: strconv.FormatInt(orderID, 10),
+			Status: erp.ProblemSucceeded, By: user, Reason: "went through when " + user + " retried it"})
+		if err != nil {
+			return r, fmt.Errorf("end the problem of order %d: %w", orderID, err)
+		}
 	}
-	return nil
+	return r, nil
 }
 
 // Skip excludes an order from import, by user, with the reason given; runs leave it alone
-// until an operator retries it.
+// until an operator retries it. Its problem ends, resolved by user. A
+// *passthrough.RecordError when it cannot be skipped: it is staged, or skipped already.
 func (f *Orders) Skip(ctx context.Context, orderID int64, user, reason string) error {
 	f.defaults()
 	e, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
 	if err != nil {
 		return fmt.Errorf("read ledger of order %d: %w", orderID, err)
 	}
-	if e.Status.InStaging() {
+	switch {
+	case e.Status.InStaging():
 		return passthrough.Reject(passthrough.SeverityInfo, "order %s is already staged; cancel it in the ERP instead", e.OrderName)
+	case !e.Skippable():
+		return passthrough.Reject(passthrough.SeverityInfo, "order %s is skipped already", e.OrderName)
 	}
 	e.Exclude(user, reason)
 	if err := f.Store.LedgerPut(ctx, e); err != nil {
 		return fmt.Errorf("record order %d: %w", orderID, err)
+	}
+	return f.endProblem(ctx, orderID, user, "skipped: "+reason)
+}
+
+// Resolve is a person's answer to the order's problem, with the reason: it was dealt with
+// outside passthrough (ledger.Entry.Resolve). The order's problem ends, resolved by user. A
+// *passthrough.RecordError when the order has no problem to resolve.
+func (f *Orders) Resolve(ctx context.Context, orderID int64, user, reason string) error {
+	f.defaults()
+	e, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
+	if err != nil {
+		return fmt.Errorf("read ledger of order %d: %w", orderID, err)
+	}
+	if !e.Resolvable() {
+		return passthrough.Reject(passthrough.SeverityInfo, "order %s has no problem to resolve", e.OrderName)
+	}
+	e.Resolve(user, reason)
+	if err := f.Store.LedgerPut(ctx, e); err != nil {
+		return fmt.Errorf("record order %d: %w", orderID, err)
+	}
+	return f.endProblem(ctx, orderID, user, reason)
+}
+
+// endProblem ends the order's open problem, resolved by user for the reason given.
+func (f *Orders) endProblem(ctx context.Context, orderID int64, user, reason string) error {
+	_, err := f.Store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: f.Shop, Feed: FeedOrders, RecordKey: strconv.FormatInt(orderID, 10),
+		Status: erp.ProblemResolved, By: user, Reason: reason})
+	if err != nil {
+		return fmt.Errorf("end the problem of order %d: %w", orderID, err)
 	}
 	return nil
 }
@@ -731,17 +815,27 @@ func (f *Orders) reprocessFailed(ctx context.Context, runID int64) (int, error) 
 // that failed again, from their stored payloads.
 func (f *Orders) MappingChanged() { f.reprocess.Store(true) }
 
-// Rows is what a staged order gives the staging tables: its stored payload mapped with the
-// current mapping, which is what was staged unless the mapping changed since.
-// erp.ErrNotFound when the order is not staged.
-func (f *Orders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+// Staged is the order as the staging tables hold it now (the tables the orders mapping
+// names): its header and lines, every column, as the ERP may have changed them.
+// erp.ErrNotFound when nothing of the order is there.
+func (f *Orders) Staged(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+	set := f.Mappings()
+	if set == nil || set.Orders == nil {
+		return nil, errors.New("no orders mapping: orders.yaml is missing or does not compile")
+	}
+	return f.Store.OrderStagedGet(ctx, erp.OrderStagedGetParams{Header: set.Orders.Header(), Lines: set.Orders.Lines(),
+		Shop: f.Shop, OrderID: orderID})
+}
+
+// Mapped is what the current orders mapping makes of the order as Shopify last sent it (its
+// stored payload): the rows a Retry would stage, which are not the staged ones when the
+// mapping or the ERP changed since. A *passthrough.RecordError when the mapping refuses
+// the order; erp.ErrNotFound for an order the ledger does not know.
+func (f *Orders) Mapped(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
 	f.defaults()
 	e, err := f.Store.LedgerGet(ctx, f.Shop, orderID)
 	if err != nil {
 		return nil, err
-	}
-	if !e.Status.InStaging() {
-		return nil, fmt.Errorf("order %s is %s: %w", e.OrderName, e.Status, erp.ErrNotFound)
 	}
 	set := f.Mappings()
 	if set == nil || set.Orders == nil {
@@ -749,10 +843,11 @@ func (f *Orders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRow
 	}
 	o, err := record.DecodeOrder(e.Payload)
 	if err != nil {
-		return nil, err
+		return nil, &passthrough.RecordError{Severity: passthrough.SeverityError, Message: "the stored order cannot be read", Err: err}
 	}
 	f.Zone(ctx)
-	return set.Orders.Map(f.input(o))
+	res, _, err := f.mapOrder(ctx, set.Orders, f.input(o))
+	return res, err
 }
 
 // describe copies what the portal lists about an order into its ledger entry. Its date is
@@ -775,6 +870,12 @@ func describe(e *ledger.Entry, o *record.Order) {
 	}
 	if e.CustomerEmail == "" && o.Customer != nil {
 		e.CustomerEmail = o.Customer.Email
+	}
+	e.SKUs = []string{}
+	for _, l := range o.LineItems {
+		if l != nil && strings.TrimSpace(l.SKU) != "" {
+			e.SKUs = append(e.SKUs, strings.TrimSpace(l.SKU))
+		}
 	}
 }
 

@@ -534,7 +534,11 @@ func TestOperatorRetrySkipAndReprocess(t *testing.T) {
 			l.(map[string]any)["sku"] = "FIXED-" + itoa(int64(i))
 		}
 	}))
-	require.NoError(t, b.feed.Retry(t.Context(), id, "bob"))
+	r, err := b.feed.Retry(t.Context(), id, "bob")
+	require.NoError(t, err)
+	require.True(t, r.Wrote)
+	require.True(t, r.Changed)
+	require.Equal(t, ledger.StatusStaged, r.Entry.Status)
 	e = b.ledger(t, id)
 	require.Equal(t, ledger.StatusStaged, e.Status)
 	require.Equal(t, "bob", e.Actor, "the retry staged it")
@@ -545,7 +549,8 @@ func TestOperatorRetrySkipAndReprocess(t *testing.T) {
 	for _, ev := range events {
 		who = append(who, fmt.Sprintf("%s by %q run %t", ev.Status, ev.Actor, ev.RunID != 0))
 	}
-	require.Equal(t, []string{`failed by "" run true`, `excluded by "ann" run false`, `failed by "bob" run false`, `staged by "bob" run false`}, who)
+	require.Equal(t, []string{`failed by "" run true`, `excluded by "ann" run false`, `staged by "bob" run false`}, who,
+		"the retry is one step of the history, never a failure of its own")
 
 	// A mapping change: orders that failed are mapped again from their stored payloads.
 	require.Equal(t, ledger.StatusFailed, b.ledger(t, other).Status)
@@ -563,3 +568,51 @@ func TestOperatorRetrySkipAndReprocess(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A mapping that names a table the ERP does not have fails the orders it maps, for a person
+// to see, and the run goes on; the operator's Retry says the same, never "not found" (which
+// the portal would read as an order missing from the ledger).
+func TestAMappingNamingAMissingTableFailsTheOrderNotTheRun(t *testing.T) {
+	t.Parallel()
+	b := newOrdersBundle(t, sqliteStore, shopifytest.GenOptions{Orders: 20, SKUs: 5, Seed: 31})
+	src, err := os.ReadFile("../mappings/orders.yaml")
+	require.NoError(t, err)
+	const table = "table: s_orders\n"
+	require.Contains(t, string(src), table)
+	wrong, err := mapping.Parse("orders.yaml", []byte(strings.Replace(string(src), table, "table: s_orderz\n", 1)))
+	require.NoError(t, err)
+	b.feed.Mappings = func() *mapping.Set { return wrong }
+
+	x := b.run(t)
+	require.Equal(t, erp.OutcomeFinishedPartially, x.Outcome, "the run finishes: one order's mapping is not the run's failure")
+	failed, err := b.store.LedgerList(t.Context(), erp.LedgerListParams{Shop: shop, Status: ledger.StatusFailed, Limit: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, failed)
+	id := failed[0].OrderID
+	require.Contains(t, failed[0].Problem, "table s_orderz is not in the database")
+
+	_, err = b.feed.Retry(t.Context(), id, "bob")
+	require.NotErrorIs(t, err, erp.ErrNotFound)
+	require.NoError(t, err, "Retry records the refusal on the order, as a run does")
+	e := b.ledger(t, id)
+	require.Equal(t, ledger.StatusFailed, e.Status)
+	require.Contains(t, e.Problem, "table s_orderz is not in the database")
+}
+
+// Each run records what it cost of the store's Shopify budget: here, every REST request the
+// simulator answered during the run.
+func TestARunRecordsWhatItCostOfTheShopifyBudget(t *testing.T) {
+	t.Parallel()
+	b := newOrdersBundle(t, sqliteStore, shopifytest.GenOptions{Orders: 600, SKUs: 20, Seed: 37})
+	x := b.run(t)
+	sent := len(b.sim.Requests())
+	require.Positive(t, sent)
+	require.Equal(t, int64(sent), x.Usage.RESTCalls)
+	require.Zero(t, x.Usage.GraphQLPoints, "the orders feed reads REST only")
+	stored, err := b.store.ExecutionGet(t.Context(), x.ID)
+	require.NoError(t, err)
+	require.Equal(t, x.Usage, stored.Usage)
+
+	again := b.run(t)
+	require.Equal(t, int64(len(b.sim.Requests())-sent), again.Usage.RESTCalls, "a run counts its own calls only")
+}

@@ -35,6 +35,8 @@ type ShipmentStore interface {
 	ExecutionStore
 	ShipmentListUnsent(ctx context.Context, p erp.ShipmentListUnsentParams) ([]record.ShipmentRow, error)
 	ShipmentMark(ctx context.Context, p erp.ShipmentMarkParams) error
+	ShipmentRetry(ctx context.Context, shop, shipmentID string) (int, error)
+	ShipmentFulfillmentAdd(ctx context.Context, f erp.ShipmentFulfillment) error
 	ShipmentClaim(ctx context.Context, p erp.LockParams) (erp.Lock, error)
 	ShipmentClaimRelease(ctx context.Context, l erp.Lock) error
 	LedgerGet(ctx context.Context, shop string, orderID int64) (ledger.Entry, error)
@@ -92,7 +94,7 @@ const shopifyFailuresInARow = 3
 // Run sends every unsent shipment once and returns the run's execution.
 func (f *Shipments) Run(ctx context.Context) (erp.Execution, error) {
 	f.defaults()
-	x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedShipments, f.Shop, TriggerFrom(ctx))
+	ctx, x, err := startExecution(ctx, f.Store, f.Log, f.Now, f.Observer, FeedShipments, f.Shop, TriggerFrom(ctx))
 	if err != nil {
 		return erp.Execution{}, err
 	}
@@ -176,6 +178,13 @@ func (f *Shipments) run(ctx context.Context, x *execution) error {
 			if out.written {
 				x.exec.Counts.Written++
 			}
+			if out.written && out.severity == "" {
+				// Sent: whatever problem it had (Shopify down, an error an operator
+				// retried) has ended.
+				if err := x.resolved(ctx, out.key); err != nil {
+					return err
+				}
+			}
 			if out.severity != "" {
 				if err := x.problem(ctx, out.key, out.severity, out.problem); err != nil {
 					return err
@@ -194,6 +203,17 @@ func (f *Shipments) run(ctx context.Context, x *execution) error {
 			return nil
 		}
 	}
+}
+
+// Retry sends a shipment that was refused (sync status error) or handled in test mode again:
+// its rows become unsent, and the next run sends it. It says how many rows; erp.ErrNotFound
+// when the shipment has no such rows.
+func (f *Shipments) Retry(ctx context.Context, shipmentID string) (int, error) {
+	n, err := f.Store.ShipmentRetry(ctx, f.Shop, shipmentID)
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
 }
 
 // groupShipments cuts the rows (a shipment's rows together) into shipments.
@@ -366,6 +386,12 @@ func (f *Shipments) handle(ctx context.Context, log *slog.Logger, cl claimer, c 
 		}
 		created = append(created, fulfillmentName(ful))
 		log.Info("fulfillment created", "fulfillment", fulfillmentName(ful), "fulfillment_order", g.FulfillmentOrderID, "tracking", res.TrackingNumber)
+		// What the shipment became, for people; the shipment's state is its rows' sync status,
+		// so a failure to note it is logged and the shipment goes on.
+		if err := f.Store.ShipmentFulfillmentAdd(ctx, erp.ShipmentFulfillment{Shop: f.Shop, ShipmentID: id, FulfillmentID: ful.ID,
+			Name: fulfillmentName(ful), At: f.Now().UTC()}); err != nil {
+			log.Warn("could not note the fulfillment the shipment made", "fulfillment", fulfillmentName(ful), "err", err)
+		}
 	}
 	out.written = true
 	return f.mark(ctx, out, erp.ShipmentSent, "", "")

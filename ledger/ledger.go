@@ -101,6 +101,10 @@ type Entry struct {
 	// are never written through the ledger.
 	ImportStatus string
 	ERPOrderNo   string
+	// SKUs are the SKUs of the order's lines as Shopify sent them. With the customer's name
+	// they are what the portal's search finds an order by (SearchTerms); nil leaves the
+	// terms the ledger has for the order as they are.
+	SKUs []string
 }
 
 // Exclude is an operator's Skip: the order is not to be imported, and the feeds leave it
@@ -114,12 +118,38 @@ func (e *Entry) Exclude(actor, reason string) {
 	e.Actor, e.RunID = actor, 0
 }
 
-// Readmit is an operator's Retry of an excluded order: it is failed again, for a person, until
-// handling it again says otherwise, so it is never left excluded by a retry that changes
-// nothing else.
-func (e *Entry) Readmit(actor string) {
-	e.Status, e.Severity, e.Problem = StatusFailed, passthrough.SeverityError, "retried by "+actor
+// Resolve is an operator's answer to the order's problem, with a reason: the problem was dealt
+// with outside passthrough (the order was changed or entered in the ERP by hand). An order in
+// the staging tables stays as it is there, without the problem; one that is not is excluded,
+// so the feeds leave it alone until an operator retries it.
+func (e *Entry) Resolve(actor, reason string) {
+	msg := "resolved by " + actor
+	if reason = strings.TrimSpace(reason); reason != "" {
+		msg += ": " + reason
+	}
+	if e.Status.InStaging() {
+		e.Severity, e.Problem = "", msg // a note, no longer a problem
+	} else {
+		e.Status, e.Severity, e.Problem = StatusExcluded, passthrough.SeverityInfo, msg
+	}
 	e.Actor, e.RunID = actor, 0
+}
+
+// Retriable reports whether an operator's Retry can change anything: it handles the order again
+// unless the ERP has it for good (imported, or cancelled after staging). An imported order may
+// still be retried after it was changed in the ERP, to accept Shopify's edit; the portal warns.
+func (e Entry) Retriable() bool { return e.Status != StatusCancelled }
+
+// Skippable reports whether an operator may exclude the order from import: only while it is
+// not in the staging tables, and not excluded already.
+func (e Entry) Skippable() bool {
+	return !e.Status.InStaging() && e.Status != StatusExcluded
+}
+
+// Resolvable reports whether the order has a problem a person can resolve: one of severity
+// retry or error (info is nothing to do).
+func (e Entry) Resolvable() bool {
+	return e.Severity == passthrough.SeverityError || e.Severity == passthrough.SeverityRetry
 }
 
 // Cursor is where a page of the ledger ended: the next page starts after it.

@@ -52,6 +52,22 @@ type Version struct {
 	SavedAt time.Time `json:"saved_at"`
 	SavedBy string    `json:"saved_by"`
 	Source  string    `json:"source"`
+	// RestoredFrom is the earlier version this one brought back; 0 for an edit.
+	RestoredFrom int `json:"restored_from,omitempty"`
+}
+
+// SaveParams is one save of a mapping file.
+type SaveParams struct {
+	Name   string // orders.yaml
+	Source []byte
+	User   string
+	At     time.Time
+	// RestoredFrom is the earlier version whose text Source is, when one is restored.
+	RestoredFrom int
+	// Check, when set, is run on the file once it compiles and before anything is written
+	// (the target columns against the database's tables): an error it returns refuses the
+	// save, and is returned as it is.
+	Check func(*Set) error
 }
 
 const versionsDir = ".versions"
@@ -167,14 +183,27 @@ func (s *Set) merge(o *Set) {
 // Save replaces the file name with src when src compiles; otherwise it returns the
 // *Diagnostics and changes nothing. The earlier text stays in the log.
 func (d *Dir) Save(name string, src []byte, user string, at time.Time) error {
+	return d.SaveWith(SaveParams{Name: name, Source: src, User: user, At: at})
+}
+
+// SaveWith is Save with the rest of SaveParams: a check of the compiled file before it is
+// written, and the version a restore brings back.
+func (d *Dir) SaveWith(p SaveParams) error {
+	name := p.Name
 	if name != filepath.Base(name) || !strings.HasSuffix(name, ".yaml") || strings.HasPrefix(name, ".") {
 		return fmt.Errorf("save mapping: %q is not a mapping file name", name)
 	}
-	if _, err := Parse(filepath.Join(d.path, name), src); err != nil {
+	set, err := Parse(filepath.Join(d.path, name), p.Source)
+	if err != nil {
 		return err
 	}
+	if p.Check != nil {
+		if err := p.Check(set); err != nil {
+			return err
+		}
+	}
 	d.mu.Lock()
-	err := d.save(name, src, user, at)
+	err = d.save(p)
 	var st *dirState
 	if err == nil {
 		st, err = d.load()
@@ -193,7 +222,8 @@ func (d *Dir) Save(name string, src []byte, user string, at time.Time) error {
 	return nil
 }
 
-func (d *Dir) save(name string, src []byte, user string, at time.Time) error {
+func (d *Dir) save(p SaveParams) error {
+	name, src := p.Name, p.Source
 	vs, err := d.versions(name)
 	if err != nil {
 		return err
@@ -211,7 +241,7 @@ func (d *Dir) save(name string, src []byte, user string, at time.Time) error {
 			}
 		}
 	}
-	v := Version{Version: len(vs) + 1, SavedAt: at.UTC(), SavedBy: user, Source: string(src)}
+	v := Version{Version: len(vs) + 1, SavedAt: p.At.UTC(), SavedBy: p.User, Source: string(src), RestoredFrom: p.RestoredFrom}
 	if err := writeFileAtomic(filepath.Join(d.path, name), src); err != nil {
 		return fmt.Errorf("save mapping: %w", err)
 	}

@@ -104,3 +104,37 @@ func TestDirRefusesNamesOutsideTheFolder(t *testing.T) {
 		require.ErrorContains(t, d.Save(name, []byte("x"), "eve", time.Now()), "is not a mapping file name", name)
 	}
 }
+
+func TestASaveIsRefusedByItsCheckAndARestoreSaysWhichVersionItBroughtBack(t *testing.T) {
+	t.Parallel()
+	path := shippedDir(t)
+	d, err := mapping.OpenDir(path)
+	require.NoError(t, err)
+	shipped, err := os.ReadFile(filepath.Join(path, "orders.yaml"))
+	require.NoError(t, err)
+	edited := strings.Replace(string(shipped), `payment_terms: "NET30"`, `payment_terms: "NET45"`, 1)
+
+	refused := errors.New("column payment_terms is too short")
+	var checked *mapping.Set
+	err = d.SaveWith(mapping.SaveParams{Name: "orders.yaml", Source: []byte(edited), User: "adam", At: time.Now(),
+		Check: func(s *mapping.Set) error { checked = s; return refused }})
+	require.ErrorIs(t, err, refused)
+	require.NotNil(t, checked.Orders, "the check gets the compiled file")
+	onDisk, err := os.ReadFile(filepath.Join(path, "orders.yaml"))
+	require.NoError(t, err)
+	require.Equal(t, string(shipped), string(onDisk), "a refused save writes nothing")
+	vs, err := d.Versions("orders.yaml")
+	require.NoError(t, err)
+	require.Len(t, vs, 1, "and keeps no version")
+
+	at := time.Date(2026, 11, 22, 14, 0, 0, 0, time.UTC)
+	require.NoError(t, d.Save("orders.yaml", []byte(edited), "adam", at))
+	require.NoError(t, d.SaveWith(mapping.SaveParams{Name: "orders.yaml", Source: shipped, User: "eve", At: at.Add(time.Hour), RestoredFrom: 1,
+		Check: func(*mapping.Set) error { return nil }}))
+	vs, err = d.Versions("orders.yaml")
+	require.NoError(t, err)
+	require.Equal(t, mapping.Version{Version: 3, SavedAt: at.Add(time.Hour), SavedBy: "eve", Source: string(shipped), RestoredFrom: 1}, vs[0])
+	onDisk, err = os.ReadFile(filepath.Join(path, "orders.yaml"))
+	require.NoError(t, err)
+	require.Equal(t, string(shipped), string(onDisk))
+}

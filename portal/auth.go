@@ -1,13 +1,17 @@
 package portal
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,7 +21,9 @@ import (
 	"github.com/labstack/echo/v5"
 	"github.com/labstack/echo/v5/middleware"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/time/rate"
 
+	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/config"
 )
 
@@ -75,8 +81,11 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 )
 
-// session is what the session cookie holds. A session without User is the anonymous one
-// the login form gets, so the login form has a CSRF token too.
+// session is what the session cookie holds, sealed. A session without User is the
+// anonymous one the login form gets, so the login form has a CSRF token too. A signed-in
+// session is also a row of the database every replica shares (erp.Accounts), named by a
+// hash of ID: it holds only while that row says so, which is how a logout, a password change
+// or a role change ends it everywhere and after a restart.
 type session struct {
 	ID      string `json:"id"`
 	User    string `json:"u,omitempty"`
@@ -84,15 +93,18 @@ type session struct {
 	Expires int64  `json:"e"` // unix seconds
 }
 
-// sessions seals sessions into cookies and remembers the ones logged out until they would
-// have expired anyway.
+// rowID is the id of the session's row: a hash of its secret id, so the database never
+// holds what the cookie carries.
+func (ss session) rowID() string {
+	h := sha256.Sum256([]byte("passthrough portal session v1\x00" + ss.ID))
+	return hex.EncodeToString(h[:])
+}
+
+// sessions seals sessions into cookies.
 type sessions struct {
 	aead cipher.AEAD
 	ttl  time.Duration
 	now  func() time.Time
-
-	mu      sync.Mutex
-	revoked map[string]int64 // session id → expiry
 }
 
 func newSessions(key []byte, ttl time.Duration, now func() time.Time) *sessions {
@@ -107,7 +119,7 @@ func newSessions(key []byte, ttl time.Duration, now func() time.Time) *sessions 
 	if err != nil {
 		panic(err) // AES always has a GCM mode
 	}
-	return &sessions{aead: aead, ttl: ttl, now: now, revoked: map[string]int64{}}
+	return &sessions{aead: aead, ttl: ttl, now: now}
 }
 
 func randomToken() string {
@@ -141,7 +153,7 @@ func (ss *sessions) seal(s session) string {
 }
 
 // open returns the session a cookie holds, or false when the cookie was not made by this
-// key, has expired, or was logged out.
+// key or has expired. Whether a signed-in session still holds is the database's to say.
 func (ss *sessions) open(value string) (session, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(value)
 	if err != nil || len(raw) < ss.aead.NonceSize() {
@@ -159,23 +171,35 @@ func (ss *sessions) open(value string) (session, bool) {
 	if ss.now().Unix() >= s.Expires {
 		return session{}, false
 	}
-	ss.mu.Lock()
-	_, gone := ss.revoked[s.ID]
-	ss.mu.Unlock()
-	return s, !gone
+	return s, true
 }
 
-// revoke ends a session before its expiry (logout).
-func (ss *sessions) revoke(s session) {
-	now := ss.now().Unix()
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	for id, exp := range ss.revoked {
-		if exp <= now {
-			delete(ss.revoked, id)
-		}
+// account is a configured user as it is now: the configuration's, with what an admin
+// changed of it in the portal (which wins).
+type account struct {
+	config.User
+	// Changed is the admin's change; zero when the user is as configured.
+	Changed erp.UserChange
+}
+
+// accountOf merges a configured user with an admin's change of it.
+func accountOf(u config.User, ch erp.UserChange) account {
+	a := account{User: u, Changed: ch}
+	if ch.Role != "" {
+		a.Role = ch.Role
 	}
-	ss.revoked[s.ID] = s.Expires
+	if ch.PasswordHash != "" {
+		a.PasswordHash = config.Secret(ch.PasswordHash)
+	}
+	return a
+}
+
+// credential is a print of what a login rests on — the password hash and the role — so a
+// login made before either changed is over, whoever changed it (an admin in another
+// replica, an edit of the configuration) and however.
+func (a account) credential() string {
+	h := sha256.Sum256([]byte("passthrough portal credential v1\x00" + a.Role + "\x00" + a.PasswordHash.Reveal()))
+	return hex.EncodeToString(h[:16])
 }
 
 func (s *Server) setSessionCookie(c *echo.Context, ss session) {
@@ -193,8 +217,10 @@ func (s *Server) clearSessionCookie(c *echo.Context) {
 	})
 }
 
-// loadSession reads the session cookie, if any, and the user it names, if they are still
-// in the configuration.
+// loadSession reads the session cookie, if any, and, for a signed-in session, its row in
+// the database: the user is signed in only while the row says the login holds, the user is
+// still in the configuration, and neither their password nor their role has changed since.
+// A database that does not answer is a 503, never a way in.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		ck, err := c.Cookie(sessionCookie)
@@ -205,12 +231,28 @@ func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if !ok {
 			return next(c)
 		}
-		c.Set(ctxSession, ss)
-		if ss.User != "" {
-			if u, ok := s.users[ss.User]; ok {
-				c.Set(ctxUser, &user{Name: u.Name, Role: roleOf(u.Role), Stores: u.Stores})
-			}
+		if ss.User == "" {
+			c.Set(ctxSession, ss)
+			return next(c)
 		}
+		row, err := s.d.Accounts.SessionGet(c.Request().Context(), ss.rowID())
+		switch {
+		case errors.Is(err, erp.ErrNotFound):
+			return next(c)
+		case err != nil:
+			s.log.Error("read session", "err", err)
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "The portal cannot reach its database to check your sign-in. Try again in a moment.")
+		}
+		u, known := s.users[ss.User]
+		if !known || row.User != ss.User || !row.Live(s.now()) {
+			return next(c)
+		}
+		a := accountOf(u, row.Changed)
+		if a.credential() != row.Credential {
+			return next(c)
+		}
+		c.Set(ctxSession, ss)
+		c.Set(ctxUser, &user{Name: a.Name, Role: roleOf(a.Role), Stores: a.Stores})
 		return next(c)
 	}
 }
@@ -282,7 +324,9 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		ss, ok := sessionOf(c)
 		got := c.Request().Header.Get(csrfHeader)
 		if got == "" {
-			got = c.FormValue(csrfField)
+			// The form's body only, never the address: a token in a URL ends up in logs,
+			// history and Referer headers.
+			got = c.Request().PostFormValue(csrfField)
 		}
 		if !ok || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(ss.CSRF)) != 1 {
 			return echo.NewHTTPError(http.StatusForbidden,
@@ -292,22 +336,77 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loginLimiter limits login attempts per client IP, so passwords cannot be guessed quickly.
-func (s *Server) loginLimiter() echo.MiddlewareFunc {
-	expires := time.Duration(s.d.LoginBurst) * s.d.LoginEvery
-	if expires < 3*time.Minute {
-		expires = 3 * time.Minute
+// loginLimits limit sign-in attempts, so passwords cannot be guessed quickly: every real
+// attempt per client address (the peer's, never X-Forwarded-For), and the failed ones per
+// name tried, so that guessing one user's password from many addresses is slow too (and an
+// office whose people sign in every morning is not held up by its own successes). Only real
+// attempts count — a form that passed the CSRF check and carries a name and a password —
+// so a page elsewhere that makes the office's browsers post to /login (refused for CSRF)
+// cannot lock the office out.
+type loginLimits struct {
+	address middleware.RateLimiterStore
+	names   *failureLimits
+}
+
+func newLoginLimits(d Deps) loginLimits {
+	address := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+		Rate: 1 / d.LoginEvery.Seconds(), Burst: d.LoginBurst, ExpiresIn: max(time.Duration(d.LoginBurst)*d.LoginEvery, 3*time.Minute),
+	})
+	return loginLimits{address: address, names: &failureLimits{every: d.LoginUserEvery, burst: d.LoginUserBurst, by: map[string]*failures{}}}
+}
+
+// allow counts one real attempt from ip for name, and says which limit it is over, if any.
+func (l loginLimits) allow(ip, name string, now time.Time) string {
+	if ok, _ := l.address.Allow(ip); !ok {
+		return "Too many sign-in attempts from your address. Wait a minute and try again."
 	}
-	store := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: 1 / s.d.LoginEvery.Seconds(), Burst: s.d.LoginBurst, ExpiresIn: expires,
-	})
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: store,
-		DenyHandler: func(c *echo.Context, ip string, _ error) error {
-			s.log.Warn("login refused: too many attempts", "ip", ip)
-			return s.renderLogin(c, http.StatusTooManyRequests, "Too many sign-in attempts from your address. Wait a minute and try again.")
-		},
-	})
+	if !l.names.allow(name, now) {
+		return "Too many failed sign-ins for this name. Wait a few minutes and try again."
+	}
+	return ""
+}
+
+// failureLimits let burst failures per name at once, then one more every every.
+type failureLimits struct {
+	every time.Duration
+	burst int
+
+	mu sync.Mutex
+	by map[string]*failures
+}
+
+type failures struct {
+	lim  *rate.Limiter
+	last time.Time
+}
+
+// allow says whether name may try now (it has failures left).
+func (f *failureLimits) allow(name string, now time.Time) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x := f.by[name]
+	return x == nil || x.lim.TokensAt(now) >= 1
+}
+
+// failed counts a failed attempt for name, and forgets names that have not failed for long.
+func (f *failureLimits) failed(name string, now time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	x := f.by[name]
+	if x == nil {
+		x = &failures{lim: rate.NewLimiter(rate.Every(f.every), f.burst)}
+		f.by[name] = x
+	}
+	x.lim.AllowN(now, 1)
+	x.last = now
+	if len(f.by) > 10000 {
+		forget := time.Duration(f.burst) * f.every
+		for n, y := range f.by {
+			if now.Sub(y.last) > forget {
+				delete(f.by, n)
+			}
+		}
+	}
 }
 
 type loginData struct {
@@ -331,7 +430,11 @@ func (s *Server) renderLogin(c *echo.Context, status int, msg string) error {
 		s.setSessionCookie(c, ss)
 		c.Set(ctxSession, ss)
 	}
-	return s.render(c, status, "login", "Sign in", loginData{Next: safeNext(c.FormValue("next")), Error: msg})
+	next := c.QueryParam("next")
+	if c.Request().Method == http.MethodPost {
+		next = c.Request().PostFormValue("next")
+	}
+	return s.render(c, status, "login", "Sign in", loginData{Next: safeNext(next), Error: msg})
 }
 
 var (
@@ -361,20 +464,77 @@ func checkPassword(u config.User, known bool, password string) bool {
 }
 
 func (s *Server) login(c *echo.Context) error {
-	name := strings.TrimSpace(c.FormValue("name"))
-	u, known := s.users[name]
-	if !checkPassword(u, known, c.FormValue("password")) {
+	req := c.Request()
+	name := strings.TrimSpace(req.PostFormValue("name"))
+	password := req.PostFormValue("password")
+	if name == "" || password == "" {
+		return s.renderLogin(c, http.StatusUnauthorized, "Wrong name or password.")
+	}
+	if why := s.loginLimits.allow(c.RealIP(), name, s.now()); why != "" {
+		s.log.Warn("login refused: too many attempts", "ip", c.RealIP())
+		return s.renderLogin(c, http.StatusTooManyRequests, why)
+	}
+	a, known, err := s.account(req.Context(), name)
+	if err != nil {
+		return err
+	}
+	if !checkPassword(a.User, known, password) {
+		s.loginLimits.names.failed(name, s.now())
 		s.log.Warn("login failed", "ip", c.RealIP())
 		return s.renderLogin(c, http.StatusUnauthorized, "Wrong name or password.")
 	}
-	s.setSessionCookie(c, s.sessions.start(u.Name))
-	s.log.Info("login", "user", u.Name, "ip", c.RealIP())
-	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+	if err := s.signIn(c, a); err != nil {
+		return err
+	}
+	s.log.Info("login", "user", a.Name, "ip", c.RealIP())
+	return c.Redirect(http.StatusSeeOther, safeNext(req.PostFormValue("next")))
 }
 
+// account is the configured user called name as it is now, with what an admin changed of it
+// (read from the database, so a change made in another replica holds here at once).
+func (s *Server) account(ctx context.Context, name string) (account, bool, error) {
+	u, known := s.users[name]
+	if !known {
+		return account{}, false, nil
+	}
+	changes, err := s.d.Accounts.UserList(ctx)
+	if err != nil {
+		return account{}, false, fmt.Errorf("read user changes: %w", err)
+	}
+	for _, ch := range changes {
+		if ch.Name == name {
+			return accountOf(u, ch), true, nil
+		}
+	}
+	return accountOf(u, erp.UserChange{}), true, nil
+}
+
+// signIn starts a login of a in the database and gives this browser its cookie. Logins
+// that expired more than a day ago are cleared out on the way.
+func (s *Server) signIn(c *echo.Context, a account) error {
+	ss := s.sessions.start(a.Name)
+	now := s.now()
+	err := s.d.Accounts.SessionStart(c.Request().Context(), erp.Session{ID: ss.rowID(), User: a.Name, Credential: a.credential(),
+		Address: c.RealIP(), Agent: c.Request().UserAgent(), StartedAt: now, ExpiresAt: time.Unix(ss.Expires, 0)})
+	if err != nil {
+		return fmt.Errorf("start session: %w", err)
+	}
+	if _, err := s.d.Accounts.SessionPurge(c.Request().Context(), now.Add(-24*time.Hour)); err != nil {
+		s.log.Warn("clear expired sessions", "err", err)
+	}
+	s.setSessionCookie(c, ss)
+	c.Set(ctxSession, ss)
+	return nil
+}
+
+// logout ends the login in the database, so a copy of its cookie is worth nothing in any
+// replica, now or after a restart.
 func (s *Server) logout(c *echo.Context) error {
 	if ss, ok := sessionOf(c); ok {
-		s.sessions.revoke(ss)
+		_, err := s.d.Accounts.SessionEnd(c.Request().Context(), erp.SessionEndParams{ID: ss.rowID(), At: s.now(), By: ss.User, Reason: erp.SessionLogout})
+		if err != nil {
+			return fmt.Errorf("end session: %w", err)
+		}
 	}
 	s.clearSessionCookie(c)
 	return c.Redirect(http.StatusSeeOther, "/login")

@@ -43,6 +43,17 @@ var routes = []route{
 	{http.MethodGet, "/stock", "viewer"},
 	{http.MethodGet, "/metrics", "viewer"},
 	{http.MethodPost, "/stock/sync", "operator"},
+	{http.MethodGet, "/account", "viewer"},
+	{http.MethodPost, "/account/password", "viewer"},
+	{http.MethodPost, "/account/signout", "viewer"},
+	{http.MethodGet, "/users", "admin"},
+	{http.MethodPost, "/users/otto/password", "admin"},
+	{http.MethodPost, "/users/otto/role", "admin"},
+	{http.MethodPost, "/users/otto/signout", "admin"},
+	{http.MethodPost, "/mappings/orders.yaml/check", "admin"},
+	{http.MethodPost, "/mappings/orders.yaml/restore", "admin"},
+	{http.MethodGet, "/health", "viewer"},
+	{http.MethodGet, "/budget", "viewer"},
 }
 
 func TestEveryRouteNeedsASession(t *testing.T) {
@@ -302,7 +313,8 @@ func TestSecurityHeaders(t *testing.T) {
 	}
 	t.Run("pages contain no inline script or style the policy would block", func(t *testing.T) {
 		c := login(t, f.srv, "admin")
-		for _, path := range []string{"/orders", "/feeds", "/mappings", "/mappings/orders.yaml", "/stock"} {
+		for _, path := range []string{"/orders", "/feeds", "/mappings", "/mappings/orders.yaml", "/mappings/orders.yaml/versions", "/stock",
+			"/health", "/budget", "/users", "/account"} {
 			b := c.get(path).Body.String()
 			require.NotContains(t, b, "<script>", path)
 			require.NotContains(t, b, "style=", path)
@@ -315,7 +327,8 @@ func TestSecurityHeaders(t *testing.T) {
 func TestNewChecksItsDeps(t *testing.T) {
 	t.Parallel()
 	good := func(t *testing.T) Deps {
-		return Deps{Stores: []Store{{Shop: testShop}}, Ledger: newStore(t), Logger: testLogger(t), Users: testUsers(t)}
+		st := newStore(t)
+		return Deps{Stores: []Store{{Shop: testShop}}, Ledger: st, Accounts: st, Logger: testLogger(t), Users: testUsers(t)}
 	}
 	for _, tc := range []struct {
 		name string

@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -41,5 +42,11 @@ func TestBrowser(t *testing.T) {
 		FixedValue:  fixedTo,
 		OtherStore:  otherShop,
 		OtherOrders: c.otherNames,
+
+		Customer:      "NORMAN",
+		FailedOrderID: c.failed,
+		ProblemClass:  "no SKU",
+		Replica:       c.another(t),
+		Restart:       func() http.Handler { return c.another(t) },
 	})
 }

@@ -66,8 +66,10 @@ func (s *Server) completenessImport(c *echo.Context) error {
 		s.setFlash(c, "bad", "Could not check "+day+"; the reason has been logged.")
 	case d.Missing+d.Late == 0:
 		s.setFlash(c, "good", fmt.Sprintf("%s: all %d orders Shopify has are here.", day, d.ShopifyOrders))
+		s.audit(c, actionCompleteness, "day "+day, "nothing missing")
 	default:
 		s.setFlash(c, "good", fmt.Sprintf("%s: %d missing and %d late of %d orders; %d imported now.", day, d.Missing, d.Late, d.ShopifyOrders, d.Imported))
+		s.audit(c, actionCompleteness, "day "+day, fmt.Sprintf("%d missing, %d late, %d imported", d.Missing, d.Late, d.Imported))
 	}
 	return c.Redirect(http.StatusSeeOther, "/completeness")
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/erp/erpsqlite"
 	"github.com/passthrough-dev/passthrough/config"
+	"github.com/passthrough-dev/passthrough/errclass"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/mapping"
@@ -43,16 +44,17 @@ const shop = "acme"
 // engineMappings keeps mapping files and their versions in memory and compiles them with
 // the real engine; a saved file takes effect at once.
 type engineMappings struct {
-	now func() time.Time
+	now     func() time.Time
+	columns mapping.ColumnSource // the real store's tables
 
 	mu       sync.Mutex
 	versions map[string][]portal.MappingVersion // oldest first; version 0 is the shipped text
 	set      *mapping.Set
 }
 
-func newEngineMappings(t *testing.T, dir string, now func() time.Time) *engineMappings {
+func newEngineMappings(t *testing.T, dir string, now func() time.Time, columns mapping.ColumnSource) *engineMappings {
 	t.Helper()
-	m := &engineMappings{now: now, versions: map[string][]portal.MappingVersion{}}
+	m := &engineMappings{now: now, columns: columns, versions: map[string][]portal.MappingVersion{}}
 	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	require.NoError(t, err)
 	require.NotEmpty(t, names)
@@ -98,7 +100,10 @@ func (m *engineMappings) Files(context.Context) ([]portal.MappingFile, error) {
 		v := m.current(name)
 		f := portal.MappingFile{Name: name, Source: v.Source, Version: v.Version, SavedAt: v.SavedAt, SavedBy: v.SavedBy}
 		if _, err := mapping.Parse(name, []byte(v.Source)); err != nil {
-			f.Problems = err.Error()
+			var diags *mapping.Diagnostics
+			if errors.As(err, &diags) {
+				f.Problems = diags
+			}
 		}
 		out = append(out, f)
 	}
@@ -125,14 +130,30 @@ func (m *engineMappings) Preview(_ context.Context, name string, src, raw []byte
 	return portal.Preview{Tables: tables}, nil
 }
 
-func (m *engineMappings) Save(_ context.Context, name string, src []byte, user string) error {
-	if _, err := mapping.Parse(name, src); err != nil {
+// Check compiles src and checks its columns against the real store, as the application does.
+func (m *engineMappings) Check(ctx context.Context, name string, src []byte) error {
+	set, err := mapping.Parse(name, src)
+	if err != nil {
 		return err
 	}
+	return mapping.CheckColumns(ctx, set, m.columns)
+}
+
+func (m *engineMappings) Save(ctx context.Context, s portal.MappingSave) error {
+	if err := m.Check(ctx, s.Name, s.Source); err != nil {
+		return err
+	}
+	name := s.Name
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	prev := m.versions[name]
-	m.versions[name] = append(prev, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: user, Source: string(src)})
+	if m.current(name).Version == 0 {
+		// As the mapping folder does: the first save keeps the text as found as version 1.
+		m.versions[name] = []portal.MappingVersion{{Version: 1, Source: m.current(name).Source}}
+	}
+	kept := m.versions[name]
+	m.versions[name] = append(kept, portal.MappingVersion{Version: m.current(name).Version + 1, SavedAt: m.now(), SavedBy: s.User, Source: string(s.Source),
+		RestoredFrom: s.RestoredFrom})
 	if err := m.compile(); err != nil {
 		m.versions[name] = prev
 		return err
@@ -154,9 +175,6 @@ type stagingOrders struct {
 	store erp.Store
 	maps  *engineMappings
 	now   func() time.Time
-
-	mu   sync.Mutex
-	rows map[int64]*passthrough.OrderRows
 }
 
 // handle maps and stages one order, and says what became of it.
@@ -171,6 +189,12 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, act
 	if order.BillingAddress != nil {
 		e.CustomerName = order.BillingAddress.Name
 	}
+	e.SKUs = []string{}
+	for _, l := range order.LineItems {
+		if l.SKU != "" {
+			e.SKUs = append(e.SKUs, l.SKU)
+		}
+	}
 	res, err := o.maps.Set().Orders.Map(mapping.OrderInput{Shop: shop, Order: order, Now: o.now()})
 	var re *passthrough.RecordError
 	if errors.As(err, &re) {
@@ -178,7 +202,8 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, act
 		e.Status = ledger.StatusFor(re.Severity)
 		if runID != 0 {
 			if err := o.store.ProblemAdd(ctx, erp.Problem{ExecutionID: runID, Feed: "orders", Shop: shop,
-				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message, At: o.now()}); err != nil {
+				RecordKey: strconv.FormatInt(order.ID, 10), Severity: re.Severity, Message: re.Message,
+				Template: errclass.Template(re.Message), At: o.now()}); err != nil {
 				return "", err
 			}
 		}
@@ -191,19 +216,20 @@ func (o *stagingOrders) handle(ctx context.Context, raw []byte, runID int64, act
 	if err := o.store.OrderStage(ctx, erp.OrderStageParams{OrderRows: *res, Ledger: e}); err != nil {
 		return "", err
 	}
-	o.mu.Lock()
-	o.rows[order.ID] = res
-	o.mu.Unlock()
 	return "", nil
 }
 
-func (o *stagingOrders) Retry(ctx context.Context, orderID int64, user string) error {
+func (o *stagingOrders) Retry(ctx context.Context, orderID int64, user string) (feeds.Retried, error) {
 	e, err := o.store.LedgerGet(ctx, shop, orderID)
 	if err != nil {
-		return err
+		return feeds.Retried{}, err
 	}
-	_, err = o.handle(ctx, e.Payload, 0, user)
-	return err
+	sev, err := o.handle(ctx, e.Payload, 0, user)
+	if err != nil {
+		return feeds.Retried{}, err
+	}
+	after, err := o.store.LedgerGet(ctx, shop, orderID)
+	return feeds.Retried{Entry: after, Wrote: sev == "", Changed: !after.UpdatedAt.Equal(e.UpdatedAt)}, err
 }
 
 func (o *stagingOrders) Skip(ctx context.Context, orderID int64, user, reason string) error {
@@ -215,14 +241,37 @@ func (o *stagingOrders) Skip(ctx context.Context, orderID int64, user, reason st
 	return o.store.LedgerPut(ctx, e)
 }
 
-func (o *stagingOrders) Rows(_ context.Context, orderID int64) (*passthrough.OrderRows, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	r, ok := o.rows[orderID]
-	if !ok {
-		return nil, erp.ErrNotFound
+func (o *stagingOrders) Resolve(ctx context.Context, orderID int64, user, reason string) error {
+	e, err := o.store.LedgerGet(ctx, shop, orderID)
+	if err != nil {
+		return err
 	}
-	return r, nil
+	e.Resolve(user, reason)
+	if err := o.store.LedgerPut(ctx, e); err != nil {
+		return err
+	}
+	_, err = o.store.ProblemResolve(ctx, erp.ProblemResolveParams{Shop: shop, Feed: "orders", RecordKey: strconv.FormatInt(orderID, 10),
+		Status: erp.ProblemResolved, By: user, Reason: reason})
+	return err
+}
+
+// Staged reads the order from the staging tables, as the orders feed does.
+func (o *stagingOrders) Staged(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+	m := o.maps.Set().Orders
+	return o.store.OrderStagedGet(ctx, erp.OrderStagedGetParams{Header: m.Header(), Lines: m.Lines(), Shop: shop, OrderID: orderID})
+}
+
+// Mapped maps the stored payload with the current mappings.
+func (o *stagingOrders) Mapped(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+	e, err := o.store.LedgerGet(ctx, shop, orderID)
+	if err != nil {
+		return nil, err
+	}
+	order, err := record.DecodeOrder(e.Payload)
+	if err != nil {
+		return nil, err
+	}
+	return o.maps.Set().Orders.Map(mapping.OrderInput{Shop: shop, Order: order, Now: o.now()})
 }
 
 // run is the "orders" task: it handles again every order not staged, as a recorded run.
@@ -288,11 +337,13 @@ func (s *stockReport) SyncNow() error {
 // composed is the portal on real pieces, with what the scenarios need to know.
 type composed struct {
 	srv      *portal.Server
+	deps     portal.Deps
 	store    *erpsqlite.Store
 	orders   *stagingOrders
 	mappings *engineMappings
 	names    []string // order names, newest first
 	paid     int64    // an order that stages
+	failed   int64    // an order that fails: a line without SKU
 	// otherNames are the orders of a second store of the deployment, newest first.
 	otherNames []string
 }
@@ -313,8 +364,8 @@ func compose(t *testing.T) *composed {
 	_, err = st.Migrate(ctx)
 	require.NoError(t, err)
 
-	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now)
-	orders := &stagingOrders{store: st, maps: maps, now: time.Now, rows: map[int64]*passthrough.OrderRows{}}
+	maps := newEngineMappings(t, filepath.Join("..", "mappings"), time.Now, st)
+	orders := &stagingOrders{store: st, maps: maps, now: time.Now}
 	c := &composed{store: st, orders: orders, mappings: maps}
 
 	raw, err := os.ReadFile(filepath.Join("..", "testdata", "shopify", "shopify-api-ruby__2026-07__order.json"))
@@ -348,8 +399,11 @@ func compose(t *testing.T) *composed {
 		_, err = orders.handle(ctx, b, 0, "")
 		require.NoError(t, err)
 		c.names = append([]string{name}, c.names...)
-		if i%6 == 0 {
+		switch i % 6 {
+		case 0:
 			c.paid = id
+		case 5:
+			c.failed = id
 		}
 	}
 
@@ -378,14 +432,24 @@ func compose(t *testing.T) *composed {
 	reg := prometheus.NewRegistry()
 	_, err = portal.NewMetrics(reg)
 	require.NoError(t, err)
-	c.srv, err = portal.New(portal.Deps{
+	c.deps = portal.Deps{
 		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
 			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}, {Shop: otherShop, Mode: "live"}},
-		Ledger: st, Feeds: sched, Users: composedUsers(t),
-		Ping: st.DB().PingContext, Metrics: reg, Logger: log,
-	})
+		Ledger: st, Accounts: st, Feeds: sched, Audit: st, Problems: st, Users: composedUsers(t),
+		Ping: st.DB().PingContext, DBStats: st.DB().Stats, Metrics: reg, Logger: log,
+		SessionKey: []byte("a session key the replicas share, 32+ bytes"),
+	}
+	c.srv, err = portal.New(c.deps)
 	require.NoError(t, err)
 	return c
+}
+
+// another is one more portal on the composed pieces: a replica, or the portal restarted.
+func (c *composed) another(t *testing.T) *portal.Server {
+	t.Helper()
+	srv, err := portal.New(c.deps)
+	require.NoError(t, err)
+	return srv
 }
 
 func cloneJSON(t *testing.T, v map[string]any) map[string]any {

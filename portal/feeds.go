@@ -77,8 +77,13 @@ func (s *Server) feedsData(c *echo.Context) (feedsData, error) {
 				data.FeedNames = append(data.FeedNames, t.Feed)
 			}
 			mode := st.FeedModes[t.Feed]
-			if mode == "" {
+			switch {
+			case mode == "":
 				mode = st.mode()
+			case st.mode() == "test":
+				// The feed's own setting (stock sync live) holds, but in test mode nothing
+				// it computes is sent.
+				mode += " · test mode: records what it would send"
 			}
 			holder := held[feeds.LockName(t.Feed)]
 			data.Tasks = append(data.Tasks, taskRow{TaskStatus: t, Mode: mode, Last: last[t.Feed], Holder: holder})
@@ -129,12 +134,13 @@ func (s *Server) runNow(c *echo.Context) error {
 	err := s.d.Feeds.RunNow(st.Shop, name)
 	switch {
 	case err == nil:
-		s.log.Info("feed run requested", "shop", st.Shop, "feed", name, "user", u.Name)
 		s.setFlash(c, "good", "Started "+name+". Its run appears in the history below.")
+		s.audit(c, actionFeedRun, "task "+name, "started")
 	case errors.Is(err, feeds.ErrUnknownTask):
 		return echo.NewHTTPError(http.StatusNotFound, "There is no task called "+name+".")
 	case errors.Is(err, feeds.ErrAlreadyRunning):
 		s.setFlash(c, "warn", name+" is already running"+where(err)+"; nothing new was started. Its run appears in the history below when it ends.")
+		s.audit(c, actionFeedRun, "task "+name, "not started: already running"+where(err))
 	default:
 		s.log.Error("run feed now", "shop", st.Shop, "feed", name, "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Could not start "+name+"; the reason has been logged.")

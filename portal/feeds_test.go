@@ -50,7 +50,7 @@ func TestFeedsPage(t *testing.T) {
 	b := rec.Body.String()
 	for _, want := range []string{
 		`<tr data-task="orders">`, `<tr data-task="orders-daily">`, "daily at 02:00", "(2 skipped)",
-		"<td>daily</td>", "<td>test</td>", // inventory's own mode; the store's mode for orders
+		"<td>daily · test mode: records what it would send</td>", "<td>test</td>", // inventory's own mode; the store's mode for orders
 		"in 4 min",
 		fmt.Sprintf(`<a href="/feeds/executions/%d"><span class="badge warn">FINISHED_PARTIALLY</span></a>`, partial.ID),
 		fmt.Sprintf(`<a href="/feeds/executions/%d"><span class="badge bad">FAILED</span></a>`, failed.ID),

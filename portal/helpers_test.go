@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -45,7 +46,8 @@ func testUsers(t *testing.T) []config.User {
 			users = append(users, config.User{Name: u.name, PasswordHash: config.Secret(h), Role: u.role})
 		}
 	})
-	return users
+	// A copy: fixtures append users of their own, and tests run in parallel.
+	return slices.Clone(users)
 }
 
 // userFor names the test user with a role.
@@ -159,13 +161,15 @@ func (f *fakeFeeds) RunNow(shop, name string) error {
 }
 
 type fakeOrders struct {
-	t         *testing.T
-	RetryFunc func(ctx context.Context, orderID int64, user string) error
-	SkipFunc  func(ctx context.Context, orderID int64, user, reason string) error
-	RowsFunc  func(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+	t           *testing.T
+	RetryFunc   func(ctx context.Context, orderID int64, user string) (feeds.Retried, error)
+	SkipFunc    func(ctx context.Context, orderID int64, user, reason string) error
+	ResolveFunc func(ctx context.Context, orderID int64, user, reason string) error
+	StagedFunc  func(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+	MappedFunc  func(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
 }
 
-func (f *fakeOrders) Retry(ctx context.Context, orderID int64, user string) error {
+func (f *fakeOrders) Retry(ctx context.Context, orderID int64, user string) (feeds.Retried, error) {
 	require.NotNil(f.t, f.RetryFunc, "unexpected Retry(%d)", orderID)
 	return f.RetryFunc(ctx, orderID, user)
 }
@@ -175,18 +179,50 @@ func (f *fakeOrders) Skip(ctx context.Context, orderID int64, user, reason strin
 	return f.SkipFunc(ctx, orderID, user, reason)
 }
 
-func (f *fakeOrders) Rows(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
-	if f.RowsFunc == nil {
+func (f *fakeOrders) Resolve(ctx context.Context, orderID int64, user, reason string) error {
+	require.NotNil(f.t, f.ResolveFunc, "unexpected Resolve(%d)", orderID)
+	return f.ResolveFunc(ctx, orderID, user, reason)
+}
+
+// Staged and Mapped find nothing unless told otherwise.
+func (f *fakeOrders) Staged(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+	if f.StagedFunc == nil {
 		return nil, erp.ErrNotFound
 	}
-	return f.RowsFunc(ctx, orderID)
+	return f.StagedFunc(ctx, orderID)
+}
+
+func (f *fakeOrders) Mapped(ctx context.Context, orderID int64) (*passthrough.OrderRows, error) {
+	if f.MappedFunc == nil {
+		return nil, &passthrough.RecordError{Severity: passthrough.SeverityRetry, Message: "not paid yet"}
+	}
+	return f.MappedFunc(ctx, orderID)
+}
+
+// retried is what a fake Retry answers: the order's ledger entry as it is now, having
+// written or not.
+func retried(t *testing.T, st erp.Store, id int64, wrote bool) feeds.Retried {
+	e, err := st.LedgerGet(context.Background(), testShop, id)
+	require.NoError(t, err)
+	return feeds.Retried{Entry: e, Wrote: wrote}
+}
+
+type fakeShipments struct {
+	t         *testing.T
+	RetryFunc func(ctx context.Context, shipmentID string) (int, error)
+}
+
+func (f *fakeShipments) Retry(ctx context.Context, shipmentID string) (int, error) {
+	require.NotNil(f.t, f.RetryFunc, "unexpected shipment Retry(%s)", shipmentID)
+	return f.RetryFunc(ctx, shipmentID)
 }
 
 type fakeMappings struct {
 	t            *testing.T
 	FilesFunc    func(ctx context.Context) ([]MappingFile, error)
 	PreviewFunc  func(ctx context.Context, name string, src, record []byte) (Preview, error)
-	SaveFunc     func(ctx context.Context, name string, src []byte, user string) error
+	CheckFunc    func(ctx context.Context, name string, src []byte) error
+	SaveFunc     func(ctx context.Context, m MappingSave) error
 	VersionsFunc func(ctx context.Context, name string) ([]MappingVersion, error)
 }
 
@@ -202,9 +238,17 @@ func (f *fakeMappings) Preview(ctx context.Context, name string, src, record []b
 	return f.PreviewFunc(ctx, name, src, record)
 }
 
-func (f *fakeMappings) Save(ctx context.Context, name string, src []byte, user string) error {
-	require.NotNil(f.t, f.SaveFunc, "unexpected Save(%q)", name)
-	return f.SaveFunc(ctx, name, src, user)
+// Check passes every text unless CheckFunc says otherwise.
+func (f *fakeMappings) Check(ctx context.Context, name string, src []byte) error {
+	if f.CheckFunc == nil {
+		return nil
+	}
+	return f.CheckFunc(ctx, name, src)
+}
+
+func (f *fakeMappings) Save(ctx context.Context, m MappingSave) error {
+	require.NotNil(f.t, f.SaveFunc, "unexpected Save(%q)", m.Name)
+	return f.SaveFunc(ctx, m)
 }
 
 func (f *fakeMappings) Versions(ctx context.Context, name string) ([]MappingVersion, error) {
@@ -242,25 +286,28 @@ func (f *fakeStock) SyncNow() error {
 
 // fixture is a portal on a real SQLite ledger with fakes for the rest.
 type fixture struct {
-	t        *testing.T
-	store    *erpsqlite.Store
-	feeds    *fakeFeeds
-	orders   *fakeOrders
-	mappings *fakeMappings
-	stock    *fakeStock
-	clock    *testClock
-	srv      *Server
+	t         *testing.T
+	store     *erpsqlite.Store
+	feeds     *fakeFeeds
+	orders    *fakeOrders
+	mappings  *fakeMappings
+	stock     *fakeStock
+	shipments *fakeShipments
+	clock     *testClock
+	srv       *Server
 }
 
 // newFixture builds the portal; mod may change the Deps first.
 func newFixture(t *testing.T, mod func(*Deps)) *fixture {
 	t.Helper()
 	f := &fixture{t: t, store: newStore(t), feeds: &fakeFeeds{t: t}, orders: &fakeOrders{t: t},
-		mappings: &fakeMappings{t: t}, stock: &fakeStock{t: t}, clock: newTestClock()}
+		mappings: &fakeMappings{t: t}, stock: &fakeStock{t: t}, shipments: &fakeShipments{t: t}, clock: newTestClock()}
 	d := Deps{
-		Stores: []Store{{Shop: testShop, Orders: f.orders, Mappings: f.mappings, Stock: f.stock, Mode: "test"}},
-		Ledger: f.store, Feeds: f.feeds, Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
+		Stores: []Store{{Shop: testShop, Orders: f.orders, Shipments: f.shipments, Mappings: f.mappings, Stock: f.stock, Mode: "test"}},
+		Ledger: f.store, Accounts: f.store, Feeds: f.feeds, Audit: f.store, Problems: f.store, Users: testUsers(t), SessionKey: []byte(strings.Repeat("k", 32)),
 		Logger: testLogger(t), Clock: f.clock.Now, Metrics: prometheus.NewRegistry(),
+		// Tests sign in many times from one address; those of the limits set their own.
+		LoginBurst: 1000, LoginUserBurst: 1000,
 	}
 	if mod != nil {
 		mod(&d)

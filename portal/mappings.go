@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 
@@ -54,26 +55,51 @@ func (s *Server) mappingFile(c *echo.Context) (MappingFile, error) {
 }
 
 type previewData struct {
-	Of        string // "the saved file" or "this draft"
+	Of        string // "the saved file" or "this text"
 	OrderName string
 	Result    *Preview
-	Problems  string // the draft's diagnostics, when it does not compile
-	Error     string // why there is nothing to show
+	// Refused says the text being previewed does not pass its checks (the problems are in
+	// the check beside the editor, which always describes the text in it).
+	Refused bool
+	Error   string // why there is nothing to show
 }
+
+// checkData is what the checks a save makes say about one text of a file: the block beside
+// the editor, which always describes the text the editor holds.
+type checkData struct {
+	Of string // "the saved file" or "this text"
+	// Problems are the diagnostics, each with file:line:col; nil when the text passes.
+	Problems *mapping.Diagnostics
+	Error    string // the check could not be made
+	// Impact is what saving would do to the store's orders (orders.yaml only).
+	Impact *impact
+	// OOB sends the block beside another one, for htmx to swap in by its id.
+	OOB bool
+}
+
+// impact is what saving the orders mapping does to the orders in the ledger, from the
+// ledger's counts for the store.
+type impact struct {
+	Failed, Waiting   int // mapped again: at the next run, and when they become ready
+	StagedNotImported int // staged again with it when the feed next reads them
+	Imported          int // never touched: the ERP has them
+}
+
+// Remapped is the orders the new mapping maps again.
+func (i impact) Remapped() int { return i.Failed + i.Waiting }
 
 type mappingData struct {
 	File MappingFile
-	// Source is what the editor holds: the saved file, or a draft that was refused or
-	// previewed, so an admin's work is never lost to a round trip.
+	// Source is what the editor holds: the saved file, or a draft that was checked,
+	// refused or previewed, so an admin's work is never lost to a round trip.
 	Source string
-	// Problems are the diagnostics shown under the editor: the saved file's, or the
-	// refused draft's.
-	Problems string
-	Draft    bool
-	OrderID  string
-	Payload  string
-	Recent   []ledger.Entry
-	Preview  *previewData
+	Draft  bool
+	// Check is what the checks say of Source.
+	Check   checkData
+	OrderID string
+	Payload string
+	Recent  []ledger.Entry
+	Preview *previewData
 }
 
 func (s *Server) newMappingData(c *echo.Context, f MappingFile) (mappingData, error) {
@@ -81,10 +107,21 @@ func (s *Server) newMappingData(c *echo.Context, f MappingFile) (mappingData, er
 	if err != nil {
 		return mappingData{}, fmt.Errorf("list recent orders: %w", err)
 	}
-	return mappingData{File: f, Source: f.Source, Problems: f.Problems, Recent: recent}, nil
+	return mappingData{File: f, Source: f.Source, Recent: recent}, nil
 }
 
-// mappingPage shows a mapping file, whether it compiles, a preview against a chosen order
+// withDraft puts the text sent with the form (admins only) in the editor; it answers false
+// when the form has none, or the user may not edit.
+func withDraft(c *echo.Context, data *mappingData) bool {
+	src, ok := formField(c, "src")
+	if !ok || !userOf(c).Can("admin") {
+		return false
+	}
+	data.Source, data.Draft = normalizeSource(src), true
+	return true
+}
+
+// mappingPage shows a mapping file, what its checks say, a preview against a chosen order
 // (?order=ID previews without JavaScript) and, for admins, the editor.
 func (s *Server) mappingPage(c *echo.Context) error {
 	f, err := s.mappingFile(c)
@@ -95,6 +132,7 @@ func (s *Server) mappingPage(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	data.Check = s.check(c, f.Name, data.Source, false)
 	if id := strings.TrimSpace(c.QueryParam("order")); id != "" {
 		data.OrderID = id
 		data.Preview = s.preview(c, f.Name, nil, id, "")
@@ -102,7 +140,28 @@ func (s *Server) mappingPage(c *echo.Context) error {
 	return s.render(c, http.StatusOK, "mapping", f.Name, data)
 }
 
-// mappingPreview previews the saved file, or (admins only) the draft sent with the form.
+// mappingCheck runs on the editor's text the checks a save makes, and says what saving it
+// would do to the store's orders; htmx gets the check block alone (the editor asks as the
+// text changes).
+func (s *Server) mappingCheck(c *echo.Context) error {
+	f, err := s.mappingFile(c)
+	if err != nil {
+		return err
+	}
+	data, err := s.newMappingData(c, f)
+	if err != nil {
+		return err
+	}
+	withDraft(c, &data)
+	data.Check = s.check(c, f.Name, data.Source, data.Draft)
+	if isHTMX(c) {
+		return s.renderPart(c, http.StatusOK, "mapping", "check", data)
+	}
+	return s.render(c, http.StatusOK, "mapping", f.Name, data)
+}
+
+// mappingPreview previews the saved file, or (admins only) the text in the editor, whose
+// check block is sent along, so the problems shown are always the text's.
 func (s *Server) mappingPreview(c *echo.Context) error {
 	f, err := s.mappingFile(c)
 	if err != nil {
@@ -112,27 +171,28 @@ func (s *Server) mappingPreview(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data.OrderID = strings.TrimSpace(c.FormValue("order"))
-	data.Payload = c.FormValue("payload")
+	data.OrderID = strings.TrimSpace(c.Request().PostFormValue("order"))
+	data.Payload = c.Request().PostFormValue("payload")
 	var draft []byte
-	if src, ok := formField(c, "src"); ok && userOf(c).Can("admin") {
-		draft = []byte(normalizeSource(src))
-		data.Source, data.Draft = string(draft), true
+	if withDraft(c, &data) {
+		draft = []byte(data.Source)
 	}
+	data.Check = s.check(c, f.Name, data.Source, data.Draft)
 	data.Preview = s.preview(c, f.Name, draft, data.OrderID, data.Payload)
 	if isHTMX(c) {
-		return s.renderPart(c, http.StatusOK, "mapping", "preview", data)
+		data.Check.OOB = true
+		return s.renderPart(c, http.StatusOK, "mapping", "preview_answer", data)
 	}
 	return s.render(c, http.StatusOK, "mapping", f.Name, data)
 }
 
-// formField reads a form field and whether the form had it at all.
+// formField reads a form field of the body and whether the form had it at all.
 func formField(c *echo.Context, name string) (string, bool) {
-	vals, err := c.FormValues()
-	if err != nil {
+	req := c.Request()
+	if err := req.ParseForm(); err != nil {
 		return "", false
 	}
-	v, ok := vals[name]
+	v, ok := req.PostForm[name]
 	if !ok || len(v) == 0 {
 		return "", false
 	}
@@ -148,15 +208,63 @@ func normalizeSource(src string) string {
 	return src
 }
 
+// check runs the checks a save makes on src. Whatever goes wrong is said in the check
+// block, not as an error page: it is the answer to the question.
+func (s *Server) check(c *echo.Context, name, src string, draft bool) checkData {
+	out := checkData{Of: "the saved file"}
+	if draft {
+		out.Of = "this text"
+	}
+	switch {
+	case strings.TrimSpace(src) == "":
+		out.Error = "The file is empty."
+		return out
+	case len(src) > maxMappingSize:
+		out.Error = "The file is too big."
+		return out
+	}
+	ctx := c.Request().Context()
+	err := storeOf(c).Mappings.Check(ctx, name, []byte(src))
+	var diags *mapping.Diagnostics
+	switch {
+	case errors.As(err, &diags):
+		out.Problems = shownDiagnostics(diags)
+	case err != nil:
+		s.log.Error("check mapping", "file", name, "err", err)
+		out.Error = "The checks could not be made (the database did not answer); the reason has been logged."
+	}
+	if name == "orders.yaml" {
+		if counts, err := s.d.Ledger.LedgerStatusCounts(ctx, storeOf(c).Shop); err != nil {
+			s.log.Error("count the ledger", "err", err)
+		} else {
+			staged := counts.ByStatus[ledger.StatusStaged]
+			out.Impact = &impact{Failed: counts.ByStatus[ledger.StatusFailed], Waiting: counts.ByStatus[ledger.StatusWaiting],
+				StagedNotImported: max(staged-counts.Imported, 0), Imported: counts.Imported}
+		}
+	}
+	return out
+}
+
+// shownDiagnostics are the engine's diagnostics as a page shows them: each file by its
+// name, never the folder it is in on the server.
+func shownDiagnostics(d *mapping.Diagnostics) *mapping.Diagnostics {
+	out := &mapping.Diagnostics{List: make([]mapping.Diagnostic, len(d.List))}
+	for i, x := range d.List {
+		x.File = path.Base(strings.ReplaceAll(x.File, "\\", "/"))
+		out.List[i] = x
+	}
+	return out
+}
+
 // preview runs the mapping on an order of the ledger or a pasted payload. Whatever goes
 // wrong is said in the preview box, not as an error page: it is the answer to the question.
 func (s *Server) preview(c *echo.Context, name string, draft []byte, orderID, payload string) *previewData {
 	p := &previewData{Of: "the saved file"}
 	if draft != nil {
-		p.Of = "this draft"
+		p.Of = "this text"
 	}
 	if len(draft) > maxMappingSize {
-		p.Error = "The draft is too big to preview."
+		p.Error = "The text is too big to preview."
 		return p
 	}
 	var record []byte
@@ -193,7 +301,7 @@ func (s *Server) preview(c *echo.Context, name string, draft []byte, orderID, pa
 	var diags *mapping.Diagnostics
 	switch {
 	case errors.As(err, &diags):
-		p.Problems = diags.Error()
+		p.Refused = true
 	case err != nil:
 		// The engine's words about the payload ("decode order: …"): for the person who
 		// pasted it.
@@ -204,59 +312,65 @@ func (s *Server) preview(c *echo.Context, name string, draft []byte, orderID, pa
 	return p
 }
 
-// mappingSave checks and saves an admin's edit. A file that does not compile is refused
-// with its diagnostics, and the draft stays in the editor.
+// mappingSave checks and saves an admin's edit. A text the checks refuse is shown again
+// with their diagnostics, and stays in the editor.
 func (s *Server) mappingSave(c *echo.Context) error {
 	f, err := s.mappingFile(c)
 	if err != nil {
 		return err
 	}
-	src := normalizeSource(c.FormValue("src"))
 	data, err := s.newMappingData(c, f)
 	if err != nil {
 		return err
 	}
-	data.Source, data.Draft = src, true
-	data.OrderID, data.Payload = strings.TrimSpace(c.FormValue("order")), c.FormValue("payload")
-	refuse := func(status int, msg, problems string) error {
-		data.Problems = problems
+	withDraft(c, &data)
+	data.Draft = true
+	data.OrderID = strings.TrimSpace(c.Request().PostFormValue("order"))
+	data.Payload = c.Request().PostFormValue("payload")
+	refuse := func(status int, msg string) error {
+		data.Check = s.check(c, f.Name, data.Source, true)
 		s.setFlash(c, "bad", msg)
 		return s.render(c, status, "mapping", f.Name, data)
 	}
 	switch {
-	case strings.TrimSpace(src) == "":
-		return refuse(http.StatusUnprocessableEntity, "Not saved: the file is empty.", "")
-	case len(src) > maxMappingSize:
-		return refuse(http.StatusRequestEntityTooLarge, "Not saved: the file is too big.", "")
+	case strings.TrimSpace(data.Source) == "":
+		return refuse(http.StatusUnprocessableEntity, "Not saved: the file is empty.")
+	case len(data.Source) > maxMappingSize:
+		return refuse(http.StatusRequestEntityTooLarge, "Not saved: the file is too big.")
 	}
-	u := userOf(c)
-	err = storeOf(c).Mappings.Save(c.Request().Context(), f.Name, []byte(src), u.Name)
+	version, err := s.saveMapping(c, MappingSave{Name: f.Name, Source: []byte(data.Source), User: userOf(c).Name})
 	var diags *mapping.Diagnostics
 	switch {
 	case errors.As(err, &diags):
-		return refuse(http.StatusUnprocessableEntity, "Not saved: "+f.Name+" does not compile. The problems are below; the feeds still use the saved file.", diags.Error())
+		return refuse(http.StatusUnprocessableEntity, "Not saved: this text does not pass the checks (its problems are beside the editor). "+
+			"The saved version is unchanged and the feeds go on using it.")
 	case err != nil:
-		s.log.Error("save mapping", "file", f.Name, "user", u.Name, "err", err)
-		return refuse(http.StatusInternalServerError, "Not saved: something went wrong on our side; it has been logged.", "")
+		return refuse(http.StatusInternalServerError, "Not saved: something went wrong on our side; it has been logged.")
 	}
-	s.log.Info("mapping saved", "file", f.Name, "user", u.Name)
-	s.setFlash(c, "good", "Saved "+f.Name+". The feeds use it from their next record; the earlier version is kept.")
+	s.audit(c, actionMappingSave, storeOf(c).Shop+"/"+f.Name, fmt.Sprintf("saved version %d", version))
+	s.setFlash(c, "good", fmt.Sprintf("Saved %s. It is version %d; the feeds use it from their next record, and the earlier version is kept.", f.Name, version))
 	return c.Redirect(http.StatusSeeOther, "/mappings/"+f.Name)
 }
 
-type versionsData struct {
-	File     MappingFile
-	Versions []MappingVersion
-}
-
-func (s *Server) mappingVersions(c *echo.Context) error {
-	f, err := s.mappingFile(c)
-	if err != nil {
-		return err
+// saveMapping saves through the store's mappings, and answers the file's new version.
+func (s *Server) saveMapping(c *echo.Context, m MappingSave) (int, error) {
+	ctx := c.Request().Context()
+	if err := storeOf(c).Mappings.Save(ctx, m); err != nil {
+		var diags *mapping.Diagnostics
+		if !errors.As(err, &diags) {
+			s.log.Error("save mapping", "file", m.Name, "user", m.User, "err", err)
+		}
+		return 0, err
 	}
-	vs, err := storeOf(c).Mappings.Versions(c.Request().Context(), f.Name)
+	s.log.Info("mapping saved", "file", m.Name, "user", m.User, "restored_from", m.RestoredFrom)
+	files, err := storeOf(c).Mappings.Files(ctx)
 	if err != nil {
-		return fmt.Errorf("list versions of %s: %w", f.Name, err)
+		return 0, fmt.Errorf("list mappings: %w", err)
 	}
-	return s.render(c, http.StatusOK, "versions", "Versions of "+f.Name, versionsData{File: f, Versions: vs})
+	for _, f := range files {
+		if f.Name == m.Name {
+			return f.Version, nil
+		}
+	}
+	return 0, nil
 }

@@ -3,12 +3,12 @@ package portal
 import (
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/adapters/shopify"
 )
 
 // Metrics are passthrough's own Prometheus metrics, for /metrics. The wiring makes one with
@@ -24,6 +24,7 @@ type Metrics struct {
 	executions *prometheus.CounterVec
 	duration   *prometheus.HistogramVec
 	records    *prometheus.CounterVec
+	usage      runUsage
 }
 
 // Record outcomes counted by passthrough_feed_records_total.
@@ -52,7 +53,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Records handled by feed runs, by shop, feed and outcome (written, skipped, retry, error).",
 		}, []string{"shop", "feed", "outcome"}),
 	}
-	for _, c := range []prometheus.Collector{m.executions, m.duration, m.records} {
+	m.usage = newRunUsage()
+	for _, c := range append([]prometheus.Collector{m.executions, m.duration, m.records}, m.usage.collectors()...) {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register feed metrics: %w", err)
 		}
@@ -64,6 +66,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 // happened to its records. It makes Metrics a feeds.Observer.
 func (m *Metrics) ExecutionFinished(x erp.Execution) {
 	m.executions.WithLabelValues(x.Shop, x.Feed, x.Outcome).Inc()
+	m.usage.add(x)
 	if !x.FinishedAt.IsZero() && !x.StartedAt.IsZero() {
 		m.duration.WithLabelValues(x.Shop, x.Feed).Observe(x.FinishedAt.Sub(x.StartedAt).Seconds())
 	}
@@ -77,19 +80,8 @@ func (m *Metrics) ExecutionFinished(x erp.Execution) {
 	}
 }
 
-// ShopifyStats are the Shopify client's running totals for one endpoint since it started
-// (the adapter's per-endpoint stats, field for field).
-type ShopifyStats struct {
-	Calls         int64         // requests sent, retries included
-	Retries       int64         // requests sent again after a failed attempt
-	TooMany       int64         // 429 answers
-	Throttled     int64         // GraphQL THROTTLED answers
-	ServerErrors  int64         // 5xx answers
-	NetworkErrors int64         // attempts that got no answer
-	Failures      int64         // calls that ended in an error after any retries
-	Wait          time.Duration // time spent waiting: pacing, Retry-After and back-off
-	Points        float64       // GraphQL points the queries actually cost
-}
+// ShopifyStats are the Shopify client's running totals for one endpoint since it started.
+type ShopifyStats = shopify.EndpointStats
 
 // RegisterShopify reports the Shopify clients' totals per shop and endpoint, read from stats
 // at each scrape. stats must be cheap and safe to call from any goroutine; it answers, per
@@ -115,6 +107,7 @@ var (
 	shopifyNetworkErrors = shopifyDesc("network_errors_total", "Shopify requests that got no answer.")
 	shopifyFailures      = shopifyDesc("failures_total", "Shopify calls that failed after their retries.")
 	shopifyWait          = shopifyDesc("wait_seconds_total", "Time spent waiting for Shopify: pacing, Retry-After and back-off.")
+	shopifyBudgetWait    = shopifyDesc("budget_wait_seconds_total", "Time spent waiting for the store's API budget: pacing, Retry-After after a 429, THROTTLED.")
 	shopifyPoints        = shopifyDesc("graphql_points_total", "GraphQL points Shopify charged for the queries.")
 )
 
@@ -125,7 +118,7 @@ type shopifyCollector struct {
 
 func (shopifyCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{shopifyCalls, shopifyRetries, shopifyTooMany, shopifyThrottled,
-		shopifyServerErrors, shopifyNetworkErrors, shopifyFailures, shopifyWait, shopifyPoints} {
+		shopifyServerErrors, shopifyNetworkErrors, shopifyFailures, shopifyWait, shopifyBudgetWait, shopifyPoints} {
 		ch <- d
 	}
 }
@@ -145,7 +138,8 @@ func (shopifyCollector) collect(ch chan<- prometheus.Metric, shop string, endpoi
 			{shopifyCalls, float64(st.Calls)}, {shopifyRetries, float64(st.Retries)},
 			{shopifyTooMany, float64(st.TooMany)}, {shopifyThrottled, float64(st.Throttled)},
 			{shopifyServerErrors, float64(st.ServerErrors)}, {shopifyNetworkErrors, float64(st.NetworkErrors)},
-			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()}, {shopifyPoints, st.Points},
+			{shopifyFailures, float64(st.Failures)}, {shopifyWait, st.Wait.Seconds()}, {shopifyBudgetWait, st.BudgetWait.Seconds()},
+			{shopifyPoints, st.Points},
 		} {
 			ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, m.v, shop, endpoint)
 		}

@@ -53,7 +53,7 @@ func (s *Server) setMode(c *echo.Context) error {
 		s.setFlash(c, "bad", "Could not switch to "+to+" mode; the reason has been logged.")
 		return c.Redirect(http.StatusSeeOther, "/feeds")
 	}
-	s.log.Info("mode switched", "shop", st.Shop, "mode", to, "user", u.Name)
+	s.audit(c, actionModeSet, "store "+st.Shop, "switched to "+to+" mode")
 	if to == "live" && c.FormValue("send_test_shipments") == "yes" && st.TestShipments != nil {
 		n, err := st.TestShipments.Release(c.Request().Context())
 		switch {
@@ -66,7 +66,7 @@ func (s *Server) setMode(c *echo.Context) error {
 			s.setFlash(c, "bad", "Live mode, but the shipments recorded in test mode could not be set to send; the reason has been logged.")
 			return c.Redirect(http.StatusSeeOther, "/feeds")
 		}
-		s.log.Info("test shipments released", "shop", st.Shop, "rows", n, "user", u.Name)
+		s.audit(c, actionModeSet, "store "+st.Shop, fmt.Sprintf("live mode: %d shipment rows recorded in test mode set to send", n))
 		s.setFlash(c, "good", fmt.Sprintf("Live mode: shipments and stock are sent to Shopify from their next run, with the %d shipment rows recorded in test mode.", n))
 		return c.Redirect(http.StatusSeeOther, "/feeds")
 	}

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -174,20 +175,45 @@ type orderListData struct {
 	NextURL    string
 	NewerURL   string
 	NewestURL  string
+	// Count is how many orders match the filters, at most countCap; More says there are
+	// more than that.
+	Count     int
+	More      bool
+	ExportURL string
+	Zone      string
 }
 
+// countCap is how far the list counts the orders that match: the count costs what reading
+// that many index entries costs, however large the ledger.
+const countCap = 10000
+
 // orderList is Pass Through Orders: every order in the ledger, newest activity first,
-// filtered and paged by keyset. To htmx (the filter bar) it answers with the results only.
+// filtered and paged by keyset, with how many match. To htmx (the filter bar) it answers
+// with the results only.
 func (s *Server) orderList(c *echo.Context) error {
 	q, p, problems := s.parseOrderQuery(c)
-	data := orderListData{Query: q, Statuses: ledger.Statuses(), Severities: severities, Problems: problems}
+	st := storeOf(c)
+	data := orderListData{Query: q, Statuses: ledger.Statuses(), Severities: severities, Problems: problems,
+		Zone: st.Location.String()}
 	status := http.StatusOK
 	if len(problems) > 0 {
 		status = http.StatusBadRequest
 	} else {
-		entries, err := s.d.Ledger.LedgerList(c.Request().Context(), p)
+		ctx := c.Request().Context()
+		entries, err := s.d.Ledger.LedgerList(ctx, p)
 		if err != nil {
 			return fmt.Errorf("list orders: %w", err)
+		}
+		count := p
+		count.After, count.Limit = nil, countCap+1
+		n, err := s.d.Ledger.LedgerCount(ctx, count)
+		if err != nil {
+			return fmt.Errorf("count orders: %w", err)
+		}
+		data.Count, data.More = min(n, countCap), n > countCap
+		data.ExportURL = "/orders.csv"
+		if e := q.first().values().Encode(); e != "" {
+			data.ExportURL += "?" + e
 		}
 		if len(entries) > pageSize {
 			entries = entries[:pageSize]
@@ -223,6 +249,81 @@ func (s *Server) orderList(c *echo.Context) error {
 	return s.render(c, status, "orders", "Pass Through Orders", data)
 }
 
+// exportCap bounds one CSV export; a larger list is narrowed with the filters.
+const exportCap = 100000
+
+// orderExport writes every order the list's filters match as CSV, newest first, page by page
+// (memory stays flat), times in the store's zone and totals in their currency's minor units.
+// Values a spreadsheet would run as a formula are written as text.
+func (s *Server) orderExport(c *echo.Context) error {
+	q, p, problems := s.parseOrderQuery(c)
+	if len(problems) > 0 {
+		return echo.NewHTTPError(http.StatusBadRequest, strings.Join(problems, "; "))
+	}
+	st := storeOf(c)
+	p.After, p.Limit = nil, 1000
+	h := c.Response().Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="orders-%s-%s.csv"`, safeFileName(st.Shop), s.now().In(st.Location).Format("2006-01-02")))
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	w := csv.NewWriter(c.Response())
+	zone := st.Location
+	_ = w.Write([]string{"order", "shopify_id", "order_date", "customer", "email", "total", "currency", "status", "severity",
+		"erp_import", "erp_order_no", "problem", "updated"})
+	written := 0
+	for written < exportCap {
+		page, err := s.d.Ledger.LedgerList(c.Request().Context(), p)
+		if err != nil {
+			// The header is sent; the file ends here, and the log says why.
+			s.log.Error("export orders", "shop", st.Shop, "err", err)
+			break
+		}
+		for _, e := range page {
+			_ = w.Write(csvSafe([]string{e.OrderName, strconv.FormatInt(e.OrderID, 10), fmtTime(zone, e.OrderDate), e.CustomerName,
+				e.CustomerEmail, amount(e.Total, e.Currency), e.Currency, string(e.Status), string(e.Severity), e.ImportStatus,
+				e.ERPOrderNo, e.Problem, fmtTime(zone, e.UpdatedAt)}))
+			written++
+		}
+		w.Flush()
+		if len(page) < p.Limit || w.Error() != nil {
+			break
+		}
+		p.After = page[len(page)-1].Cursor()
+	}
+	w.Flush()
+	s.audit(c, actionOrdersExport, "orders", fmt.Sprintf("%d orders; filters: %s", written, orElse(q.first().values().Encode(), "none")))
+	return nil
+}
+
+// csvSafe keeps a spreadsheet from running a value as a formula: one that starts with = + -
+// @ or a tab is written as text.
+func csvSafe(fields []string) []string {
+	for i, f := range fields {
+		if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
+			fields[i] = "'" + f
+		}
+	}
+	return fields
+}
+
+// safeFileName keeps letters, digits, dots and dashes of a shop's name for a file name.
+func safeFileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == '.' || r == '_' || ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9') {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func orElse(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 func orderIDParam(c *echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
@@ -246,13 +347,28 @@ func (s *Server) entry(c *echo.Context, id int64) (ledger.Entry, error) {
 type orderPageData struct {
 	Entry    ledger.Entry
 	Events   []ledger.Event
+	Timeline []step
 	Problems []erp.Problem
-	Rows     *passthrough.OrderRows
-	RowsNote string
+	// Record is the order's problem as the Problems page has it (open, or how it ended);
+	// nil when it never had one.
+	Record *erp.ProblemRecord
+	// Staged are the rows as the staging tables hold them now; StagedNote says why there
+	// are none. Mapped are the rows the current mapping makes of the order, or Rejected why
+	// it makes none; MappedNote says why neither is known.
+	Staged     *passthrough.OrderRows
+	StagedNote string
+	Mapped     *passthrough.OrderRows
+	Rejected   *passthrough.RecordError
+	MappedNote string
+	Truth      *truth
+	Shipments  []shipmentView
+	// The actions that make sense for the order now.
+	CanRetry, CanSkip, CanResolve bool
 }
 
-// orderPage is one order: what Shopify sent, the rows it produced, its problems and its
-// history, and (for operators) Retry and Skip.
+// orderPage is one order's truth: its rows as staged, beside what the current mapping makes
+// of it, what the ERP did with it, its shipments, its problem and its timeline, and (for
+// operators) the actions that make sense for it.
 func (s *Server) orderPage(c *echo.Context) error {
 	id, err := orderIDParam(c)
 	if err != nil {
@@ -264,27 +380,55 @@ func (s *Server) orderPage(c *echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	st := storeOf(c)
-	data := orderPageData{Entry: e}
+	key := strconv.FormatInt(id, 10)
+	data := orderPageData{Entry: e, CanRetry: e.Retriable() && st.Orders != nil, CanSkip: e.Skippable() && st.Orders != nil,
+		CanResolve: e.Resolvable() && st.Orders != nil}
 	if data.Events, err = s.d.Ledger.LedgerEventList(ctx, st.Shop, id); err != nil {
 		return fmt.Errorf("list history of order %d: %w", id, err)
 	}
-	if data.Problems, err = s.d.Ledger.ProblemList(ctx, erp.ProblemListParams{Shop: st.Shop, Feed: feeds.FeedOrders, RecordKey: strconv.FormatInt(id, 10), Limit: 50}); err != nil {
+	if data.Problems, err = s.d.Ledger.ProblemList(ctx, erp.ProblemListParams{Shop: st.Shop, Feed: feeds.FeedOrders, RecordKey: key, Limit: 50}); err != nil {
 		return fmt.Errorf("list problems of order %d: %w", id, err)
 	}
-	switch {
-	case st.Orders == nil:
-		data.RowsNote = "The orders feed is not set up in this instance."
-	default:
-		rows, err := st.Orders.Rows(ctx, id)
+	recs, err := s.d.Ledger.ProblemRecordList(ctx, erp.ProblemRecordListParams{Shop: st.Shop, Feed: feeds.FeedOrders, RecordKey: key, Limit: 1})
+	if err != nil {
+		return fmt.Errorf("read the problem of order %d: %w", id, err)
+	}
+	if len(recs) > 0 {
+		data.Record = &recs[0]
+	}
+	if data.Shipments, err = s.shipmentViews(c, erp.ShipmentListParams{Shop: st.Shop, OrderID: id, Limit: 100}); err != nil {
+		return err
+	}
+	if st.Orders == nil {
+		data.StagedNote = "The orders feed is not set up in this instance."
+		data.MappedNote = data.StagedNote
+	} else {
+		rows, err := st.Orders.Staged(ctx, id)
 		switch {
 		case errors.Is(err, erp.ErrNotFound):
-			data.RowsNote = "Nothing of this order is in the staging tables."
+			data.StagedNote = "Nothing of this order is in the staging tables."
 		case err != nil:
 			return fmt.Errorf("read staged rows of order %d: %w", id, err)
 		default:
-			data.Rows = rows
+			data.Staged = rows
+		}
+		rows, err = st.Orders.Mapped(ctx, id)
+		var re *passthrough.RecordError
+		switch {
+		case errors.As(err, &re):
+			data.Rejected = re
+		case err != nil:
+			s.log.Warn("map an order for its page", "shop", st.Shop, "order_id", id, "err", err)
+			data.MappedNote = "What the current mapping makes of it cannot be shown now; the reason has been logged."
+		default:
+			data.Mapped = rows
+		}
+		if data.Staged != nil {
+			t := compare(data.Staged, data.Mapped)
+			data.Truth = &t
 		}
 	}
+	data.Timeline = timeline(data.Events, data.Shipments, data.Truth)
 	title := e.OrderName
 	if title == "" {
 		title = strconv.FormatInt(id, 10)
@@ -294,9 +438,12 @@ func (s *Server) orderPage(c *echo.Context) error {
 
 type confirmData struct {
 	Entry  ledger.Entry
-	Action string // retry, skip
+	Action string // retry, skip, resolve
 	Reason string
 	Error  string
+	// Warning is what the person should know before confirming (the ERP imported the
+	// order already).
+	Warning string
 }
 
 // actedOn is the order an action's path names, with its ledger entry; errNoService when
@@ -313,17 +460,55 @@ func (s *Server) actedOn(c *echo.Context) (int64, ledger.Entry, error) {
 	return id, e, err
 }
 
-func (s *Server) retryConfirm(c *echo.Context) error { return s.confirm(c, "retry") }
-func (s *Server) skipConfirm(c *echo.Context) error  { return s.confirm(c, "skip") }
+func (s *Server) retryConfirm(c *echo.Context) error   { return s.confirm(c, "retry") }
+func (s *Server) skipConfirm(c *echo.Context) error    { return s.confirm(c, "skip") }
+func (s *Server) resolveConfirm(c *echo.Context) error { return s.confirm(c, "resolve") }
+
+// allowed says whether an action makes sense for the order now, and if not, why.
+func allowed(action string, e ledger.Entry) (bool, string) {
+	switch action {
+	case "retry":
+		if !e.Retriable() {
+			return false, "Order " + e.OrderName + " was cancelled after staging, and the staged header says so; there is nothing to retry."
+		}
+	case "skip":
+		if !e.Skippable() {
+			if e.Status.InStaging() {
+				return false, "Order " + e.OrderName + " is in the staging tables already; cancel it in the ERP instead."
+			}
+			return false, "Order " + e.OrderName + " is skipped already."
+		}
+	case "resolve":
+		if !e.Resolvable() {
+			return false, "Order " + e.OrderName + " has no problem to resolve."
+		}
+	}
+	return true, ""
+}
 
 // confirm asks "are you sure" with a plain form, so the confirmation works without
-// JavaScript.
+// JavaScript; an action that makes no sense for the order is not offered (409).
 func (s *Server) confirm(c *echo.Context, action string) error {
 	_, e, err := s.actedOn(c)
 	if err != nil {
 		return err
 	}
-	return s.render(c, http.StatusOK, "confirm", strings.ToUpper(action[:1])+action[1:]+" order "+e.OrderName, confirmData{Entry: e, Action: action})
+	if ok, why := allowed(action, e); !ok {
+		return echo.NewHTTPError(http.StatusConflict, why)
+	}
+	data := confirmData{Entry: e, Action: action}
+	if action == "retry" && e.ImportStatus != "" {
+		data.Warning = "The ERP has imported this order" + erpAs(e) + ". A retry does not stage it again; it only accepts what " +
+			"changed in Shopify as the ERP's version, once you have changed the order in the ERP the same way."
+	}
+	return s.render(c, http.StatusOK, "confirm", strings.ToUpper(action[:1])+action[1:]+" order "+e.OrderName, data)
+}
+
+func erpAs(e ledger.Entry) string {
+	if e.ERPOrderNo != "" {
+		return " as " + e.ERPOrderNo
+	}
+	return ""
 }
 
 func (s *Server) retry(c *echo.Context) error {
@@ -332,23 +517,78 @@ func (s *Server) retry(c *echo.Context) error {
 		return err
 	}
 	u, st := userOf(c), storeOf(c)
-	err = st.Orders.Retry(c.Request().Context(), id, u.Name)
+	target := "order " + strconv.FormatInt(id, 10)
+	if ok, why := allowed("retry", e); !ok {
+		s.setFlash(c, "warn", why)
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
+	}
+	r, err := st.Orders.Retry(c.Request().Context(), id, u.Name)
 	var re *passthrough.RecordError
 	switch {
 	case err == nil:
-		s.log.Info("order retried", "shop", st.Shop, "order_id", id, "user", u.Name)
-		s.setFlash(c, "good", "Order "+e.OrderName+" was retried"+s.nowStatus(c, id))
+		kind, msg := retriedMessage(e, r)
+		s.setFlash(c, kind, msg)
+		s.audit(c, actionOrderRetry, target, msg)
 	case errors.Is(err, erp.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger.", id))
-	case errors.Is(err, erp.ErrImported):
-		s.setFlash(c, "warn", "The ERP has already imported order "+e.OrderName+"; it was not staged again.")
 	case errors.As(err, &re):
-		s.setFlash(c, "warn", fmt.Sprintf("Order %s was retried and still cannot be imported (%s): %s", e.OrderName, re.Severity, re.Message))
+		s.setFlash(c, "warn", "Order "+e.OrderName+" was not retried: "+re.Message)
+		s.audit(c, actionOrderRetry, target, "refused: "+re.Message)
 	default:
 		s.log.Error("retry order", "shop", st.Shop, "order_id", id, "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Retrying order "+e.OrderName+" failed on our side; it has been logged. Try again later.")
+		s.audit(c, actionOrderRetry, target, "failed on our side")
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
+}
+
+// retriedMessage says what a retry of the order (as it was, before) came to, never more than
+// happened: the flash's kind (good, warn, bad) and text.
+func retriedMessage(before ledger.Entry, r feeds.Retried) (string, string) {
+	e := r.Entry
+	name := e.OrderName
+	if name == "" {
+		name = strconv.FormatInt(e.OrderID, 10)
+	}
+	switch {
+	case e.Status == ledger.StatusStaged && r.Wrote && before.Status.InStaging():
+		return "good", "Order " + name + " was staged again, with the mapping as it is now."
+	case e.Status == ledger.StatusStaged && r.Wrote:
+		return "good", "Order " + name + " is staged now."
+	case e.Status.InStaging() && e.ImportStatus != "" && e.Severity == "" && e.Problem != "" && r.Changed:
+		return "good", "Order " + name + ": " + e.Problem + "."
+	case e.Status.InStaging() && e.ImportStatus != "" && e.Severity == passthrough.SeverityError:
+		return "bad", "Order " + name + " is not staged again: " + e.Problem
+	case e.Status.InStaging() && e.ImportStatus != "":
+		return "warn", "Nothing was staged: the ERP has imported order " + name + erpAs(e) + " already."
+	case e.Status.InStaging() && e.Severity == passthrough.SeverityError:
+		return "bad", "Order " + name + " keeps its staged rows, and the new ones cannot be staged: " + e.Problem
+	case e.Status.InStaging():
+		return "warn", "Nothing changed: the staged rows of order " + name + " are what the order and the mapping give today."
+	case e.Status == ledger.StatusFailed:
+		return "bad", "Order " + name + " still cannot be imported: " + e.Problem
+	case e.Status == ledger.StatusWaiting:
+		return "warn", "Order " + name + " is still waiting: " + e.Problem
+	}
+	return "warn", "Order " + name + " is not for import (" + string(e.Status) + "): " + e.Problem
+}
+
+// reasoned reads the reason an action needs, or shows the form again saying what is wrong
+// with it.
+func (s *Server) reasoned(c *echo.Context, e ledger.Entry, action, title string) (string, bool, error) {
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	msg := ""
+	switch {
+	case reason == "" && action == "skip":
+		msg = "Say why the order is skipped; the reason goes in its history."
+	case reason == "":
+		msg = "Say how the problem was dealt with; the reason goes in the order's history."
+	case utf8.RuneCountInString(reason) > 500:
+		msg = "Keep the reason under 500 characters."
+	default:
+		return reason, true, nil
+	}
+	return "", false, s.render(c, http.StatusBadRequest, "confirm", title, confirmData{Entry: e, Action: action, Reason: reason, Error: msg})
 }
 
 func (s *Server) skip(c *echo.Context) error {
@@ -356,28 +596,29 @@ func (s *Server) skip(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reason := strings.TrimSpace(c.FormValue("reason"))
-	switch {
-	case reason == "":
-		return s.render(c, http.StatusBadRequest, "confirm", "Skip order "+e.OrderName,
-			confirmData{Entry: e, Action: "skip", Error: "Say why the order is skipped; the reason goes in its history."})
-	case utf8.RuneCountInString(reason) > 500:
-		return s.render(c, http.StatusBadRequest, "confirm", "Skip order "+e.OrderName,
-			confirmData{Entry: e, Action: "skip", Reason: reason, Error: "Keep the reason under 500 characters."})
+	if ok, why := allowed("skip", e); !ok {
+		s.setFlash(c, "warn", why)
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
+	}
+	reason, ok, err := s.reasoned(c, e, "skip", "Skip order "+e.OrderName)
+	if !ok {
+		return err
 	}
 	u, st := userOf(c), storeOf(c)
+	target := "order " + strconv.FormatInt(id, 10)
 	err = st.Orders.Skip(c.Request().Context(), id, u.Name, reason)
 	var re *passthrough.RecordError
 	switch {
 	case err == nil:
-		s.log.Info("order skipped", "shop", st.Shop, "order_id", id, "user", u.Name)
 		s.setFlash(c, "good", "Order "+e.OrderName+" was skipped.")
+		s.audit(c, actionOrderSkip, target, "skipped: "+reason)
 	case errors.Is(err, erp.ErrNotFound):
 		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger.", id))
 	case errors.Is(err, erp.ErrImported):
 		s.setFlash(c, "warn", "The ERP has already imported order "+e.OrderName+"; it cannot be skipped.")
 	case errors.As(err, &re):
 		s.setFlash(c, "warn", "Order "+e.OrderName+" was not skipped: "+re.Message)
+		s.audit(c, actionOrderSkip, target, "refused: "+re.Message)
 	default:
 		s.log.Error("skip order", "shop", st.Shop, "order_id", id, "user", u.Name, "err", err)
 		s.setFlash(c, "bad", "Skipping order "+e.OrderName+" failed on our side; it has been logged. Try again later.")
@@ -385,16 +626,35 @@ func (s *Server) skip(c *echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
 }
 
-// nowStatus says where an order stands after an action, for the message about it:
-// "; it is now staged." or "; it is now failed: unknown SKU X." (just "." when the ledger
-// cannot say).
-func (s *Server) nowStatus(c *echo.Context, id int64) string {
-	e, err := s.d.Ledger.LedgerGet(c.Request().Context(), storeOf(c).Shop, id)
+// resolve ends the order's problem with the reason the person gives.
+func (s *Server) resolve(c *echo.Context) error {
+	id, e, err := s.actedOn(c)
 	if err != nil {
-		return "."
+		return err
 	}
-	if e.Problem != "" && e.Status != ledger.StatusStaged {
-		return "; it is now " + string(e.Status) + ": " + e.Problem
+	if ok, why := allowed("resolve", e); !ok {
+		s.setFlash(c, "warn", why)
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
 	}
-	return "; it is now " + string(e.Status) + "."
+	reason, ok, err := s.reasoned(c, e, "resolve", "Resolve order "+e.OrderName)
+	if !ok {
+		return err
+	}
+	u, st := userOf(c), storeOf(c)
+	target := "order " + strconv.FormatInt(id, 10)
+	err = st.Orders.Resolve(c.Request().Context(), id, u.Name, reason)
+	var re *passthrough.RecordError
+	switch {
+	case err == nil:
+		s.setFlash(c, "good", "The problem of order "+e.OrderName+" is resolved.")
+		s.audit(c, actionOrderResolve, target, "resolved: "+reason)
+	case errors.Is(err, erp.ErrNotFound):
+		return echo.NewHTTPError(http.StatusNotFound, fmt.Sprintf("Order %d is not in the ledger.", id))
+	case errors.As(err, &re):
+		s.setFlash(c, "warn", "Order "+e.OrderName+" was not resolved: "+re.Message)
+	default:
+		s.log.Error("resolve order", "shop", st.Shop, "order_id", id, "user", u.Name, "err", err)
+		s.setFlash(c, "bad", "Resolving order "+e.OrderName+" failed on our side; it has been logged. Try again later.")
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/orders/%d", id))
 }

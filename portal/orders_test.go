@@ -7,13 +7,17 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
+	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
 )
 
@@ -178,7 +182,7 @@ func TestOrderListPagesByKeyset(t *testing.T) {
 			b := c.get(u).Body.String()
 			require.Contains(t, b, "in order date order")
 			got = append(got, listed(t, b)...)
-			for _, m := range regexp.MustCompile(`</a></td>\n  <td>(2026-\d\d-\d\d)</td>`).FindAllStringSubmatch(b, -1) {
+			for _, m := range regexp.MustCompile(`</a></td>\n  <td data-label="Date">(2026-\d\d-\d\d)</td>`).FindAllStringSubmatch(b, -1) {
 				dates = append(dates, m[1])
 			}
 			u = link(b, "next")
@@ -220,7 +224,7 @@ func TestUserInputIsEscaped(t *testing.T) {
 		e.Problem = hostile
 		e.Payload = []byte(`{"note":"` + strings.ReplaceAll(hostile, `/`, `\/`) + `"}`)
 	})
-	f.orders.RowsFunc = func(context.Context, int64) (*passthrough.OrderRows, error) {
+	f.orders.StagedFunc = func(context.Context, int64) (*passthrough.OrderRows, error) {
 		return &passthrough.OrderRows{
 			Header: passthrough.Table{Name: "s_orders"}, HeaderRow: passthrough.Row{Columns: []string{"comment"}, Values: []any{hostile}},
 			Lines: passthrough.Table{Name: "s_order_details"}, LineRows: []passthrough.Row{{Columns: []string{"description"}, Values: []any{hostile}}},
@@ -239,6 +243,34 @@ func TestUserInputIsEscaped(t *testing.T) {
 	}
 }
 
+// stagedOrder is order 1000 as the fake staging tables hold it: NET30 and two lines, not
+// imported.
+func stagedOrder() *passthrough.OrderRows {
+	return &passthrough.OrderRows{
+		Header: passthrough.Table{Name: "s_orders", Key: []string{"shop", "web_order_id"}},
+		HeaderRow: passthrough.Row{Columns: []string{"shop", "web_order_id", "payment_terms", "order_total", "import_status", "erp_order_no", "created_at"},
+			Values: []any{testShop, int64(1000), "NET30", decimal.RequireFromString("254.9800"), nil, nil, time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)}},
+		Lines: passthrough.Table{Name: "s_order_details", Key: []string{"shop", "web_order_id", "line_no"}},
+		LineRows: []passthrough.Row{
+			{Columns: []string{"line_no", "item_code", "quantity"}, Values: []any{int64(1), "TS-001", int64(2)}},
+			{Columns: []string{"line_no", "item_code", "quantity"}, Values: []any{int64(2), "MUG-1", int64(1)}},
+		},
+	}
+}
+
+// mappedOrder is what the changed mapping makes of order 1000: NET45, and only line 1.
+func mappedOrder() *passthrough.OrderRows {
+	return &passthrough.OrderRows{
+		Header: passthrough.Table{Name: "s_orders", Key: []string{"shop", "web_order_id"}},
+		HeaderRow: passthrough.Row{Columns: []string{"shop", "web_order_id", "payment_terms", "order_total"},
+			Values: []any{testShop, int64(1000), "NET45", decimal.RequireFromString("254.98")}},
+		Lines: passthrough.Table{Name: "s_order_details", Key: []string{"shop", "web_order_id", "line_no"}},
+		LineRows: []passthrough.Row{
+			{Columns: []string{"line_no", "item_code", "quantity"}, Values: []any{int64(1), "TS-001", int64(2)}},
+		},
+	}
+}
+
 func TestOrderPage(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
@@ -249,16 +281,12 @@ func TestOrderPage(t *testing.T) {
 	x, err := f.store.ExecutionStart(ctx, erp.ExecutionStartParams{Feed: "orders", Shop: testShop, Trigger: "schedule"})
 	require.NoError(t, err)
 	require.NoError(t, f.store.ProblemAdd(ctx, erp.Problem{ExecutionID: x.ID, Feed: "orders", Shop: testShop, RecordKey: "1000",
-		Severity: passthrough.SeverityError, Message: "unknown SKU TS-001", At: f.clock.Now()}))
-	f.orders.RowsFunc = func(_ context.Context, id int64) (*passthrough.OrderRows, error) {
+		Severity: passthrough.SeverityRetry, Message: "not paid yet", At: f.clock.Now()}))
+	f.orders.StagedFunc = func(_ context.Context, id int64) (*passthrough.OrderRows, error) {
 		require.Equal(t, int64(1000), id)
-		return &passthrough.OrderRows{
-			Header:    passthrough.Table{Name: "s_orders"},
-			HeaderRow: passthrough.Row{Columns: []string{"web_order_id", "payment_terms"}, Values: []any{int64(1000), "NET30"}},
-			Lines:     passthrough.Table{Name: "s_order_details"},
-			LineRows:  []passthrough.Row{{Columns: []string{"line_no", "item_code"}, Values: []any{int64(1), "TS-001"}}},
-		}, nil
+		return stagedOrder(), nil
 	}
+	f.orders.MappedFunc = func(context.Context, int64) (*passthrough.OrderRows, error) { return mappedOrder(), nil }
 	c := login(t, f.srv, "viewer")
 	rec := c.get("/orders/1000")
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -266,19 +294,53 @@ func TestOrderPage(t *testing.T) {
 	for _, want := range []string{
 		"<h1>Order #1000</h1>",
 		"  &#34;line_items&#34;: [", // the payload, indented
-		"<th>payment_terms</th><td>NET30</td>",
-		"<td>1</td><td>TS-001</td>",
-		"unknown SKU TS-001",
+		"not paid yet",              // history: the ledger event
 		fmt.Sprintf(`<a href="/feeds/executions/%d">%d</a>`, x.ID, x.ID),
-		"not paid yet", // history: the ledger event
 	} {
 		require.Contains(t, b, want)
 	}
 
-	t.Run("an order with nothing staged says so", func(t *testing.T) {
-		f.orders.RowsFunc = func(context.Context, int64) (*passthrough.OrderRows, error) { return nil, erp.ErrNotFound }
-		require.Contains(t, c.get("/orders/1000").Body.String(), "Nothing of this order is in the staging tables.")
+	t.Run("the rows as staged are beside the current mapping's, with what differs marked", func(t *testing.T) {
+		require.Contains(t, b, "As staged: read from s_orders and s_order_details now")
+		require.Contains(t, b, `<tr class="differs" data-column="payment_terms"><th>payment_terms</th>`+"\n<td>NET30</td>\n<td>NET45</td></tr>")
+		require.Contains(t, b, `<tr data-column="order_total"><th>order_total</th>`+"\n<td>254.98</td>\n<td>254.98</td></tr>", "equal as numbers")
+		require.Contains(t, b, `<tr data-column="created_at"><th>created_at</th>`+"\n<td>2026-11-01 09:00:00Z</td>\n<td><span class=\"muted\">passthrough&#39;s</span></td></tr>")
+		require.Contains(t, b, `<strong class="differs" id="differences">2 differences</strong>`, "the payment terms and the line no longer made")
+		require.Contains(t, b, `<tr class="alone" title="no line of this key on the other side" data-line="2"><td>2</td><td>MUG-1</td><td>1</td></tr>`)
+		require.Contains(t, b, `<span class="muted">blank: not imported yet</span>`)
 	})
+
+	t.Run("what the ERP wrote on the header is shown, and its import is on the timeline", func(t *testing.T) {
+		f.orders.StagedFunc = func(context.Context, int64) (*passthrough.OrderRows, error) {
+			o := stagedOrder()
+			o.HeaderRow.Values[4], o.HeaderRow.Values[5] = "imported", "SO-9"
+			return o, nil
+		}
+		b := c.get("/orders/1000").Body.String()
+		require.Contains(t, b, `<dd id="staged-import-status">imported</dd>`)
+		require.Contains(t, b, "<td data-label=\"What\">Imported by the ERP</td>")
+		require.Contains(t, b, "import status imported, ERP order SO-9")
+	})
+
+	t.Run("an order with nothing staged shows what the mapping would stage, labelled so", func(t *testing.T) {
+		f.orders.StagedFunc = func(context.Context, int64) (*passthrough.OrderRows, error) { return nil, erp.ErrNotFound }
+		b := c.get("/orders/1000").Body.String()
+		require.Contains(t, b, "Nothing of this order is in the staging tables.")
+		require.Contains(t, b, `What the current mapping would stage <span class="muted small">(not staged)</span>`)
+		f.orders.MappedFunc = func(context.Context, int64) (*passthrough.OrderRows, error) {
+			return nil, &passthrough.RecordError{Severity: passthrough.SeverityRetry, Message: "not paid yet: financial status is pending"}
+		}
+		require.Contains(t, c.get("/orders/1000").Body.String(), "The current mapping does not take the order (retry): not paid yet: financial status is pending")
+	})
+
+	t.Run("the order's open problem links to its class", func(t *testing.T) {
+		classes, err := f.store.ProblemClassList(ctx, erp.ProblemClassListParams{Shop: testShop})
+		require.NoError(t, err)
+		b := c.get("/orders/1000").Body.String()
+		require.Contains(t, b, "Open problem since")
+		require.Contains(t, b, fmt.Sprintf(`<a href="/problems/%d">Its class</a>`, classes[0].ID))
+	})
+
 	t.Run("an excluded order says so, with who excluded it", func(t *testing.T) {
 		e := ledger.Entry{Shop: testShop, OrderID: 1001, OrderName: "#1001", Status: ledger.StatusFailed,
 			Severity: passthrough.SeverityError, Problem: "unknown SKU TS-9", RunID: x.ID}
@@ -288,16 +350,30 @@ func TestOrderPage(t *testing.T) {
 		b := c.get("/orders/1001").Body.String()
 		require.Contains(t, b, `<span class="badge info" id="order-status">excluded</span>`)
 		require.Contains(t, b, " by ann</dd>", "the last update")
-		require.Contains(t, b, "<td>skipped by ann: a duplicate of #999</td><td>ann</td>", "the history says who acted")
+		require.Contains(t, b, `<td data-label="Message">skipped by ann: a duplicate of #999</td><td data-label="By">ann</td>`, "the history says who acted")
 		require.Equal(t, []string{"1001"}, listed(t, c.get("/orders?status=excluded").Body.String()))
 	})
+
+	t.Run("an order's shipments show with their status, error and Retry", func(t *testing.T) {
+		_, err := f.store.DB().ExecContext(ctx, `INSERT INTO external_order_shipments (shipment_id, line_no, shop, web_order_id, item_code,
+			quantity, tracking_number, carrier, tracking_url, ship_date, sync_status, sync_error)
+			VALUES ('SH-7', 1, 'acme', 1000, 'TS-001', 2, '1Z999', 'UPS', 'javascript:alert(1)', '2026-11-02 10:00:00.000', 'error', 'SKU TS-001 is not on #1000')`)
+		require.NoError(t, err)
+		b := login(t, f.srv, "operator").get("/orders/1000").Body.String()
+		require.Contains(t, b, `<tr data-shipment-id="SH-7">`)
+		require.Contains(t, b, "SKU TS-001 is not on #1000")
+		require.Contains(t, b, `<button type="submit" data-retry-shipment="SH-7">Retry</button>`)
+		require.NotContains(t, b, "javascript:alert", "a tracking link that is not http(s) is no link")
+		require.NotContains(t, c.get("/orders/1000").Body.String(), "data-retry-shipment", "a viewer gets no Retry")
+	})
+
 	t.Run("an unknown order is a 404", func(t *testing.T) {
 		require.Equal(t, http.StatusNotFound, c.get("/orders/999").Code)
 		require.Equal(t, http.StatusNotFound, c.get("/orders/abc").Code)
 	})
 	t.Run("a panic behind the page is a 500, and the portal goes on", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) {
-			d.Stores[0].Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) { panic("nil map") }}
+			d.Stores[0].Orders = &fakeOrders{t: t, StagedFunc: func(context.Context, int64) (*passthrough.OrderRows, error) { panic("nil map") }}
 		})
 		putOrders(t, f.store, 1, nil)
 		c := login(t, f.srv, "viewer")
@@ -308,7 +384,7 @@ func TestOrderPage(t *testing.T) {
 	})
 	t.Run("a ledger failure is a 500 that shows nothing of the error", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) {
-			d.Stores[0].Orders = &fakeOrders{t: t, RowsFunc: func(context.Context, int64) (*passthrough.OrderRows, error) {
+			d.Stores[0].Orders = &fakeOrders{t: t, StagedFunc: func(context.Context, int64) (*passthrough.OrderRows, error) {
 				return nil, errors.New("dial tcp 10.1.2.3:1433: login failed for user sa")
 			}}
 		})
@@ -320,30 +396,111 @@ func TestOrderPage(t *testing.T) {
 	})
 }
 
+func TestActionsAreOfferedWhereTheyMakeSense(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	putOrders(t, f.store, 5, func(i int, e *ledger.Entry) {
+		switch i {
+		case 1:
+			e.Status, e.Severity, e.Problem = ledger.StatusFailed, passthrough.SeverityError, "unknown SKU TS-9"
+		case 2:
+			e.Status, e.Severity, e.Problem = ledger.StatusStaged, "", ""
+		case 3:
+			e.Status, e.Severity, e.Problem = ledger.StatusCancelled, passthrough.SeverityInfo, "cancelled in Shopify after staging"
+		case 4:
+			e.Status, e.Severity, e.Problem = ledger.StatusStaged, passthrough.SeverityError, "edited in Shopify after the ERP imported it"
+		}
+	})
+	c := login(t, f.srv, "operator")
+	for _, tc := range []struct {
+		id      string
+		status  string
+		offered []string
+	}{
+		{"1000", "waiting", []string{"retry", "resolve", "skip"}},
+		{"1001", "failed", []string{"retry", "resolve", "skip"}},
+		{"1002", "staged", []string{"retry"}},
+		{"1003", "cancelled", nil},
+		{"1004", "staged with an error", []string{"retry", "resolve"}},
+	} {
+		t.Run("a "+tc.status+" order offers "+fmt.Sprint(tc.offered), func(t *testing.T) {
+			b := c.get("/orders/" + tc.id).Body.String()
+			for _, action := range []string{"retry", "resolve", "skip"} {
+				offered := slices.Contains(tc.offered, action)
+				require.Equal(t, offered, strings.Contains(b, `id="`+action+`" href=`), action)
+				want := http.StatusOK
+				if !offered {
+					want = http.StatusConflict
+				}
+				require.Equal(t, want, c.get("/orders/"+tc.id+"/"+action).Code, "the confirmation of "+action)
+			}
+		})
+	}
+	t.Run("an action that makes no sense is refused when sent anyway", func(t *testing.T) {
+		rec := c.submit("/orders/1002/skip", url.Values{"reason": {"dup"}})
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		require.Contains(t, c.get("/orders/1002").Body.String(), "is in the staging tables already; cancel it in the ERP instead")
+	})
+	t.Run("a viewer is offered none", func(t *testing.T) {
+		b := login(t, f.srv, "viewer").get("/orders/1001").Body.String()
+		require.NotContains(t, b, `id="retry"`)
+		require.NotContains(t, b, `id="resolve"`)
+	})
+}
+
 func TestRetryAndSkip(t *testing.T) {
 	t.Parallel()
 
-	t.Run("Retry asks first, then retries as the user and says so on the order's page", func(t *testing.T) {
+	t.Run("Retry asks first, then retries as the user, says what came of it and logs it", func(t *testing.T) {
 		f := newFixture(t, nil)
 		putOrders(t, f.store, 1, nil)
 		c := login(t, f.srv, "operator")
 		confirm := c.get("/orders/1000/retry")
 		require.Equal(t, http.StatusOK, confirm.Code)
 		require.Contains(t, confirm.Body.String(), `action="/orders/1000/retry"`)
+		require.NotContains(t, confirm.Body.String(), "confirm-warning")
 
 		type call struct {
 			id   int64
 			user string
 		}
 		var got []call
-		f.orders.RetryFunc = func(_ context.Context, id int64, user string) error { got = append(got, call{id, user}); return nil }
+		f.orders.RetryFunc = func(_ context.Context, id int64, user string) (feeds.Retried, error) {
+			got = append(got, call{id, user})
+			e, err := f.store.LedgerGet(context.Background(), testShop, id)
+			require.NoError(t, err)
+			e.Status, e.Severity, e.Problem, e.Actor = ledger.StatusStaged, "", "", user
+			require.NoError(t, f.store.LedgerPut(context.Background(), e))
+			return retried(t, f.store, id, true), nil
+		}
 		rec := c.submit("/orders/1000/retry", nil)
 		require.Equal(t, http.StatusSeeOther, rec.Code)
 		require.Equal(t, "/orders/1000", rec.Header().Get("Location"))
 		require.Equal(t, []call{{1000, "otto"}}, got)
 		page := c.get("/orders/1000").Body.String()
-		require.Contains(t, page, "Order #1000 was retried; it is now waiting: not paid yet")
-		require.NotContains(t, c.get("/orders/1000").Body.String(), "was retried", "a flash shows once")
+		require.Contains(t, page, "Order #1000 is staged now.")
+		require.NotContains(t, c.get("/orders/1000").Body.String(), "is staged now", "a flash shows once")
+		log, err := f.store.AuditList(context.Background(), erp.AuditListParams{Shops: []string{testShop}})
+		require.NoError(t, err)
+		require.Len(t, log, 1)
+		require.Equal(t, []string{"otto", "order.retry", "order 1000", "Order #1000 is staged now."},
+			[]string{log[0].Actor, log[0].Action, log[0].Target, log[0].Detail})
+	})
+
+	t.Run("Retry of an order the ERP imported warns before, and says nothing was staged after", func(t *testing.T) {
+		f := newFixture(t, nil)
+		putOrders(t, f.store, 1, func(_ int, e *ledger.Entry) { e.Status, e.Severity, e.Problem = ledger.StatusStaged, "", "" })
+		_, err := f.store.DB().ExecContext(context.Background(),
+			`INSERT INTO s_orders (shop, web_order_id, import_status, erp_order_no) VALUES ('acme', 1000, 'imported', 'SO-1')`)
+		require.NoError(t, err)
+		c := login(t, f.srv, "operator")
+		confirm := c.get("/orders/1000/retry").Body.String()
+		require.Contains(t, confirm, `id="confirm-warning">The ERP has imported this order as SO-1. A retry does not stage it again`)
+		f.orders.RetryFunc = func(_ context.Context, id int64, _ string) (feeds.Retried, error) {
+			return retried(t, f.store, id, false), nil
+		}
+		require.Equal(t, http.StatusSeeOther, c.submit("/orders/1000/retry", nil).Code)
+		require.Contains(t, c.get("/orders/1000").Body.String(), "Nothing was staged: the ERP has imported order #1000 as SO-1 already.")
 	})
 
 	for _, tc := range []struct {
@@ -351,16 +508,15 @@ func TestRetryAndSkip(t *testing.T) {
 		err  error
 		says string
 	}{
-		{"an order the ERP imported is not staged again", erp.ErrImported, "The ERP has already imported order #1000"},
-		{"a refused order says why", &passthrough.RecordError{Severity: passthrough.SeverityError, Message: "unknown SKU TS-9"},
-			"Order #1000 was retried and still cannot be imported (error): unknown SKU TS-9"},
+		{"a refused order says why", &passthrough.RecordError{Severity: passthrough.SeverityInfo, Message: "it was cancelled after staging"},
+			"Order #1000 was not retried: it was cancelled after staging"},
 		{"a failure says it was logged and shows nothing of the error", fmt.Errorf("stage: %w", errors.New("password=hunter2")),
 			"failed on our side; it has been logged"},
 	} {
 		t.Run("Retry: "+tc.name, func(t *testing.T) {
 			f := newFixture(t, nil)
 			putOrders(t, f.store, 1, nil)
-			f.orders.RetryFunc = func(context.Context, int64, string) error { return tc.err }
+			f.orders.RetryFunc = func(context.Context, int64, string) (feeds.Retried, error) { return feeds.Retried{}, tc.err }
 			c := login(t, f.srv, "operator")
 			require.Equal(t, http.StatusSeeOther, c.submit("/orders/1000/retry", nil).Code)
 			page := c.get("/orders/1000").Body.String()
@@ -397,6 +553,9 @@ func TestRetryAndSkip(t *testing.T) {
 		require.Equal(t, http.StatusSeeOther, rec.Code)
 		require.Equal(t, []call{{1000, "otto", "duplicate of #999"}}, got)
 		require.Contains(t, c.get("/orders/1000").Body.String(), "Order #1000 was skipped.")
+		log, err := f.store.AuditList(context.Background(), erp.AuditListParams{Action: "order.skip"})
+		require.NoError(t, err)
+		require.Equal(t, "skipped: duplicate of #999", log[0].Detail)
 	})
 
 	t.Run("Skip of a staged order says why it was refused", func(t *testing.T) {
@@ -410,6 +569,30 @@ func TestRetryAndSkip(t *testing.T) {
 		require.Contains(t, c.get("/orders/1000").Body.String(), "was not skipped: order #1000 is already staged")
 	})
 
+	t.Run("Resolve needs a reason, passes it with the user, and logs it", func(t *testing.T) {
+		f := newFixture(t, nil)
+		putOrders(t, f.store, 1, func(_ int, e *ledger.Entry) {
+			e.Status, e.Severity, e.Problem = ledger.StatusFailed, passthrough.SeverityError, "unknown SKU TS-9"
+		})
+		c := login(t, f.srv, "operator")
+		confirm := c.get("/orders/1000/resolve").Body.String()
+		require.Contains(t, confirm, "Its problem — <em>unknown SKU TS-9</em> — was dealt with outside passthrough.")
+		rec := c.submit("/orders/1000/resolve", url.Values{"reason": {""}})
+		require.Equal(t, http.StatusBadRequest, rec.Code)
+		require.Contains(t, rec.Body.String(), "Say how the problem was dealt with")
+		var got []string
+		f.orders.ResolveFunc = func(_ context.Context, id int64, user, reason string) error {
+			got = append(got, fmt.Sprint(id, " ", user, " ", reason))
+			return nil
+		}
+		require.Equal(t, http.StatusSeeOther, c.submit("/orders/1000/resolve", url.Values{"reason": {"entered in the ERP by hand"}}).Code)
+		require.Equal(t, []string{"1000 otto entered in the ERP by hand"}, got)
+		require.Contains(t, c.get("/orders/1000").Body.String(), "The problem of order #1000 is resolved.")
+		log, err := f.store.AuditList(context.Background(), erp.AuditListParams{Action: "order.resolve"})
+		require.NoError(t, err)
+		require.Equal(t, "resolved: entered in the ERP by hand", log[0].Detail)
+	})
+
 	t.Run("without an orders feed the buttons answer 503", func(t *testing.T) {
 		f := newFixture(t, func(d *Deps) { d.Stores[0].Orders = nil })
 		putOrders(t, f.store, 1, nil)
@@ -417,6 +600,46 @@ func TestRetryAndSkip(t *testing.T) {
 		require.Equal(t, http.StatusServiceUnavailable, c.get("/orders/1000/retry").Code)
 		require.Contains(t, c.get("/orders/1000").Body.String(), "The orders feed is not set up")
 	})
+}
+
+// TestRetriedMessages: what a retry came to is said as it is, never more than happened.
+func TestRetriedMessages(t *testing.T) {
+	t.Parallel()
+	order := func(status ledger.Status, sev passthrough.Severity, problem, imported string) ledger.Entry {
+		return ledger.Entry{OrderID: 1001, OrderName: "#1001", Status: status, Severity: sev, Problem: problem,
+			ImportStatus: imported, ERPOrderNo: map[bool]string{true: "SO-7"}[imported != ""]}
+	}
+	for _, tc := range []struct {
+		name   string
+		before ledger.Entry
+		after  feeds.Retried
+		kind   string
+		says   string
+	}{
+		{"a failed order that stages now", order(ledger.StatusFailed, passthrough.SeverityError, "no SKU", ""),
+			feeds.Retried{Entry: order(ledger.StatusStaged, "", "", ""), Wrote: true, Changed: true}, "good", "Order #1001 is staged now."},
+		{"a staged order staged again", order(ledger.StatusStaged, "", "", ""),
+			feeds.Retried{Entry: order(ledger.StatusStaged, "", "", ""), Wrote: true, Changed: true}, "good", "Order #1001 was staged again, with the mapping as it is now."},
+		{"a staged order that nothing changed", order(ledger.StatusStaged, "", "", ""),
+			feeds.Retried{Entry: order(ledger.StatusStaged, "", "", "")}, "warn", "Nothing changed: the staged rows of order #1001 are what the order and the mapping give today."},
+		{"an order the ERP imported", order(ledger.StatusStaged, "", "", "imported"),
+			feeds.Retried{Entry: order(ledger.StatusStaged, "", "", "imported")}, "warn", "Nothing was staged: the ERP has imported order #1001 as SO-7 already."},
+		{"an imported order whose edit is accepted", order(ledger.StatusStaged, passthrough.SeverityError, "edited", "imported"),
+			feeds.Retried{Entry: order(ledger.StatusStaged, "", "the change in Shopify was accepted by otto", "imported"), Changed: true},
+			"good", "Order #1001: the change in Shopify was accepted by otto."},
+		{"an order that still fails", order(ledger.StatusFailed, passthrough.SeverityError, "no SKU", ""),
+			feeds.Retried{Entry: order(ledger.StatusFailed, passthrough.SeverityError, "no SKU", "")}, "bad", "Order #1001 still cannot be imported: no SKU"},
+		{"an order that is still not paid", order(ledger.StatusWaiting, passthrough.SeverityRetry, "not paid yet", ""),
+			feeds.Retried{Entry: order(ledger.StatusWaiting, passthrough.SeverityRetry, "not paid yet", "")}, "warn", "Order #1001 is still waiting: not paid yet"},
+		{"a test order", order(ledger.StatusExcluded, passthrough.SeverityInfo, "skipped by ann", ""),
+			feeds.Retried{Entry: order(ledger.StatusSkipped, passthrough.SeverityInfo, "a test order", ""), Changed: true}, "warn",
+			"Order #1001 is not for import (skipped): a test order"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			kind, says := retriedMessage(tc.before, tc.after)
+			require.Equal(t, []string{tc.kind, tc.says}, []string{kind, says})
+		})
+	}
 }
 
 func TestHealthz(t *testing.T) {

@@ -16,17 +16,25 @@
 //
 // Security, in one place:
 //   - Users come from the configuration with bcrypt hashes and a role: viewer reads,
-//     operator also retries, skips, runs feeds and syncs stock, admin also edits mappings.
-//     Roles are checked on the server for every route; the wrong role gets 403.
+//     operator also retries, skips, runs feeds and syncs stock, admin also edits mappings
+//     and users. Roles are checked on the server for every route; the wrong role gets 403.
+//     An admin may set a user's password or role in the portal (the users page); that wins
+//     over the configuration, in every replica (Deps.Accounts).
 //   - The session is a cookie sealed with AES-GCM under a key derived from Deps.SessionKey
 //     (so it can be neither read nor forged), HttpOnly, SameSite=Strict, Secure when the
-//     portal is reached over https, with an absolute expiry. Logout revokes it.
-//   - Every state-changing request carries the session's CSRF token (form field _csrf or
-//     header X-CSRF-Token), compared in constant time; without it the answer is 403.
-//     Echo's CSRF middleware is not used: it lets a same-origin Sec-Fetch-Site through
-//     without a token and answers 400 for a missing one.
-//   - Login attempts are limited per client IP (the peer address: e.IPExtractor is
-//     ExtractIPDirect, so X-Forwarded-For cannot spoof it).
+//     portal is reached over https, with an absolute expiry. A signed-in session is also a
+//     row in the database every replica shares, and holds only while that row does: a
+//     logout, a password change, a role change or an admin's "sign out everywhere" ends it
+//     in every replica and after a restart.
+//   - Every state-changing request carries the session's CSRF token (form field _csrf in
+//     the body, or header X-CSRF-Token; never the address), compared in constant time;
+//     without it the answer is 403. Echo's CSRF middleware is not used: it lets a
+//     same-origin Sec-Fetch-Site through without a token and answers 400 for a missing one.
+//   - Login attempts are limited per client address (the peer's: e.IPExtractor is
+//     ExtractIPDirect, so X-Forwarded-For cannot spoof it) and per name tried. Only real
+//     attempts count: a request refused for CSRF is not one, so no page elsewhere can lock
+//     an office out. The limits are per process.
+//   - What admins do to users and mappings goes to the audit log (Deps.Audit).
 //   - Responses carry a Content-Security-Policy allowing only the portal's own scripts and
 //     styles (htmx is served from the binary), X-Frame-Options DENY and nosniff.
 //   - POST /webhooks/shopify (Deps.Webhooks) is open too, and outside CSRF: Shopify cannot
@@ -39,6 +47,7 @@ package portal
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +64,8 @@ import (
 	"github.com/passthrough-dev/passthrough/config"
 	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/ledger"
+	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
@@ -71,12 +82,29 @@ type Ledger interface {
 	InventorySentList(ctx context.Context, shop string) ([]erp.InventorySent, error)
 	// LockList says which process runs which feed of a shop now, in any replica.
 	LockList(ctx context.Context, shop string) ([]erp.Lock, error)
+
+	LedgerCount(ctx context.Context, p erp.LedgerListParams) (int, error)
+	ProblemClassList(ctx context.Context, p erp.ProblemClassListParams) ([]erp.ProblemClass, error)
+	ProblemClassGet(ctx context.Context, shop string, id int64) (erp.ProblemClass, error)
+	ProblemRecordList(ctx context.Context, p erp.ProblemRecordListParams) ([]erp.ProblemRecord, error)
+	ShipmentList(ctx context.Context, p erp.ShipmentListParams) ([]record.ShipmentRow, error)
+	ShipmentFulfillmentList(ctx context.Context, shop string, shipmentIDs []string) ([]erp.ShipmentFulfillment, error)
+	AuditList(ctx context.Context, p erp.AuditListParams) ([]erp.AuditEntry, error)
+	// LedgerStatusCounts counts a shop's orders by status, and the imported ones: what a
+	// mapping change would touch.
+	LedgerStatusCounts(ctx context.Context, shop string) (erp.LedgerCounts, error)
+	// ExecutionUsageList is what a shop's runs since a time cost of its Shopify budget.
+	ExecutionUsageList(ctx context.Context, shop string, since time.Time) ([]erp.RunUsage, error)
 }
 
 // The real things satisfy the portal's interfaces.
 var (
-	_ Ledger = erp.Store(nil)
-	_ Feeds  = (*feeds.Scheduler)(nil)
+	_ Ledger    = erp.Store(nil)
+	_ Feeds     = (*feeds.Scheduler)(nil)
+	_ AuditLog  = erp.Store(nil)
+	_ Problems  = erp.Store(nil)
+	_ Orders    = (*feeds.Orders)(nil)
+	_ Shipments = (*feeds.Shipments)(nil)
 )
 
 // Feeds is the scheduler of every store's tasks. *feeds.Scheduler satisfies it.
@@ -93,17 +121,44 @@ type Feeds interface {
 // (feeds.Orders has Retry and Skip with these signatures).
 type Orders interface {
 	// Retry handles the order again now, by user, with the mappings as they are; it takes
-	// back an exclusion (Skip). erp.ErrNotFound for an order the ledger does not know;
-	// erp.ErrImported when the ERP has imported it already; a *passthrough.RecordError,
-	// whose message is shown, when it is refused.
-	Retry(ctx context.Context, orderID int64, user string) error
+	// back an exclusion (Skip), and says what it came to. erp.ErrNotFound for an order the
+	// ledger does not know; a *passthrough.RecordError, whose message is shown, when it is
+	// refused.
+	Retry(ctx context.Context, orderID int64, user string) (feeds.Retried, error)
 	// Skip excludes the order from import (ledger.StatusExcluded), by user, with the reason
 	// given; the feed leaves it alone until it is retried. A *passthrough.RecordError, whose
 	// message is shown, when it cannot be skipped (it is staged already).
 	Skip(ctx context.Context, orderID int64, user, reason string) error
-	// Rows returns the rows the order produced in the staging tables; erp.ErrNotFound when
-	// nothing is staged.
-	Rows(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+	// Resolve ends the order's problem, by user, with the reason given
+	// (ledger.Entry.Resolve). A *passthrough.RecordError, whose message is shown, when it has
+	// none.
+	Resolve(ctx context.Context, orderID int64, user, reason string) error
+	// Staged reads the order as the staging tables hold it now; erp.ErrNotFound when
+	// nothing of it is there.
+	Staged(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+	// Mapped is what the current mapping makes of the order as Shopify last sent it; a
+	// *passthrough.RecordError when the mapping refuses it.
+	Mapped(ctx context.Context, orderID int64) (*passthrough.OrderRows, error)
+}
+
+// Shipments acts on the shipments of external_order_shipments; the shipments feed
+// implements it for its shop.
+type Shipments interface {
+	// Retry sets a shipment marked error or test back to unsent, for the next run, and
+	// says how many rows; erp.ErrNotFound when it has none marked so.
+	Retry(ctx context.Context, shipmentID string) (int, error)
+}
+
+// AuditLog is where every action people take in the portal is written (audit.go): who,
+// what, on what, when. erp.Store satisfies it.
+type AuditLog interface {
+	AuditAdd(ctx context.Context, e erp.AuditEntry) error
+}
+
+// Problems ends the open problems of records of feeds other than orders (whose problems an
+// order's Resolve ends). erp.Store satisfies it.
+type Problems interface {
+	ProblemResolve(ctx context.Context, p erp.ProblemResolveParams) (int, error)
 }
 
 // Mappings are the mapping files as the feeds use them.
@@ -118,12 +173,27 @@ type Mappings interface {
 	// other error is shown to the person as it is, so it should be about the record
 	// ("decode order: …"), never about the database.
 	Preview(ctx context.Context, name string, src, record []byte) (Preview, error)
-	// Save checks src and, when it compiles, keeps the current text as an earlier version,
-	// writes src and makes the feeds use it from their next record, without a restart. A
-	// file that does not compile is refused with *mapping.Diagnostics and nothing changes.
-	Save(ctx context.Context, name string, src []byte, user string) error
+	// Check runs on src the checks a save makes — what `passthrough mapping check
+	// --config` runs: it compiles, and its target columns fit the database's tables as
+	// they are now — and returns *mapping.Diagnostics listing what they refuse, nil when it
+	// passes, or another error when the checks could not be made.
+	Check(ctx context.Context, name string, src []byte) error
+	// Save runs Check on the text and, when it passes, keeps the current text as an
+	// earlier version, writes the new one and makes the feeds use it from their next
+	// record, without a restart. A text the checks refuse is *mapping.Diagnostics and
+	// nothing changes. A restore is a save of an earlier version's text.
+	Save(ctx context.Context, m MappingSave) error
 	// Versions lists the saved versions of a file, newest first, the current one included.
 	Versions(ctx context.Context, name string) ([]MappingVersion, error)
+}
+
+// MappingSave is one save of a mapping file.
+type MappingSave struct {
+	Name   string
+	Source []byte
+	User   string
+	// RestoredFrom is the version whose text Source is, when an admin restores one.
+	RestoredFrom int
 }
 
 // MappingFile is one mapping file as it is now.
@@ -131,8 +201,8 @@ type MappingFile struct {
 	Name   string // orders.yaml
 	Source string
 	// Problems is the engine's diagnostics (file:line:col, the line, a caret, what was
-	// expected) when the file does not compile; empty when it does.
-	Problems string
+	// expected) when the file does not compile; nil when it does.
+	Problems *mapping.Diagnostics
 	Version  int // 0 when the file has never been saved through the portal
 	SavedAt  time.Time
 	SavedBy  string
@@ -144,6 +214,8 @@ type MappingVersion struct {
 	SavedAt time.Time
 	SavedBy string
 	Source  string
+	// RestoredFrom is the earlier version this one brought back; 0 for an edit.
+	RestoredFrom int
 }
 
 // Preview is what a mapping would write for one record.
@@ -189,15 +261,22 @@ type Deps struct {
 	Stores []Store
 	Ledger Ledger
 	Feeds  Feeds
-	Users  []config.User
+	// Audit keeps the audit log; nil logs nothing (the actions are logged as lines still).
+	Audit AuditLog
+	// Problems resolves the problems of records other than orders; nil offers no Resolve
+	// for them.
+	Problems Problems
+	Users    []config.User
 	// SessionKey seals session cookies: at least 32 bytes, or empty for a random key (every
 	// session ends when the process restarts).
 	SessionKey []byte
 	// SessionTTL is how long a login lasts; 0 means 12 hours.
 	SessionTTL time.Duration
-	// Ping says whether the database answers, for /healthz; nil asks the ledger for one
-	// entry instead.
+	// Ping says whether the database answers, for /healthz and the health panel; nil asks
+	// the ledger for one entry instead.
 	Ping func(ctx context.Context) error
+	// DBStats are the database pool's figures, for the health panel; nil shows none.
+	DBStats func() sql.DBStats
 	// Metrics is served at /metrics (to a viewer, or to whoever sends MetricsToken as a
 	// bearer token); nil serves nothing there.
 	Metrics prometheus.Gatherer
@@ -213,6 +292,13 @@ type Deps struct {
 	// Webhooks, when set, is the webhook receiver, served at POST /webhooks/shopify outside
 	// the login and CSRF (Shopify cannot log in; the receiver checks each delivery's HMAC).
 	Webhooks http.Handler
+	// LoginUserBurst and LoginUserEvery limit failed login attempts per name tried, from
+	// any address. 0 means 10 and 1 minute.
+	LoginUserBurst int
+	LoginUserEvery time.Duration
+	// Accounts keeps the logins and what admins changed of users, in the database every
+	// replica shares (erp.Store satisfies it). Required.
+	Accounts erp.Accounts
 }
 
 // Server is the portal: an http.Handler. Serve it with Echo's graceful server,
@@ -226,6 +312,10 @@ type Server struct {
 	now      func() time.Time
 	users    map[string]config.User
 	sessions *sessions
+	// loginLimits limit sign-in attempts per address and per name.
+	loginLimits loginLimits
+	// scopes keeps what Shopify said of each store's access scopes, for a while.
+	scopes scopeCache
 	// pages are the templates with times in UTC, for pages of no store (login, errors
 	// before a store is chosen); pagesIn are the templates by the zone they show times in.
 	pages   *pages
@@ -250,6 +340,9 @@ func New(d Deps) (*Server, error) {
 	if d.Logger == nil {
 		return nil, errors.New("new portal: Deps.Logger is required")
 	}
+	if d.Accounts == nil {
+		return nil, errors.New("new portal: Deps.Accounts is required")
+	}
 	if d.Clock == nil {
 		d.Clock = time.Now
 	}
@@ -261,6 +354,12 @@ func New(d Deps) (*Server, error) {
 	}
 	if d.LoginEvery <= 0 {
 		d.LoginEvery = 6 * time.Second
+	}
+	if d.LoginUserBurst <= 0 {
+		d.LoginUserBurst = 10
+	}
+	if d.LoginUserEvery <= 0 {
+		d.LoginUserEvery = time.Minute
 	}
 	switch {
 	case len(d.SessionKey) == 0:
@@ -284,8 +383,8 @@ func New(d Deps) (*Server, error) {
 	}
 	s := &Server{
 		d: d, stores: stores, log: d.Logger, now: d.Clock, users: users,
-		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock),
-		pages:    pg, pagesIn: map[string]*pages{time.UTC.String(): pg},
+		sessions: newSessions(d.SessionKey, d.SessionTTL, d.Clock), loginLimits: newLoginLimits(d),
+		pages: pg, pagesIn: map[string]*pages{time.UTC.String(): pg},
 	}
 	// Each store's pages show times in its shop's zone: the templates are parsed once per
 	// zone, since a template's functions are fixed before it first runs.
@@ -335,7 +434,7 @@ func (s *Server) routes() *echo.Echo {
 	e.GET("/static/*", s.static)
 	e.GET("/favicon.ico", func(c *echo.Context) error { return c.NoContent(http.StatusNoContent) })
 	e.GET("/login", s.loginPage)
-	e.POST("/login", s.login, s.loginLimiter(), s.checkCSRF)
+	e.POST("/login", s.login, s.checkCSRF)
 	if s.d.Webhooks != nil {
 		e.POST(webhooks.Path, echo.WrapHandler(s.d.Webhooks))
 	}
@@ -352,11 +451,24 @@ func (s *Server) routes() *echo.Echo {
 	route(get, "/", roleViewer, func(c *echo.Context) error { return c.Redirect(http.StatusSeeOther, "/orders") })
 
 	route(get, "/orders", roleViewer, s.orderList)
+	route(get, "/orders.csv", roleViewer, s.orderExport)
 	route(get, "/orders/:id", roleViewer, s.orderPage)
 	route(get, "/orders/:id/retry", roleOperator, s.retryConfirm)
 	route(post, "/orders/:id/retry", roleOperator, s.retry)
 	route(get, "/orders/:id/skip", roleOperator, s.skipConfirm)
 	route(post, "/orders/:id/skip", roleOperator, s.skip)
+	route(get, "/orders/:id/resolve", roleOperator, s.resolveConfirm)
+	route(post, "/orders/:id/resolve", roleOperator, s.resolve)
+
+	route(get, "/problems", roleViewer, s.problemsPage)
+	route(get, "/problems/:id", roleViewer, s.problemClassPage)
+	route(post, "/problems/:id/retry", roleOperator, s.problemClassRetry)
+	route(post, "/problems/:id/resolve", roleOperator, s.problemClassResolve)
+
+	route(get, "/shipments", roleViewer, s.shipmentsPage)
+	route(post, "/shipments/:id/retry", roleOperator, s.shipmentRetry)
+
+	route(get, "/audit", roleOperator, s.auditPage)
 
 	route(get, "/feeds", roleViewer, s.feedsPage)
 	route(get, "/feeds/executions/:id", roleViewer, s.executionPage)
@@ -367,15 +479,27 @@ func (s *Server) routes() *echo.Echo {
 	route(get, "/mappings", roleViewer, s.mappingList)
 	route(get, "/mappings/:name", roleViewer, s.mappingPage)
 	route(post, "/mappings/:name/preview", roleViewer, s.mappingPreview)
+	route(post, "/mappings/:name/check", roleAdmin, s.mappingCheck)
 	route(get, "/mappings/:name/versions", roleViewer, s.mappingVersions)
+	route(post, "/mappings/:name/restore", roleAdmin, s.mappingRestore)
 	route(post, "/mappings/:name", roleAdmin, s.mappingSave)
 
 	route(get, "/privacy", roleViewer, s.privacyPage)
 	route(get, "/completeness", roleViewer, s.completenessPage)
 	route(post, "/completeness/:day", roleOperator, s.completenessImport)
 
+	route(get, "/health", roleViewer, s.healthPage)
+	route(get, "/budget", roleViewer, s.budgetPage)
 	route(get, "/stock", roleViewer, s.stockPage)
 	route(post, "/stock/sync", roleOperator, s.syncNow)
+
+	route(get, "/account", roleViewer, s.accountPage)
+	route(post, "/account/password", roleViewer, s.changePassword)
+	route(post, "/account/signout", roleViewer, s.signOutOthers)
+	route(get, "/users", roleAdmin, s.usersPage)
+	route(post, "/users/:name/password", roleAdmin, s.setUserPassword)
+	route(post, "/users/:name/role", roleAdmin, s.setUserRole)
+	route(post, "/users/:name/signout", roleAdmin, s.signOutUser)
 	return e
 }
 
@@ -422,12 +546,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) healthz(c *echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
-	var err error
-	if s.d.Ping != nil {
-		err = s.d.Ping(ctx)
-	} else {
-		_, err = s.d.Ledger.LedgerList(ctx, erp.LedgerListParams{Shop: s.stores[0].Shop, Limit: 1})
-	}
+	err := s.ping(ctx)
 	c.Response().Header().Set("Cache-Control", "no-store")
 	if err != nil {
 		s.log.Warn("health check: database does not answer", "err", err)

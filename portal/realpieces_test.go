@@ -83,8 +83,8 @@ func TestRealPieces(t *testing.T) {
 		w.get(fmt.Sprintf("/orders/%d/retry", c.paid))
 		code, body := w.post(fmt.Sprintf("/orders/%d/retry", c.paid), url.Values{})
 		require.Equal(t, http.StatusOK, code)
-		require.Contains(t, body, "was retried; it is now staged.")
-		require.Contains(t, body, "<th>payment_terms</th><td>NET30</td>")
+		require.Contains(t, body, "was staged again, with the mapping as it is now.")
+		require.Contains(t, body, `<tr data-column="payment_terms"><th>payment_terms</th>`+"\n<td>NET30</td>\n<td>NET30</td></tr>")
 		require.Contains(t, body, "IPOD2008RED")
 		after, err := c.store.LedgerEventList(ctx, shop, c.paid)
 		require.NoError(t, err)
@@ -120,14 +120,18 @@ func TestRealPieces(t *testing.T) {
 		require.Contains(t, body, "<th>payment_terms</th><td>NET45</td>")
 
 		_, body = w.get("/mappings/orders.yaml/versions")
-		require.Contains(t, body, "Version 1")
-		require.Contains(t, body, "As shipped")
+		require.Contains(t, body, "Version 2", "the save")
+		require.Contains(t, body, "Version 1", "the text as it was found, kept by the first save")
+
+		// The order's page shows the staged NET30 beside the current mapping's NET45, marked.
+		w = signIn(t, srv.URL, "olga", "olga-secret")
+		_, body = w.get(fmt.Sprintf("/orders/%d", c.paid))
+		require.Contains(t, body, `<tr class="differs" data-column="payment_terms"><th>payment_terms</th>`+"\n<td>NET30</td>\n<td>NET45</td></tr>")
+		require.Contains(t, body, `<strong class="differs" id="differences">1 difference</strong>`)
 
 		// The orders feed uses the saved file at once: a retry now stages NET45.
-		w = signIn(t, srv.URL, "olga", "olga-secret")
-		w.get(fmt.Sprintf("/orders/%d", c.paid))
 		_, body = w.post(fmt.Sprintf("/orders/%d/retry", c.paid), url.Values{})
-		require.Contains(t, body, "<th>payment_terms</th><td>NET45</td>")
+		require.Contains(t, body, `<tr data-column="payment_terms"><th>payment_terms</th>`+"\n<td>NET45</td>\n<td>NET45</td></tr>")
 		e, err := c.store.LedgerGet(ctx, shop, c.paid)
 		require.NoError(t, err)
 		require.Equal(t, ledger.StatusStaged, e.Status)

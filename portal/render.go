@@ -12,13 +12,16 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v5"
 	"github.com/shopspring/decimal"
 
+	"github.com/passthrough-dev/passthrough/errclass"
 	"github.com/passthrough-dev/passthrough/mapping"
+	"github.com/passthrough-dev/passthrough/record"
 )
 
 //go:embed templates
@@ -106,6 +109,14 @@ func section(page string) string {
 		return "/stock"
 	case "completeness":
 		return "/completeness"
+	case "problems", "problem":
+		return "/problems"
+	case "shipments":
+		return "/shipments"
+	case "audit":
+		return "/audit"
+	case "health", "budget":
+		return "/health"
 	}
 	return "/orders"
 }
@@ -218,6 +229,10 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 		"badge":      badge,
 		"prettyJSON": prettyJSON,
 		"lower":      strings.ToLower,
+		"fix":        errclass.Fix,
+		"auditLink":  auditLink,
+		"number":     thousands,
+		"signed":     signed,
 	}
 }
 
@@ -276,8 +291,41 @@ func took(start, end time.Time) string {
 	return d.Round(100 * time.Millisecond).String()
 }
 
+// money shows an amount as its currency writes it: to the currency's minor unit (JPY 0,
+// USD 2, KWD 3 decimals; 2 for an unknown one), thousands grouped, and the code after it:
+// "1,234.50 USD", "12,000 JPY".
 func money(d decimal.Decimal, currency string) string {
-	return strings.TrimSpace(d.StringFixed(2) + " " + currency)
+	whole, frac, _ := strings.Cut(amount(d, currency), ".")
+	out := grouped(whole)
+	if frac != "" {
+		out += "." + frac
+	}
+	return strings.TrimSpace(out + " " + currency)
+}
+
+// grouped puts commas between the thousands of a whole number's digits: -12,345.
+func grouped(whole string) string {
+	sign := ""
+	if strings.HasPrefix(whole, "-") {
+		sign, whole = "-", whole[1:]
+	}
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return sign + b.String()
+}
+
+// amount is an amount to its currency's minor unit, as plain digits: "1234.50".
+func amount(d decimal.Decimal, currency string) string {
+	places, ok := record.MinorUnits(strings.ToUpper(currency))
+	if !ok {
+		places = 2
+	}
+	return d.StringFixed(int32(places))
 }
 
 // cell shows one value of a staged or previewed row as the database would hold it.
@@ -296,6 +344,17 @@ func cell(v any) string {
 		return x
 	}
 	return fmt.Sprint(v)
+}
+
+// thousands writes a count with its thousands grouped: 12,345.
+func thousands(n int) string { return grouped(strconv.Itoa(n)) }
+
+// signed writes a difference with its sign: +3, -2, 0.
+func signed(n int64) string {
+	if n > 0 {
+		return fmt.Sprintf("+%d", n)
+	}
+	return fmt.Sprint(n)
 }
 
 // badge is the CSS class for a status, severity or outcome word (a string, or a

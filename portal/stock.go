@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -30,7 +31,18 @@ type stockData struct {
 	WouldSend  []sentRow
 	WouldTotal int
 	Drift      DriftReport
+	DriftRows  []driftRow
 	DriftTotal int
+	// DriftOld says the last check is more than a day old: its rows may no longer hold.
+	DriftOld bool
+}
+
+// driftRow is one level of the last stock check, with what passthrough sent for it since:
+// a level sent after the check may no longer drift.
+type driftRow struct {
+	DriftRow
+	SentAt    time.Time
+	SentSince bool
 }
 
 // stockPage shows what Shopify last got per SKU and location, the would-send list in test
@@ -62,10 +74,23 @@ func (s *Server) stockPage(c *echo.Context) error {
 			rows = rows[:stockRows]
 		}
 		data.Drift.Rows = rows
+		data.DriftOld = !data.Drift.CheckedAt.IsZero() && s.now().Sub(data.Drift.CheckedAt) > 24*time.Hour
 	}
 	levels, err := s.d.Ledger.InventorySentList(ctx, st.Shop)
 	if err != nil {
 		return fmt.Errorf("list inventory sent: %w", err)
+	}
+	type level struct {
+		sku string
+		loc int64
+	}
+	sentAt := make(map[level]time.Time, len(levels))
+	for _, l := range levels {
+		sentAt[level{l.SKU, l.LocationID}] = l.SentAt
+	}
+	for _, r := range data.Drift.Rows {
+		at := sentAt[level{r.SKU, r.LocationID}]
+		data.DriftRows = append(data.DriftRows, driftRow{DriftRow: r, SentAt: at, SentSince: at.After(data.Drift.CheckedAt)})
 	}
 	sort.Slice(levels, func(i, j int) bool {
 		if levels[i].SKU != levels[j].SKU {
@@ -106,8 +131,12 @@ func (s *Server) syncNow(c *echo.Context) error {
 	err := st.Stock.SyncNow()
 	switch {
 	case err == nil:
-		s.log.Info("stock sync requested", "shop", st.Shop, "feed", "inventory", "user", u.Name)
-		s.setFlash(c, "good", "A full stock sync has started in the background. Its run shows on the Feeds page.")
+		msg := "A full stock sync has started in the background. Its run shows on the Feeds page."
+		if st.mode() == "test" {
+			msg = "A full stock sync has started in the background; in test mode it records what it would send and sends nothing. Its run shows on the Feeds page."
+		}
+		s.setFlash(c, "good", msg)
+		s.audit(c, actionStockSync, "inventory", "started")
 	case errors.Is(err, feeds.ErrAlreadyRunning):
 		s.setFlash(c, "warn", "A stock sync is already running"+where(err)+"; nothing new was started.")
 	default:

@@ -36,17 +36,32 @@ func TestStockPage(t *testing.T) {
 	b := rec.Body.String()
 	sent := b[strings.Index(b, "Last sent to Shopify"):strings.Index(b, "<h2>Drift")]
 	would := b[strings.Index(b, "Would send"):strings.Index(b, "Last sent to Shopify")]
-	require.Contains(t, sent, "<td>TS-001</td><td>Main warehouse</td>\n<td class=\"num\">12</td>")
-	require.Contains(t, sent, "<td>TS-001-X3</td>")
+	require.Contains(t, sent, `<td data-label="SKU">TS-001</td><td data-label="Location">Main warehouse</td>`+"\n"+`<td data-label="Available" class="num">12</td>`)
+	require.Contains(t, sent, `<td data-label="SKU">TS-001-X3</td>`)
 	require.NotContains(t, sent, "MUG-9", "a dry run was not sent")
-	require.Contains(t, would, "<td>MUG-9</td><td>Store front</td>\n<td class=\"num\">7</td>")
-	require.Contains(t, b, "Last stock check 2026-11-20 02:00:00 UTC; levels that differ: 1.")
-	require.Contains(t, b, `<td class="num">12</td><td class="num">9</td><td class="num">-3</td>`)
+	require.Contains(t, would, `<td data-label="SKU">MUG-9</td><td data-label="Location">Store front</td>`+"\n"+`<td data-label="Available" class="num">7</td>`)
+
+	t.Run("the drift says how old it is, what its difference means, and what was sent since", func(t *testing.T) {
+		require.Contains(t, b, "From the stock check of 2026-11-20 02:00:00 UTC (7h 00m ago); levels that differ: 1.")
+		require.Contains(t, b, "Difference is what Shopify had at the check minus what the ERP says it should have.")
+		require.Contains(t, b, `<td data-label="ERP says" class="num">12</td><td data-label="Shopify had" class="num">9</td>`+"\n"+
+			`<td data-label="Difference" class="num under">-3</td>`)
+		require.NotContains(t, b, "after the check")
+
+		checked := at.Add(-30 * time.Hour)
+		f.stock.DriftFunc = func(context.Context) (DriftReport, error) {
+			return DriftReport{CheckedAt: checked, Rows: []DriftRow{{SKU: "TS-001", LocationID: 1, Location: "Main warehouse", ERP: 12, Shopify: 15}}}, nil
+		}
+		b := c.get("/stock").Body.String()
+		require.Contains(t, b, `<p class="small flash warn" id="drift-age">From the stock check of 2026-11-18 20:00:00 UTC (37h 00m ago): more than a day old`)
+		require.Contains(t, b, `<td data-label="Difference" class="num over">&#43;3</td>`)
+		require.Contains(t, b, "2026-11-20 02:00:00 UTC <span class=\"badge info\" title=\"sent after the check: this level may no longer drift\">after the check</span>")
+	})
 
 	t.Run("the SKU filter keeps the SKUs that start with it", func(t *testing.T) {
 		b := c.get("/stock?sku=ts-001-").Body.String()
-		require.Contains(t, b, "<td>TS-001-X3</td>")
-		require.NotContains(t, b, "<td>TS-001</td>")
+		require.Contains(t, b, `<td data-label="SKU">TS-001-X3</td>`)
+		require.NotContains(t, b, `<td data-label="SKU">TS-001</td>`)
 		require.Contains(t, b, "No drift.")
 	})
 
@@ -74,7 +89,7 @@ func TestSyncNow(t *testing.T) {
 		err  error
 		says string
 	}{
-		{"starts a full pass", nil, "A full stock sync has started in the background."},
+		{"starts a full pass", nil, "A full stock sync has started in the background; in test mode it records what it would send and sends nothing."},
 		{"says one is already running", fmt.Errorf("inventory: %w", feeds.ErrAlreadyRunning), "A stock sync is already running; nothing new was started."},
 		{"says a failure was logged", errors.New("boom"), "Could not start the stock sync; the reason has been logged."},
 	} {

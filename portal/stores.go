@@ -11,10 +11,11 @@ import (
 // Store is one Shopify store as the portal shows it: every page shows one store, chosen
 // with the store switcher, and acts on it.
 type Store struct {
-	Shop     string
-	Orders   Orders
-	Mappings Mappings
-	Stock    Stock
+	Shop      string
+	Orders    Orders
+	Shipments Shipments
+	Mappings  Mappings
+	Stock     Stock
 	// Mode is the store's mode, "test" or "live": in test mode outbound feeds only record
 	// what they would send.
 	Mode string
@@ -37,6 +38,13 @@ type Store struct {
 	Webhooks WebhookHealth
 	// Privacy, when set, lists the privacy requests Shopify sent about the store, at /privacy.
 	Privacy Privacy
+	// Shopify is the store's Shopify client, for the health panel and the budget meter;
+	// nil leaves them saying so.
+	Shopify ShopifyClient
+	// Scopes are the access scopes the store's feeds need, as configured.
+	Scopes []ScopeNeed
+	// Expect says how often each scheduled feed of the store should succeed.
+	Expect []FeedExpectation
 }
 
 // mode is the store's mode now.
@@ -131,7 +139,7 @@ func (s *Server) switchStore(c *echo.Context) error {
 // to: an order or a run of one store means nothing in another.
 func sectionPath(back string) string {
 	switch back {
-	case "/feeds", "/mappings", "/stock", "/completeness", "/privacy":
+	case "/feeds", "/mappings", "/stock", "/completeness", "/privacy", "/problems", "/shipments", "/audit", "/health":
 		return back
 	}
 	return "/orders"

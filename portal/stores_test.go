@@ -132,7 +132,10 @@ func TestAFormActsOnTheStoreItWasShownFor(t *testing.T) {
 	require.Equal(t, []string{"globex/orders"}, asked, "the run is globex's, as the form was")
 
 	var retried []int64
-	globexOrders.RetryFunc = func(_ context.Context, id int64, user string) error { retried = append(retried, id); return nil }
+	globexOrders.RetryFunc = func(_ context.Context, id int64, user string) (feeds.Retried, error) {
+		retried = append(retried, id)
+		return feeds.Retried{Entry: ledger.Entry{OrderID: id, Status: ledger.StatusWaiting}}, nil
+	}
 	c.get("/orders/5001?store=globex")
 	rec = c.submit("/orders/5001/retry", url.Values{"store": {otherShop}})
 	require.Equal(t, http.StatusSeeOther, rec.Code)

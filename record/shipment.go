@@ -23,6 +23,12 @@ type ShipmentRow struct {
 	// LineItemID is the Shopify order line item the row ships, when the ERP's table has a
 	// line_item_id column and the row fills it; 0 otherwise, and the SKU decides.
 	LineItemID int64
+	// SyncStatus, SyncError and SyncedAt are what passthrough wrote back on the row: NULL
+	// (empty) until the shipment is handled, then sent, error, skipped or test, with the
+	// reason and when. The feeds read unsent rows only; the portal reads them all.
+	SyncStatus string
+	SyncError  string
+	SyncedAt   time.Time
 }
 
 // Shipment is one shipment the ERP reports (the rows of external_order_shipments that

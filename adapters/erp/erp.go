@@ -162,6 +162,8 @@ type Store interface {
 	Webhooks
 	Privacy
 	Locks
+	Audit
+	Accounts
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders
@@ -172,6 +174,10 @@ type Staging interface {
 	// table does not exist. The answer is cached per table until the next Migrate, so a
 	// column the ERP adds later is seen after a restart.
 	TableColumns(ctx context.Context, table string) ([]passthrough.Column, error)
+	// TableColumnsNow is TableColumns read from the database now, replacing what was
+	// cached: a mapping saved while passthrough runs is checked, and then staged, against
+	// the table as it is (the ERP may have added a column for it).
+	TableColumnsNow(ctx context.Context, table string) ([]passthrough.Column, error)
 
 	// OrderStage writes one order in one transaction: the header is inserted or updated by
 	// its key, the order's lines are replaced (never added to: the old lines are deleted by
@@ -183,7 +189,8 @@ type Staging interface {
 	// records a newer Shopify updated_at for the order than p.Ledger's: whichever process
 	// stages last, an older version never replaces a newer one. The header table needs the
 	// ColImportStatus column, a unique key on Header.Key, and the lines table the header's
-	// key columns.
+	// key columns. A table or column the database lacks is ErrUnknownColumn (the mapping's
+	// mistake), never ErrNotFound.
 	OrderStage(ctx context.Context, p OrderStageParams) error
 	// OrderHeaderUpdate sets some columns of an existing header (for example the
 	// cancellation columns) and writes the ledger entry, in one transaction. ErrNotFound
@@ -228,6 +235,19 @@ type Staging interface {
 	// call to the store that needs the same connection; on an in-memory SQLite database
 	// (one connection) it must not call the store at all.
 	StockEach(ctx context.Context, p StockEachParams, fn func(record.Stock) error) error
+
+	// OrderStagedGet reads one order as the staging tables hold it now: the header row and
+	// the lines, every column the tables have, with the values as the database holds them
+	// (text, whole numbers, exact decimals, UTC times, flags), and what the ERP wrote on
+	// them. ErrNotFound when the header table has no row of the order.
+	OrderStagedGet(ctx context.Context, p OrderStagedGetParams) (*passthrough.OrderRows, error)
+	// ShipmentList reads rows of external_order_shipments, with their sync status, error
+	// and time, for people.
+	ShipmentList(ctx context.Context, p ShipmentListParams) ([]record.ShipmentRow, error)
+	// ShipmentRetry sets a shop's shipment whose rows are marked error or test back to
+	// unsent, so the shipments feed sends it on its next run, and says how many rows.
+	// ErrNotFound when the shipment has no such rows (unknown, unsent, sent or skipped).
+	ShipmentRetry(ctx context.Context, shop, shipmentID string) (int, error)
 }
 
 // Ledger keeps the order ledger (package ledger says what it means): an entry per order
@@ -248,6 +268,25 @@ type Ledger interface {
 	// LedgerEventList is an order's history, oldest first: every status change with its
 	// message and who made it.
 	LedgerEventList(ctx context.Context, shop string, orderID int64) ([]ledger.Event, error)
+	// LedgerEventAdd adds a step to an order's history without changing its entry: an
+	// operator's action that changed nothing is still history. ErrNotFound for an order the
+	// ledger does not know.
+	LedgerEventAdd(ctx context.Context, ev ledger.Event) error
+	// LedgerCount counts the entries LedgerList pages through with p's filters (After is
+	// ignored), no further than p.Limit (0 means 10,000): an answer of p.Limit means at
+	// least that many. It reads the same indexes as LedgerList, so its cost is bounded by
+	// the limit however large the ledger.
+	LedgerCount(ctx context.Context, p LedgerListParams) (int, error)
+	// LedgerStatusCounts counts one shop's entries by status, and those the ERP has
+	// imported (their header's import status is set): what a mapping change would touch.
+	LedgerStatusCounts(ctx context.Context, shop string) (LedgerCounts, error)
+}
+
+// LedgerCounts counts a shop's ledger entries.
+type LedgerCounts struct {
+	ByStatus map[ledger.Status]int
+	// Imported counts the entries whose staged header the ERP has imported.
+	Imported int
 }
 
 // Executions records the runs of the feeds and the record problems each run found.
@@ -259,15 +298,39 @@ type Executions interface {
 	ExecutionGet(ctx context.Context, id int64) (Execution, error)
 	// ExecutionList pages through runs newest first.
 	ExecutionList(ctx context.Context, p ExecutionListParams) ([]Execution, error)
+	// ProblemAdd records a record problem: in its class (by feed, severity and template,
+	// counted and dated) and, for severities retry and error, as the record's open problem,
+	// all in one transaction.
 	ProblemAdd(ctx context.Context, p Problem) error
 	// ProblemList pages through record problems newest first.
 	ProblemList(ctx context.Context, p ProblemListParams) ([]Problem, error)
+	// ProblemClassList lists a shop's problem classes, the most recently seen first, with
+	// their counts.
+	ProblemClassList(ctx context.Context, p ProblemClassListParams) ([]ProblemClass, error)
+	// ProblemClassGet reads one class of a shop; ErrNotFound when it has none of that id.
+	ProblemClassGet(ctx context.Context, shop string, id int64) (ProblemClass, error)
+	// ProblemRecordList lists records' problems, the most recently seen first.
+	ProblemRecordList(ctx context.Context, p ProblemRecordListParams) ([]ProblemRecord, error)
+	// ProblemResolve ends the open problems p selects, and says how many.
+	ProblemResolve(ctx context.Context, p ProblemResolveParams) (int, error)
 	// ExecutionCloseStale closes as FAILED, with p.Error, the RUNNING executions of the
 	// given feeds of a shop whose last heartbeat (by the database's clock) is more than
 	// p.After old: runs whose process died or lost the database. Each ends at its last
 	// heartbeat, the last moment it was known to run. A run whose owner still heartbeats
 	// is never closed. It answers how many it closed.
 	ExecutionCloseStale(ctx context.Context, p ExecutionCloseStaleParams) (int, error)
+	// ExecutionUsageList returns what a shop's runs started at or after since cost of its
+	// Shopify API budget, oldest first, at most 20,000 runs (a week of every feed of a
+	// store every minute): the budget meter adds them up by hour and by feed.
+	ExecutionUsageList(ctx context.Context, shop string, since time.Time) ([]RunUsage, error)
+}
+
+// RunUsage is what one run cost of the store's Shopify API budget.
+type RunUsage struct {
+	ExecutionID int64
+	Feed        string
+	StartedAt   time.Time
+	Usage       passthrough.APIUsage
 }
 
 // Bookkeeping is the rest of what passthrough keeps for itself: how far each feed has come,
@@ -300,6 +363,13 @@ type Bookkeeping interface {
 	// CompletenessList returns a shop's checked days, the most recent day first, at most
 	// Limit of them (0 means 31).
 	CompletenessList(ctx context.Context, shop string, limit int) ([]CompletenessDay, error)
+
+	// ShipmentFulfillmentAdd records a fulfillment the shipments feed created for a
+	// shipment; recording it again changes nothing.
+	ShipmentFulfillmentAdd(ctx context.Context, f ShipmentFulfillment) error
+	// ShipmentFulfillmentList reads the fulfillments created for some shipments of a shop,
+	// by shipment and fulfillment id.
+	ShipmentFulfillmentList(ctx context.Context, shop string, shipmentIDs []string) ([]ShipmentFulfillment, error)
 }
 
 // MigrateResult says what Migrate did.
@@ -429,8 +499,12 @@ type LedgerListParams struct {
 	Severity passthrough.Severity
 	From, To time.Time // on OrderDate: From <= order date < To
 	// Search matches an order name exactly, with or without its "#" ("1001" finds "#1001"),
-	// or the start of the customer's email, ignoring case ("ANN@" finds "ann@example.com").
-	// Both are index lookups, so a search stays fast on a million entries.
+	// the start of the customer's email, ignoring case ("ANN@" finds "ann@example.com"), the
+	// Shopify order id, the ERP's order number (the header's erp_order_no), or whole words
+	// of the customer's name and the lines' SKUs, ignoring case and accents ("muller" finds
+	// "Jörg Müller"; every word of the search must match, see ledger.SearchTerms). Each is
+	// an index lookup, so a search stays fast on a million entries; its results come by
+	// Shopify order id, newest first.
 	Search string
 	After  *ledger.Cursor
 	Limit  int // 0 means 50; at most 1000
@@ -458,6 +532,8 @@ type Execution struct {
 	// Owner is the process that ran it (Owner.String()); empty for runs recorded before
 	// processes were told apart.
 	Owner string
+	// Usage is what the run cost of the store's Shopify API budget.
+	Usage passthrough.APIUsage
 }
 
 // ExecutionCounts counts the records of one run by what happened to them.
@@ -486,6 +562,7 @@ type ExecutionFinishParams struct {
 	Outcome string
 	Counts  ExecutionCounts
 	Error   string
+	Usage   passthrough.APIUsage
 }
 
 type ExecutionListParams struct {
@@ -504,7 +581,12 @@ type Problem struct {
 	RecordKey   string // order id, shipment id, SKU@location
 	Severity    passthrough.Severity
 	Message     string
-	At          time.Time
+	// Template is the message with what is particular to the record masked
+	// (errclass.Template): problems of a feed with the same severity and template are one
+	// class. Empty for the message itself.
+	Template string
+	ClassID  int64 // set by the store
+	At       time.Time
 }
 
 // ProblemListParams filters problems; empty fields do not filter.

@@ -20,6 +20,9 @@ type tokenSource interface {
 	// another one.
 	invalidate(tok string)
 	refreshable() bool
+	// expiry is when the current token expires: zero when it does not, or when none has
+	// been fetched yet.
+	expiry() time.Time
 }
 
 // staticToken is a legacy custom app's token: it never expires and cannot be refreshed.
@@ -28,6 +31,7 @@ type staticToken string
 func (s staticToken) token(context.Context) (string, error) { return string(s), nil }
 func (staticToken) invalidate(string)                       {}
 func (staticToken) refreshable() bool                       { return false }
+func (staticToken) expiry() time.Time                       { return time.Time{} }
 
 // clientCredentials fetches tokens with the client-credentials grant (an app made in the
 // Dev Dashboard and installed on its own store). Tokens live 24 hours; a new one is
@@ -48,6 +52,15 @@ type clientCredentials struct {
 }
 
 func (c *clientCredentials) refreshable() bool { return true }
+
+func (c *clientCredentials) expiry() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.tok == "" {
+		return time.Time{}
+	}
+	return c.expires
+}
 
 func (c *clientCredentials) invalidate(tok string) {
 	c.mu.Lock()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/passthrough-dev/passthrough"
 )
 
 // transport sits under go-shopify's http.Client and does what go-shopify does not: it
@@ -45,6 +48,7 @@ type transport struct {
 
 	dateMu   sync.Mutex
 	answered time.Time // Shopify's clock (the Date header) on the last answer
+	served   string    // the API version that served the last answer (X-Shopify-API-Version)
 }
 
 // EndpointStats counts what happened on one endpoint ("GET orders", "POST graphql", …).
@@ -57,7 +61,10 @@ type EndpointStats struct {
 	NetworkErrors int64         // attempts that got no answer
 	Failures      int64         // calls that ended in an error after any retries
 	Wait          time.Duration // time spent waiting: pacing, Retry-After and back-off
-	Points        float64       // GraphQL points the queries actually cost
+	// BudgetWait is the part of Wait spent waiting for the store's budget: pacing,
+	// Retry-After after a 429, the restore of points after THROTTLED.
+	BudgetWait time.Duration
+	Points     float64 // GraphQL points the queries actually cost
 }
 
 func (s *EndpointStats) add(o EndpointStats) {
@@ -69,6 +76,7 @@ func (s *EndpointStats) add(o EndpointStats) {
 	s.NetworkErrors += o.NetworkErrors
 	s.Failures += o.Failures
 	s.Wait += o.Wait
+	s.BudgetWait += o.BudgetWait
 	s.Points += o.Points
 }
 
@@ -122,7 +130,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if graphql {
 			wait = t.pacer.gqlDelay(t.clock.Now())
 		}
-		if err := t.wait(ctx, ep, wait); err != nil {
+		if err := t.wait(ctx, ep, wait, true); err != nil {
 			return nil, err
 		}
 		tok, err := t.tokens.token(ctx)
@@ -131,6 +139,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		t.count(ep, EndpointStats{Calls: 1, Retries: b2i(attempt > 1)})
+		if !graphql {
+			meterFrom(ctx).add(passthrough.APIUsage{RESTCalls: 1})
+		}
 		resp, err := t.send(ctx, req, body, tok)
 		now := t.clock.Now()
 		if err != nil {
@@ -155,6 +166,11 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.answered = d
 			t.dateMu.Unlock()
 		}
+		if v := resp.Header.Get("X-Shopify-API-Version"); v != "" {
+			t.dateMu.Lock()
+			t.served = v
+			t.dateMu.Unlock()
+		}
 		last := attempt >= t.maxAttempts
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && !refreshed && t.tokens.refreshable():
@@ -164,13 +180,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			continue
 		case resp.StatusCode == http.StatusTooManyRequests:
 			t.count(ep, EndpointStats{TooMany: 1})
+			meterFrom(ctx).add(passthrough.APIUsage{RateLimited: 1})
 			t.pacer.observeFull(now)
 			if last {
 				break
 			}
 			wait := retryAfter(resp.Header.Get("Retry-After"))
 			t.log.Debug("shopify answered 429, waiting", "endpoint", ep, "attempt", attempt, "wait", wait)
-			if err := t.wait(ctx, ep, wait); err != nil {
+			if err := t.wait(ctx, ep, wait, true); err != nil {
 				return nil, err
 			}
 			continue
@@ -189,6 +206,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				t.pacer.observeGraphQL(*cost, now)
 				if cost.ActualQueryCost != nil {
 					t.count(ep, EndpointStats{Points: *cost.ActualQueryCost})
+					meterFrom(ctx).add(passthrough.APIUsage{GraphQLPoints: int64(math.Round(*cost.ActualQueryCost))})
 				}
 			}
 			for _, s := range searches {
@@ -200,6 +218,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				break
 			}
 			t.count(ep, EndpointStats{Throttled: 1})
+			meterFrom(ctx).add(passthrough.APIUsage{RateLimited: 1})
 			if last { // (a THROTTLED query did not run, so repeating it is always safe)
 				t.count(ep, EndpointStats{Failures: 1})
 				break
@@ -209,7 +228,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 				wait = throttledWait(*cost)
 			}
 			t.log.Debug("shopify GraphQL throttled, waiting", "endpoint", ep, "attempt", attempt, "wait", wait)
-			if err := t.wait(ctx, ep, wait); err != nil {
+			if err := t.wait(ctx, ep, wait, true); err != nil {
 				return nil, err
 			}
 			continue
@@ -254,11 +273,18 @@ func (t *transport) send(ctx context.Context, req *http.Request, body []byte, to
 	return resp, nil
 }
 
-func (t *transport) wait(ctx context.Context, ep string, d time.Duration) error {
+// wait sleeps d, counting it; budget says it is a wait for the store's budget (pacing,
+// Retry-After, THROTTLED) rather than a back-off after a failure.
+func (t *transport) wait(ctx context.Context, ep string, d time.Duration, budget bool) error {
 	if d <= 0 {
 		return nil
 	}
-	t.count(ep, EndpointStats{Wait: d})
+	if budget {
+		t.count(ep, EndpointStats{Wait: d, BudgetWait: d})
+		meterFrom(ctx).add(passthrough.APIUsage{Wait: d})
+	} else {
+		t.count(ep, EndpointStats{Wait: d})
+	}
 	return t.clock.Sleep(ctx, d)
 }
 
@@ -271,7 +297,7 @@ func (t *transport) backoff(ctx context.Context, ep string, attempt int, why str
 	d = d/2 + time.Duration(t.rand.Int64N(int64(d/2)+1))
 	t.randMu.Unlock()
 	t.log.Debug("shopify call failed, retrying", "endpoint", ep, "attempt", attempt, "status", status, "reason", why, "wait", d)
-	return t.wait(ctx, ep, d)
+	return t.wait(ctx, ep, d, false)
 }
 
 func (t *transport) count(ep string, d EndpointStats) {

@@ -235,7 +235,8 @@ func customerOrder() sqlstore.StagingOrder {
 	return sqlstore.StagingOrder{Header: header, Lines: lines, Key: []string{"shop", "web_order_id"},
 		HeaderRow: order.HeaderRow, LineRows: order.LineRows,
 		Cancel:    passthrough.Row{Columns: []string{"cancelled"}, Values: []any{true}},
-		Committed: sqlstore.CommittedColumns{SKU: "sku", Quantity: "qty", Warehouse: "warehouse"}}
+		Committed: sqlstore.CommittedColumns{SKU: "sku", Quantity: "qty", Warehouse: "warehouse"},
+		LineKey:   []string{"shop", "web_order_id", "line_no"}}
 }
 
 // TestEveryStatementInASchemaNamesItsTablesThere builds the catalog for a store working in

@@ -288,9 +288,9 @@ func TestWritesMapSQLServerErrorsOntoTheStoreSentinels(t *testing.T) {
 			t.Parallel()
 			s, mock := mockStore(t)
 			sqlErr := mssql.Error{Number: tc.number, Message: fmt.Sprintf("server error %d", tc.number)}
-			// ProblemAdd is one statement and never retried: one expectation is enough.
-			mock.ExpectExec(regexp.QuoteMeta("INSERT INTO pt_problems")).WillReturnError(sqlErr)
-			err := s.ProblemAdd(t.Context(), erp.Problem{Feed: "orders", Severity: passthrough.SeverityError, RecordKey: "1001"})
+			// AuditAdd is one statement and never retried: one expectation is enough.
+			mock.ExpectExec(regexp.QuoteMeta("INSERT INTO pt_audit")).WillReturnError(sqlErr)
+			err := s.AuditAdd(t.Context(), erp.AuditEntry{Actor: "otto", Action: "order.retry", Target: "order 1001"})
 			require.ErrorIs(t, err, tc.want)
 			var got mssql.Error
 			require.ErrorAs(t, err, &got, "the driver's error stays in the chain for its message")
@@ -467,9 +467,20 @@ func TestAStoreInASchemaReadsAndWritesItsTablesThere(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []erp.OrderImportStatus{{OrderID: 1001, ImportStatus: "Y", ERPOrderNo: "SO-7"}}, got)
 
-	mock.ExpectExec(regexp.QuoteMeta("INSERT INTO [erp].pt_problems (execution_id, feed, shop, record_key, severity, message, found_at) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7)")).
-		WithArgs(is{sql.NullInt64{}}, is{"orders"}, is{"acme"}, is{"1001"}, is{"error"}, is{"unknown SKU"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}).
+	// A problem goes in its class and on its record's open problem, in one transaction,
+	// every table in the schema.
+	mock.ExpectBegin()
+	mock.ExpectQuery(regexp.QuoteMeta("SELECT id FROM [erp].pt_problem_classes WITH (UPDLOCK, HOLDLOCK) WHERE shop = @p1 AND class_key = @p2")).
+		WithArgs(is{"acme"}, notNil{}).WillReturnRows(sqlmock.NewRows([]string{"id"}))
+	mock.ExpectQuery(regexp.QuoteMeta("INSERT INTO [erp].pt_problem_classes (shop, feed, class_key, severity, template, first_seen_at, last_seen_at, occurrences) OUTPUT INSERTED.id")).
+		WillReturnRows(sqlmock.NewRows([]string{"id"}).AddRow(int64(5)))
+	mock.ExpectExec(regexp.QuoteMeta("INSERT INTO [erp].pt_problems (execution_id, feed, shop, record_key, severity, message, found_at, class_id) VALUES (@p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8)")).
+		WithArgs(is{sql.NullInt64{}}, is{"orders"}, is{"acme"}, is{"1001"}, is{"error"}, is{"unknown SKU"}, is{civil.DateTimeOf(now.Truncate(time.Millisecond))}, is{int64(5)}).
 		WillReturnResult(sqlmock.NewResult(0, 1))
+	mock.ExpectQuery(regexp.QuoteMeta("SELECT status FROM [erp].pt_problem_records WITH (UPDLOCK, HOLDLOCK) WHERE shop = @p1 AND feed = @p2 AND record_key = @p3")).
+		WithArgs(is{"acme"}, is{"orders"}, is{"1001"}).WillReturnRows(sqlmock.NewRows([]string{"status"}))
+	mock.ExpectExec(regexp.QuoteMeta("INSERT INTO [erp].pt_problem_records (")).WillReturnResult(sqlmock.NewResult(0, 1))
+	mock.ExpectCommit()
 	require.NoError(t, s.ProblemAdd(t.Context(), erp.Problem{Feed: "orders", Shop: "acme", RecordKey: "1001",
 		Severity: passthrough.SeverityError, Message: "unknown SKU"}))
 }

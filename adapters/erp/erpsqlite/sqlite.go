@@ -294,5 +294,7 @@ func goMigrations() []*goose.Migration {
 	widen.Source = "00005_wider_staging_columns.go"
 	refunds := goose.NewGoMigration(7, &goose.GoFunc{RunTx: addRefundsAndCompleteness}, &goose.GoFunc{RunTx: dropRefundsAndCompleteness})
 	refunds.Source = "00007_refunds_completeness.go"
-	return []*goose.Migration{widen, refunds}
+	operator := goose.NewGoMigration(9, &goose.GoFunc{RunTx: addOperatorTables}, &goose.GoFunc{RunTx: dropOperatorTables})
+	operator.Source = "00009_operator.go"
+	return []*goose.Migration{widen, refunds, operator}
 }

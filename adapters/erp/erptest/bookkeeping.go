@@ -125,7 +125,9 @@ func runBookkeeping(t *testing.T, open Opener) {
 		require.Equal(t, []string{"problem 3", "problem 1"}, []string{byRecord[0].Message, byRecord[1].Message})
 		byFeed, err := b.store.ProblemList(b.ctx, erp.ProblemListParams{Feed: "orders"})
 		require.NoError(t, err)
-		require.Equal(t, []erp.Problem{{ID: byFeed[0].ID, Feed: "orders", RecordKey: "1001", Severity: passthrough.SeverityInfo, Message: "test order", At: at}}, byFeed)
+		require.NotZero(t, byFeed[0].ClassID, "every problem is in a class")
+		require.Equal(t, []erp.Problem{{ID: byFeed[0].ID, Feed: "orders", RecordKey: "1001", Severity: passthrough.SeverityInfo, Message: "test order",
+			ClassID: byFeed[0].ClassID, At: at}}, byFeed)
 		older, err := b.store.ProblemList(b.ctx, erp.ProblemListParams{Limit: 2, BeforeID: byRun[1].ID})
 		require.NoError(t, err)
 		require.Equal(t, []string{"problem 2", "problem 1"}, []string{older[0].Message, older[1].Message})

@@ -56,6 +56,10 @@ func Run(t *testing.T, open Opener) {
 	runRefunds(t, open)
 	runGoingLive(t, open)
 	runLocks(t, open)
+	runOperator(t, open)
+	runAccounts(t, open)
+	runCounts(t, open)
+	runColumnsNow(t, open)
 }
 
 // bundle is what one case works with.

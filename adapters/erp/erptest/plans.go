@@ -16,7 +16,8 @@ import (
 // later page of each, by keyset), for the dialects' plan tests and benchmarks. They fit the
 // rows of a ledger filled as the dialect tests fill theirs: order ids 1…n, one per second
 // from 2026-01-01, order dates over 300 days, five statuses, some severities, emails
-// c<id>@example.com.
+// c<id>@example.com, customers "Customer <id>" and one line of SKU sku-<id % 100> each (their
+// search terms), and a staged header with ERP order number SO-<id> for every tenth.
 func LedgerPages() map[string]erp.LedgerListParams {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	cursor := &ledger.Cursor{UpdatedAt: start.Add(50000 * time.Second), OrderDate: start.AddDate(0, 0, 101), OrderID: 50000}
@@ -27,10 +28,17 @@ func LedgerPages() map[string]erp.LedgerListParams {
 		"order date":   {Shop: "acme", From: start.AddDate(0, 0, 100), To: start.AddDate(0, 0, 101), Limit: 50},
 		"order name":   {Shop: "acme", Search: "#4242", Limit: 50},
 		"email prefix": {Shop: "acme", Search: "C4242", Limit: 50},
+		"search name":  {Shop: "acme", Search: "Customer", Limit: 50},
+		"search SKU":   {Shop: "acme", Search: "sku-42", Limit: 50},
+		"search id":    {Shop: "acme", Search: "4243", Limit: 50},
+		"search ERP":   {Shop: "acme", Search: "SO-4240", Limit: 50},
 	}
 	out := map[string]erp.LedgerListParams{}
 	for name, p := range pages {
 		out[name] = p
+		if name == "search ERP" || name == "search id" {
+			continue // one entry: no later page
+		}
 		p.After = cursor
 		out[name+", later page"] = p
 	}

@@ -288,6 +288,27 @@ func runStaging(t *testing.T, open Opener) {
 		require.Zero(t, b.count(t, "SELECT COUNT(*) FROM pt_order_ledger"))
 	})
 
+	t.Run("a table a mapping names that the database lacks is the mapping's mistake, never not found", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		for _, tc := range []struct{ header, lines string }{{"s_orderz", "s_order_details"}, {"s_orders", "s_order_detailz"}} {
+			p := Order("acme", 1001, 1)
+			p.Header.Name, p.Lines.Name = tc.header, tc.lines
+			err := b.store.OrderStage(b.ctx, p)
+			require.ErrorIs(t, err, erp.ErrUnknownColumn, "a missing table fails the order for a person")
+			require.NotErrorIs(t, err, erp.ErrNotFound, "not found reads as \"no such order\"")
+		}
+		update := erp.OrderHeaderUpdateParams{
+			Header: passthrough.Table{Name: "s_orderz", Key: []string{"shop", "web_order_id"}},
+			Row:    passthrough.Row{Columns: []string{"shop", "web_order_id", "cancelled"}, Values: []any{"acme", int64(1001), true}},
+			Ledger: ledger.Entry{Shop: "acme", OrderID: 1001, OrderName: "#1001", Status: ledger.StatusCancelled},
+		}
+		err := b.store.OrderHeaderUpdate(b.ctx, update)
+		require.ErrorIs(t, err, erp.ErrUnknownColumn)
+		require.NotErrorIs(t, err, erp.ErrNotFound)
+		require.Zero(t, b.count(t, "SELECT COUNT(*) FROM pt_order_ledger"))
+	})
+
 	t.Run("columns whose names need quoting are written", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, open)
@@ -327,7 +348,7 @@ func runStaging(t *testing.T, open Opener) {
 
 		noTable := Order("acme", 1001, 1)
 		noTable.Header.Name = "no_such_table"
-		require.ErrorIs(t, b.store.OrderStage(b.ctx, noTable), erp.ErrNotFound)
+		require.ErrorIs(t, b.store.OrderStage(b.ctx, noTable), erp.ErrUnknownColumn)
 
 		noLedger := Order("acme", 1001, 1)
 		noLedger.Ledger.OrderID = 0

@@ -77,12 +77,10 @@ func (s *Server) handleAccessToken(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
 		"access_token": tok,
-		"scope":        strings.Join(scopes, ","),
+		"scope":        strings.Join(s.Scopes(), ","),
 		"expires_in":   int(ttl / time.Second),
 	})
 }
-
-var scopes = []string{"read_orders", "read_all_orders", "read_products", "read_locations", "read_inventory", "write_inventory", "read_merchant_managed_fulfillment_orders", "write_merchant_managed_fulfillment_orders"}
 
 // RevokeTokens invalidates every token issued by the client-credentials grant, as if they
 // had expired; the static token keeps working.

@@ -350,6 +350,14 @@ func (s *Server) handleGraphQL(w http.ResponseWriter, r *apiRequest) {
 		gqlErrs(err)
 		return
 	}
+	for _, f := range op.sel {
+		if scope := graphqlScope(f.name); !s.hasScope(scope) {
+			e := &gqlError{Message: fmt.Sprintf("Access denied for %s field. Required access: `%s` access scope.", f.name, scope),
+				Code: "ACCESS_DENIED", line: f.line, col: f.col}
+			gqlErrs(e)
+			return
+		}
+	}
 	s.mu.Lock()
 	cost, costErr := s.queryCost(op.kind, op.sel, vars)
 	s.mu.Unlock()

@@ -38,6 +38,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,6 +89,7 @@ type Server struct {
 	// auth
 	clientID, clientSecret string
 	tokenTTL               time.Duration
+	scopes                 []string             // the app's access scopes (scopes.go)
 	issued                 map[string]time.Time // token → expiry
 	// GraphQL idempotency keys, oldest first, bounded.
 	idem      map[string]idemEntry
@@ -140,6 +142,7 @@ type config struct {
 	retryWait     time.Duration
 	logSize       int
 	seed          uint64
+	scopes        []string
 	gen           *GenOptions
 	seedFiles     []string
 	logger        *slog.Logger
@@ -236,6 +239,7 @@ func Start(addr string, opts ...Option) (*Server, error) {
 		plan:    PlanStandard,
 		logSize: 10000,
 		seed:    1,
+		scopes:  defaultScopes,
 	}
 	for _, o := range opts {
 		o(&c)
@@ -266,6 +270,7 @@ func Start(addr string, opts ...Option) (*Server, error) {
 		clientID:     c.clientID,
 		clientSecret: c.clientSecret,
 		tokenTTL:     c.tokenTTL,
+		scopes:       slices.Clone(c.scopes),
 		issued:       map[string]time.Time{},
 		idem:         map[string]idemEntry{},
 		bulk:         map[int64]*bulkOp{},
@@ -362,6 +367,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.handleAccessToken(rw, r)
 		return
 	}
+	if r.URL.Path == "/admin/oauth/access_scopes.json" {
+		s.handleAccessScopes(rw, r)
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, "/bulk-results/") {
 		s.handleBulkResult(rw, r)
 		return
@@ -422,6 +431,9 @@ func (s *Server) route(w http.ResponseWriter, r *apiRequest) {
 	seg := strings.Split(strings.TrimSuffix(r.path, ".json"), "/")
 	if !strings.HasSuffix(r.path, ".json") {
 		writeErrors(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	if s.missingScope(w, restScope(r.Method, seg)) {
 		return
 	}
 	get, post := r.Method == http.MethodGet, r.Method == http.MethodPost

@@ -60,3 +60,25 @@ t.yaml:1:1: a test has no expect
    | ^
    = expected: expect: …`, diags.Error())
 }
+
+func TestAQuoteLeftOpenIsPlacedWhereItOpens(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, src string
+		want      string
+	}{
+		{"closed by a quote on the next line", "a:\n  x: \"NET30\n  y: \"b\" + c\n",
+			"t.yaml:2:6: this quote is not closed on its line"},
+		{"never closed", "a:\n  x: 'NET30\n  y: 1\n", "t.yaml:2:6: this quote is never closed"},
+		{"in a list item", "a:\n  - \"one\n  - \"two\" + x\n", "t.yaml:2:5: this quote is not closed on its line"},
+		{"a quote inside a block scalar is text, not a quote", "a: |\n  \"x\nb: c: d\n",
+			"t.yaml:3:5: mapping values are not allowed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			diags := &yamlfile.Diagnostics{}
+			require.Nil(t, yamlfile.NewSource("t.yaml", []byte(tc.src), diags).Parse())
+			require.Len(t, diags.List, 1)
+			require.Contains(t, diags.Error(), tc.want)
+		})
+	}
+}

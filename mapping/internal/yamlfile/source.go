@@ -74,6 +74,18 @@ func (s *Source) Parse() *yaml.Node {
 			return nil
 		}
 		line = max(line, firstFailingLine(s.Lines, line, msg))
+		if q, ok := unclosedQuote(s.Lines, line); ok {
+			// YAML trips where a quote left open ends, well after the mistake: point at
+			// the quote.
+			exp := fmt.Sprintf("a closing %c before the end of line %d", q.quote, q.line)
+			if q.closedAt == 0 {
+				s.ErrorAt(q.line, q.col, exp, "this quote is never closed: YAML read on to the end of the file (%s)", msg)
+			} else {
+				s.ErrorAt(q.line, q.col, exp, "this quote is not closed on its line: YAML read on to the next %c, on line %d, and stopped there (%s)",
+					q.quote, q.closedAt, msg)
+			}
+			return nil
+		}
 		text := s.Line(line)
 		col, hint := firstNonBlank(text), yamlHint
 		switch {

@@ -81,32 +81,18 @@ func (s *Store) executions(ctx context.Context, st Stmt) ([]erp.Execution, error
 	out, err := queryAll(ctx, s, "read executions", st, func(rows *sql.Rows) (erp.Execution, error) {
 		var e erp.Execution
 		var started, finished sql.NullTime
-		var seen, written, skipped, retry, errs int64
+		var seen, written, skipped, retry, errs, waitMS int64
 		if err := rows.Scan(&e.ID, &e.Feed, &e.Shop, &e.Trigger, &started, &finished, &e.Outcome,
-			&seen, &written, &skipped, &retry, &errs, &e.Error, &e.Owner); err != nil {
+			&seen, &written, &skipped, &retry, &errs, &e.Error, &e.Owner,
+			&e.Usage.RESTCalls, &e.Usage.GraphQLPoints, &waitMS, &e.Usage.RateLimited); err != nil {
 			return e, err
 		}
+		e.Usage.Wait = time.Duration(waitMS) * time.Millisecond
 		e.StartedAt, e.FinishedAt = timeOf(started), timeOf(finished)
 		e.Counts = erp.ExecutionCounts{Seen: int(seen), Written: int(written), Skipped: int(skipped), Retry: int(retry), Errors: int(errs)}
 		return e, nil
 	})
 	return out, err
-}
-
-// ProblemAdd records one record problem.
-func (s *Store) ProblemAdd(ctx context.Context, p erp.Problem) error {
-	if p.Feed == "" || !p.Severity.Valid() {
-		return fmt.Errorf("add problem: a problem needs a feed and a severity (info, retry, error): %w", erp.ErrInvalidValue)
-	}
-	if p.At.IsZero() {
-		p.At = s.clock()
-	}
-	st := s.st.ProblemAdd(p)
-	// Not retried, like ExecutionStart: a lost answer must not record the problem twice.
-	if _, err := s.exec(ctx, nil, st); err != nil {
-		return fmt.Errorf("add problem for %s: %w", p.RecordKey, s.mapErr(err))
-	}
-	return nil
 }
 
 // ProblemList pages through problems newest first.
@@ -117,10 +103,11 @@ func (s *Store) ProblemList(ctx context.Context, p erp.ProblemListParams) ([]erp
 		var exec sql.NullInt64
 		var severity string
 		var at sql.NullTime
-		if err := rows.Scan(&pr.ID, &exec, &pr.Feed, &pr.Shop, &pr.RecordKey, &severity, &pr.Message, &at); err != nil {
+		var class sql.NullInt64
+		if err := rows.Scan(&pr.ID, &exec, &pr.Feed, &pr.Shop, &pr.RecordKey, &severity, &pr.Message, &at, &class); err != nil {
 			return pr, err
 		}
-		pr.ExecutionID, pr.Severity, pr.At = exec.Int64, passthrough.Severity(severity), timeOf(at)
+		pr.ExecutionID, pr.Severity, pr.At, pr.ClassID = exec.Int64, passthrough.Severity(severity), timeOf(at), class.Int64
 		return pr, nil
 	})
 	if err != nil {

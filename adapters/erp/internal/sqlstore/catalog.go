@@ -34,7 +34,8 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 	out, err := StagingCatalog(st, StagingOrder{Header: h, Lines: l, Key: []string{erp.ColShop, erp.ColWebOrderID},
 		HeaderRow: header, LineRows: lines,
 		Cancel:    passthrough.Row{Columns: []string{"cancelled", "comment", erp.ColUpdatedAt}, Values: []any{true, "cancelled in Shopify", at}},
-		Committed: CommittedColumns{SKU: "item_code", Quantity: "quantity", Warehouse: "warehouse_code"}})
+		Committed: CommittedColumns{SKU: "item_code", Quantity: "quantity", Warehouse: "warehouse_code"},
+		LineKey:   []string{erp.ColShop, erp.ColWebOrderID, "line_no"}})
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +53,13 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		After: &ledger.Cursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}})
 	listLater, llErr := st.LedgerList(h, erp.LedgerListParams{Shop: "acme", Severity: passthrough.SeverityRetry, Limit: 50,
 		After: &ledger.Cursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}})
+	search := erp.LedgerListParams{Shop: "acme", Search: "Jörg Müller", Limit: 50}
+	listSearch, lsErr := st.LedgerList(h, search)
+	searchNumber := erp.LedgerListParams{Shop: "acme", Search: "1001", Status: ledger.StatusFailed, Limit: 50,
+		After: &ledger.Cursor{UpdatedAt: at, OrderDate: at.AddDate(0, 0, -1), OrderID: 450789469}}
+	listSearchNumber, lnErr := st.LedgerList(h, searchNumber)
+	countAll, caErr := st.LedgerCount(h, erp.LedgerListParams{Shop: "acme", Status: ledger.StatusFailed})
+	countSearch, csrErr := st.LedgerCount(h, search)
 	combined := st.LedgerWrite(entry, &event)
 	committedSince, csErr := st.OrderCommittedList(h, l, CommittedColumns{SKU: "item_code", Quantity: "quantity", Warehouse: "warehouse_code"},
 		erp.OrderCommittedListParams{Shop: "acme", Since: at.AddDate(0, 0, -30)})
@@ -62,6 +70,8 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{SKU: "IPOD-342-N", InventoryItemID: 808950810, LocationID: 655441491, ERP: 12, Shopify: 9, LastSent: &lastSent},
 		{SKU: "TS-001-X3", InventoryItemID: 808950811, LocationID: 655441491, ERP: 4, Shopify: 0},
 	}}
+	problem := erp.Problem{ExecutionID: 7, Feed: "orders", Shop: "acme", RecordKey: "450789469", Severity: passthrough.SeverityError,
+		Message: "unknown SKU IPOD-342-N", Template: "unknown SKU X", ClassID: 12, At: at}
 	owner := erp.Owner{ID: "1f3a9c02-5b7d-4e61-9a0c-2d8e4f6a1b3c", Host: "web-2", PID: 4711}
 	lockParams := erp.LockParams{Shop: "acme", Name: "orders", Owner: owner, Token: "6c1e0d8a9b2f4c3e", TTL: 30 * time.Second}
 	claimParams := erp.LockParams{Shop: "acme", Name: "SH-1", Owner: owner, Token: "6c1e0d8a9b2f4c3e", TTL: 30 * time.Second}
@@ -79,6 +89,14 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"LedgerList/newest", listAll, laErr},
 		{"LedgerList/every-filter", listFiltered, lfErr},
 		{"LedgerList/later-page", listLater, llErr},
+		{"LedgerList/search-words", listSearch, lsErr},
+		{"LedgerList/search-number-later-page", listSearchNumber, lnErr},
+		{"LedgerCount", countAll, caErr},
+		{"LedgerCount/search", countSearch, csrErr},
+		{"OrderTermCount", st.OrderTermCount("acme", "muller", 10000), nil},
+		{"OrderTermsDelete", st.OrderTermsDelete("acme", 450789469), nil},
+		{"OrderTermsInsert", st.OrderTermsInsert("acme", 450789469, ledger.SearchTerms(ledger.Entry{CustomerName: "Jörg Müller",
+			SKUs: []string{"IPOD-342-N", "TS-001"}})), nil},
 		{"ShipmentListUnsent", st.ShipmentListUnsent(shipments, erp.ShipmentListUnsentParams{Shop: "acme", Limit: 20}), nil},
 		{"ShipmentListUnsent/with-line-item-id", st.ShipmentListUnsent(withLineItem, erp.ShipmentListUnsentParams{Shop: "acme", Limit: 20}), nil},
 		{"OrderCommittedList/since", committedSince, csErr},
@@ -89,7 +107,8 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"ExecutionStart", st.ExecutionStart(erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule", At: at,
 			Owner: owner.String(), LockToken: feedLock.Token}), nil},
 		{"ExecutionFinish", st.ExecutionFinish(erp.ExecutionFinishParams{ID: 7, At: at, Outcome: erp.OutcomeFinished,
-			Counts: erp.ExecutionCounts{Seen: 250, Written: 248, Skipped: 1, Retry: 1}}), nil},
+			Counts: erp.ExecutionCounts{Seen: 250, Written: 248, Skipped: 1, Retry: 1},
+			Usage:  passthrough.APIUsage{RESTCalls: 3, GraphQLPoints: 112, Wait: 1500 * time.Millisecond, RateLimited: 1}}), nil},
 		{"ExecutionGet", st.ExecutionGet(7), nil},
 		{"ExecutionList", st.ExecutionList(erp.ExecutionListParams{Shop: "acme", Feed: "orders", BeforeID: 7, Limit: 20}), nil},
 		{"ProblemAdd", st.ProblemAdd(erp.Problem{ExecutionID: 7, Feed: "orders", Shop: "acme", RecordKey: "450789469",
@@ -135,8 +154,44 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 		{"ShipmentListTest", st.ShipmentListTest(shipments, "acme"), nil},
 		{"ShipmentListTest/with-line-item-id", st.ShipmentListTest(withLineItem, "acme"), nil},
 		{"ShipmentRelease", st.ShipmentRelease(shipments, "acme"), nil},
+		{"ShipmentList", st.ShipmentList(shipments, erp.ShipmentListParams{Shop: "acme", Limit: 50}), nil},
+		{"ShipmentList/every-filter", st.ShipmentList(withLineItem, erp.ShipmentListParams{Shop: "acme", Status: erp.ShipmentError,
+			OrderID: 450789469, ShipmentID: "SH-1", Before: "SH-9", Limit: 50}), nil},
+		{"ShipmentList/unsent", st.ShipmentList(shipments, erp.ShipmentListParams{Shop: "acme", Status: erp.ShipmentUnsent}), nil},
+		{"ShipmentRetry", st.ShipmentRetry(shipments, "acme", "SH-1"), nil},
+		{"ShipmentFulfillmentAdd", st.ShipmentFulfillmentAdd(erp.ShipmentFulfillment{Shop: "acme", ShipmentID: "SH-1",
+			FulfillmentID: 255858046, Name: "#1001.1", At: at}), nil},
+		{"ShipmentFulfillmentList", st.ShipmentFulfillmentList("acme", []string{"SH-1", "SH-2"}), nil},
+		{"ProblemClassLock", st.ProblemClassLock("acme", classKey("orders", passthrough.SeverityError, "unknown SKU X")), nil},
+		{"ProblemClassInsert", st.ProblemClassInsert("acme", classKey("orders", passthrough.SeverityError, "unknown SKU X"), problem), nil},
+		{"ProblemClassSeen", st.ProblemClassSeen(12, at), nil},
+		{"ProblemClassList", st.ProblemClassList(erp.ProblemClassListParams{Shop: "acme", Limit: 100}), nil},
+		{"ProblemClassList/every-filter", st.ProblemClassList(erp.ProblemClassListParams{Shop: "acme", Feed: "orders",
+			Severity: passthrough.SeverityError, Since: at.AddDate(0, 0, -1), OpenOnly: true, Limit: 20}), nil},
+		{"ProblemClassGet", st.ProblemClassGet("acme", 12), nil},
+		{"ProblemRecordLock", st.ProblemRecordLock("acme", "orders", "450789469"), nil},
+		{"ProblemRecordInsert", st.ProblemRecordInsert(problem), nil},
+		{"ProblemRecordSeen", st.ProblemRecordSeen(problem), nil},
+		{"ProblemRecordList", st.ProblemRecordList(erp.ProblemRecordListParams{Shop: "acme", ClassID: 12, Status: erp.ProblemOpen,
+			Limit: 100}), nil},
+		{"ProblemRecordList/later-page", st.ProblemRecordList(erp.ProblemRecordListParams{Shop: "acme", Feed: "orders", RecordKey: "450789469",
+			After: &erp.ProblemRecord{LastSeenAt: at, RecordKey: "450789469"}, Limit: 100}), nil},
+		{"ProblemResolve", st.ProblemResolve(erp.ProblemResolveParams{Shop: "acme", Feed: "orders", RecordKey: "450789469",
+			Status: erp.ProblemResolved, By: "ann", Reason: "entered in the ERP by hand", At: at}), nil},
+		{"ProblemResolve/a-class", st.ProblemResolve(erp.ProblemResolveParams{Shop: "acme", Feed: "orders", ClassID: 12,
+			Status: erp.ProblemResolved, By: "ann", Reason: "fixed in Shopify", At: at}), nil},
+		{"ProblemResolve/not-seen-again", st.ProblemResolve(erp.ProblemResolveParams{Shop: "acme", Feed: "inventory",
+			SeenBefore: at.Add(-time.Minute), Status: erp.ProblemSucceeded, At: at}), nil},
+		{"AuditAdd", st.AuditAdd(erp.AuditEntry{Shop: "acme", At: at, Actor: "ann", Action: "order.retry", Target: "order 450789469",
+			Detail: "staged again"}), nil},
+		{"AuditList", st.AuditList(erp.AuditListParams{Shops: []string{"acme", ""}, Limit: 50}), nil},
+		{"AuditList/every-filter", st.AuditList(erp.AuditListParams{Shops: []string{"acme"}, Actor: "ann", Action: "order.retry",
+			BeforeID: 99, Limit: 50}), nil},
 	})
 	if err != nil {
+		return nil, err
+	}
+	if err = add(&out, accountsCatalog(st)); err != nil {
 		return nil, err
 	}
 	return append(out, webhookSamples(st, at)...), nil
@@ -153,6 +208,7 @@ type StagingOrder struct {
 	LineRows      []passthrough.Row
 	Cancel        passthrough.Row  // the header columns a cancellation sets
 	Committed     CommittedColumns // the lines' SKU, quantity and warehouse columns
+	LineKey       []string         // the lines' key, which orders them
 }
 
 // StagingCatalog builds the statements whose SQL and parameters follow an ERP's tables:
@@ -201,6 +257,9 @@ func StagingCatalog(st Statements, o StagingOrder) ([]Sample, error) {
 	importStatus, isErr := st.ImportStatusList(h, "acme", []int64{450789469, 450789470})
 	ledgerGet, lgErr := st.LedgerGet(h, "acme", 450789469)
 	committed, cErr := st.OrderCommittedList(h, l, o.Committed, erp.OrderCommittedListParams{Shop: "acme"})
+	stagedHeader, shErr := st.StagedRows(h, nil, "acme", 450789469)
+	stagedLines, slErr := st.StagedRows(l, o.LineKey, "acme", 450789469)
+	counts, ctErr := st.LedgerStatusCounts(h, "acme")
 	var out []Sample
 	err = add(&out, []sample{
 		{"HeaderStage", headerStage, hsErr},
@@ -211,6 +270,9 @@ func StagingCatalog(st Statements, o StagingOrder) ([]Sample, error) {
 		{"ImportStatusList", importStatus, isErr},
 		{"LedgerGet", ledgerGet, lgErr},
 		{"OrderCommittedList", committed, cErr},
+		{"StagedRows/header", stagedHeader, shErr},
+		{"StagedRows/lines", stagedLines, slErr},
+		{"LedgerStatusCounts", counts, ctErr},
 	})
 	return out, err
 }

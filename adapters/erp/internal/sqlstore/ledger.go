@@ -72,7 +72,7 @@ func (s *Store) writeLedger(ctx context.Context, tx *sql.Tx, e ledger.Entry, now
 			return fmt.Errorf("write ledger: %w", err)
 		}
 	}
-	return nil
+	return s.writeTerms(ctx, tx, e)
 }
 
 // LedgerPut records an order seen but not staged, or an operator's decision.
@@ -124,7 +124,11 @@ func (s *Store) LedgerList(ctx context.Context, p erp.LedgerListParams) ([]ledge
 	if err != nil {
 		return nil, fmt.Errorf("list ledger: %w", err)
 	}
-	st, err := s.st.LedgerList(h, p)
+	words, err := s.wordsByRarity(ctx, p)
+	if err != nil {
+		return nil, fmt.Errorf("list ledger: %w", err)
+	}
+	st, err := s.st.ledgerList(h, p, words)
 	if err != nil {
 		return nil, fmt.Errorf("list ledger: %w", err)
 	}

@@ -111,13 +111,24 @@ func (s *Store) checkVersion(ctx context.Context, tx *sql.Tx, e ledger.Entry) er
 	return nil
 }
 
+// mappedTable is a table a mapping names. One the database does not have is the mapping's
+// mistake, like a column it lacks (ErrUnknownColumn): it fails the order for a person, and
+// is never ErrNotFound, which callers read as "no such order".
+func (s *Store) mappedTable(ctx context.Context, name string) (*Table, error) {
+	t, err := s.table(ctx, name)
+	if errors.Is(err, erp.ErrNotFound) {
+		return nil, fmt.Errorf("table %s is not in the database: %w", name, erp.ErrUnknownColumn)
+	}
+	return t, err
+}
+
 func (s *Store) planStage(ctx context.Context, p erp.OrderStageParams) (stagePlan, error) {
 	var plan stagePlan
 	var err error
-	if plan.h, err = s.table(ctx, p.Header.Name); err != nil {
+	if plan.h, err = s.mappedTable(ctx, p.Header.Name); err != nil {
 		return plan, err
 	}
-	if plan.l, err = s.table(ctx, p.Lines.Name); err != nil {
+	if plan.l, err = s.mappedTable(ctx, p.Lines.Name); err != nil {
 		return plan, err
 	}
 	if _, err := plan.h.Column(erp.ColImportStatus); err != nil {
@@ -217,7 +228,7 @@ func (s *Store) OrderHeaderUpdate(ctx context.Context, p erp.OrderHeaderUpdatePa
 	if p.Ledger.Status == "" {
 		return fmt.Errorf("update order header %d: the ledger entry needs a status: %w", p.Ledger.OrderID, erp.ErrInvalidValue)
 	}
-	h, err := s.table(ctx, p.Header.Name)
+	h, err := s.mappedTable(ctx, p.Header.Name)
 	if err != nil {
 		return fmt.Errorf("update order header %d: %w", p.Ledger.OrderID, err)
 	}

@@ -349,59 +349,6 @@ func (st Statements) LedgerGet(h *Table, shop string, orderID int64) (Stmt, erro
 	return Stmt{SQL: sel + " WHERE l.shop = " + p.add(st.text(shop)) + " AND l.order_id = " + p.add(st.int64(orderID)), Args: p.args}, nil
 }
 
-// LedgerList pages through the ledger by keyset on (updated_at, order_id), or (order_date,
-// order_id) for a date range, newest first. The cursor is written as "updated_at <= t AND
-// (updated_at < t OR order_id < id)" so every database can walk an index on (…, updated_at,
-// order_id) backwards from it.
-func (st Statements) LedgerList(h *Table, lp erp.LedgerListParams) (Stmt, error) {
-	sel, err := st.ledgerSelect(h)
-	if err != nil {
-		return Stmt{}, err
-	}
-	p := &params{d: st.d}
-	where := []string{"l.shop = " + p.add(st.text(lp.Shop))}
-	if lp.Status != "" {
-		where = append(where, "l.status = "+p.add(st.text(string(lp.Status))))
-	}
-	if lp.Severity != "" {
-		// The severity index leaves out entries without a problem (most of them); saying so
-		// lets every database see that the index holds all the rows asked for.
-		where = append(where, "l.severity = "+p.add(st.text(string(lp.Severity)))+" AND l.severity <> ''")
-	}
-	if !lp.From.IsZero() {
-		where = append(where, "l.order_date >= "+p.add(st.time(lp.From)))
-	}
-	if !lp.To.IsZero() {
-		where = append(where, "l.order_date < "+p.add(st.time(lp.To)))
-	}
-	if s := strings.TrimSpace(lp.Search); s != "" {
-		name, hashed := strings.TrimPrefix(s, "#"), s
-		if !strings.HasPrefix(s, "#") {
-			hashed = "#" + s
-		}
-		prefix := searchEmail(s)
-		where = append(where, fmt.Sprintf("(l.order_name = %s OR l.order_name = %s OR (l.search_email >= %s AND l.search_email < %s))",
-			p.add(st.text(name)), p.add(st.text(hashed)), p.add(st.text(prefix)), p.add(st.text(prefix+st.d.PrefixEnd()))))
-	}
-	// A date range is walked in order-date order on its own index; anything else in
-	// updated order on the index of its filter.
-	order := "l.updated_at"
-	if !lp.From.IsZero() || !lp.To.IsZero() {
-		order = "l.order_date"
-	}
-	if lp.After != nil {
-		at := st.time(lp.After.UpdatedAt)
-		if order == "l.order_date" {
-			at = st.time(lp.After.OrderDate)
-		}
-		where = append(where, fmt.Sprintf("%s <= %s AND (%s < %s OR l.order_id < %s)",
-			order, p.add(at), order, p.add(at), p.add(st.int64(lp.After.OrderID))))
-	}
-	q := sel + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " DESC, l.order_id DESC" +
-		st.d.Limit(p.add(st.int64(int64(limit(lp.Limit, 50, 1000)))))
-	return Stmt{SQL: q, Args: p.args}, nil
-}
-
 // searchEmail is the form of an email the ledger searches: lower case, and short enough for
 // its index.
 func searchEmail(s string) string {
@@ -518,7 +465,8 @@ func (st Statements) StockList(t *Table, sp erp.StockEachParams) Stmt {
 
 // --- executions and problems --------------------------------------------------------------
 
-const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message, owner"
+const executionCols = "id, feed, shop, run_trigger, started_at, finished_at, outcome, n_seen, n_written, n_skipped, n_retry, n_errors, error_message, owner, " +
+	"rest_calls, graphql_points, budget_wait_ms, rate_limited"
 
 // ExecutionStart records a run and answers its id.
 func (st Statements) ExecutionStart(ep erp.ExecutionStartParams) Stmt {
@@ -534,7 +482,7 @@ func (st Statements) ExecutionFinish(ep erp.ExecutionFinishParams) Stmt {
 	q := "UPDATE " + st.name("pt_feed_executions") + " SET finished_at = " + p.add(st.time(ep.At)) + ", outcome = " + p.add(st.text(ep.Outcome)) +
 		", n_seen = " + p.add(st.int64(int64(c.Seen))) + ", n_written = " + p.add(st.int64(int64(c.Written))) + ", n_skipped = " + p.add(st.int64(int64(c.Skipped))) +
 		", n_retry = " + p.add(st.int64(int64(c.Retry))) + ", n_errors = " + p.add(st.int64(int64(c.Errors))) +
-		", error_message = " + p.add(st.text(ep.Error))
+		", error_message = " + p.add(st.text(ep.Error)) + st.usageSet(p, ep.Usage)
 	return st.counted(q, "id = "+p.add(st.int64(ep.ID)), p.args)
 }
 
@@ -564,12 +512,12 @@ func (st Statements) ExecutionList(lp erp.ExecutionListParams) Stmt {
 	return Stmt{SQL: q + " ORDER BY id DESC" + st.d.Limit(p.add(st.int64(int64(limit(lp.Limit, 50, 1000))))), Args: p.args}
 }
 
-// ProblemAdd records one record problem.
+// ProblemAdd records one record problem, in its class.
 func (st Statements) ProblemAdd(pr erp.Problem) Stmt {
 	p := &params{d: st.d}
 	ph := []string{p.add(st.int64OrNull(pr.ExecutionID)), p.add(st.text(pr.Feed)), p.add(st.text(pr.Shop)), p.add(st.text(pr.RecordKey)),
-		p.add(st.text(string(pr.Severity))), p.add(st.text(pr.Message)), p.add(st.time(pr.At))}
-	return Stmt{SQL: "INSERT INTO " + st.name("pt_problems") + " (execution_id, feed, shop, record_key, severity, message, found_at) VALUES (" +
+		p.add(st.text(string(pr.Severity))), p.add(st.text(pr.Message)), p.add(st.time(pr.At)), p.add(st.int64OrNull(pr.ClassID))}
+	return Stmt{SQL: "INSERT INTO " + st.name("pt_problems") + " (execution_id, feed, shop, record_key, severity, message, found_at, class_id) VALUES (" +
 		strings.Join(ph, ", ") + ")", Args: p.args}
 }
 
@@ -592,7 +540,7 @@ func (st Statements) ProblemList(lp erp.ProblemListParams) Stmt {
 	if lp.BeforeID > 0 {
 		where = append(where, "id < "+p.add(st.int64(lp.BeforeID)))
 	}
-	q := "SELECT id, execution_id, feed, shop, record_key, severity, message, found_at FROM " + st.name("pt_problems")
+	q := "SELECT id, execution_id, feed, shop, record_key, severity, message, found_at, class_id FROM " + st.name("pt_problems")
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}

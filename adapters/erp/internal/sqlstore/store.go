@@ -149,6 +149,14 @@ func (s *Store) TableColumns(ctx context.Context, name string) ([]passthrough.Co
 	return slices.Clone(t.Columns), nil
 }
 
+// TableColumnsNow reads a table's real columns now, replacing the cached ones.
+func (s *Store) TableColumnsNow(ctx context.Context, name string) ([]passthrough.Column, error) {
+	s.mu.Lock()
+	delete(s.tables, name)
+	s.mu.Unlock()
+	return s.TableColumns(ctx, name)
+}
+
 func (s *Store) table(ctx context.Context, name string) (*Table, error) {
 	s.mu.Lock()
 	t := s.tables[name]
