@@ -7,23 +7,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
+	"github.com/passthrough-dev/passthrough/internal/ordertruth"
 	"github.com/passthrough-dev/passthrough/ledger"
 )
 
 // refundRows counts the rows of s_order_refunds per refund of an order.
 func (b *ordersBundle) refundRows(t *testing.T, orderID int64) map[int64]int {
 	t.Helper()
-	rows, err := b.db.QueryContext(t.Context(), `SELECT refund_id, COUNT(*) FROM s_order_refunds WHERE web_order_id = `+itoa(orderID)+` GROUP BY refund_id`)
+	out, err := ordertruth.Counts(t.Context(), b.db, `SELECT refund_id, COUNT(*) FROM s_order_refunds WHERE web_order_id = `+itoa(orderID)+` GROUP BY refund_id`)
 	require.NoError(t, err)
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		require.NoError(t, rows.Scan(&id, &n))
-		out[id] = n
-	}
-	require.NoError(t, rows.Err())
 	return out
 }
 

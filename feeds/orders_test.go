@@ -93,29 +93,8 @@ func (b *ordersBundle) truth(t *testing.T) map[int64]int {
 // staged reads back what the ERP tables hold: lines per header, and fails on duplicates.
 func (b *ordersBundle) staged(t *testing.T) map[int64]int {
 	t.Helper()
-	got := map[int64]int{}
-	rows, err := b.db.QueryContext(t.Context(), `SELECT web_order_id, COUNT(*) FROM s_orders GROUP BY shop, web_order_id`)
+	got, err := ordertruth.Held(t.Context(), b.db)
 	require.NoError(t, err)
-	for rows.Next() {
-		var id int64
-		var n int
-		require.NoError(t, rows.Scan(&id, &n))
-		require.Equal(t, 1, n, "order %d has %d headers", id, n)
-		got[id] = 0
-	}
-	require.NoError(t, rows.Err())
-	rows, err = b.db.QueryContext(t.Context(), `SELECT web_order_id, line_no, COUNT(*) FROM s_order_details GROUP BY shop, web_order_id, line_no`)
-	require.NoError(t, err)
-	for rows.Next() {
-		var id, line int64
-		var n int
-		require.NoError(t, rows.Scan(&id, &line, &n))
-		require.Equal(t, 1, n, "order %d line %d is there %d times", id, line, n)
-		_, ok := got[id]
-		require.True(t, ok, "order %d has lines but no header", id)
-		got[id]++
-	}
-	require.NoError(t, rows.Err())
 	return got
 }
 

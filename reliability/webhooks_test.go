@@ -134,17 +134,8 @@ func headers(t testing.TB, db *sql.DB) int {
 // stagings counts the times each order was staged, from the ledger's history.
 func stagings(t testing.TB, db *sql.DB) map[int64]int {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT order_id, COUNT(*) FROM pt_ledger_events WHERE status = 'staged' GROUP BY order_id`)
+	out, err := ordertruth.Stagings(context.Background(), db)
 	require.NoError(t, err)
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		require.NoError(t, rows.Scan(&id, &n))
-		out[id] = n
-	}
-	require.NoError(t, rows.Err())
 	return out
 }
 

@@ -175,44 +175,16 @@ func (w *world) truth(t *testing.T) map[int64]int {
 // staged reads the staging tables, failing on a duplicate header or line.
 func (w *world) staged(t *testing.T) map[int64]int {
 	t.Helper()
-	got := map[int64]int{}
-	rows, err := w.db.QueryContext(t.Context(), `SELECT web_order_id, COUNT(*) FROM s_orders GROUP BY shop, web_order_id`)
+	got, err := ordertruth.Held(t.Context(), w.db)
 	require.NoError(t, err)
-	for rows.Next() {
-		var id int64
-		var n int
-		require.NoError(t, rows.Scan(&id, &n))
-		require.Equal(t, 1, n, "order %d has %d headers", id, n)
-		got[id] = 0
-	}
-	require.NoError(t, rows.Err())
-	rows, err = w.db.QueryContext(t.Context(), `SELECT web_order_id, line_no, COUNT(*) FROM s_order_details GROUP BY shop, web_order_id, line_no`)
-	require.NoError(t, err)
-	for rows.Next() {
-		var id, line int64
-		var n int
-		require.NoError(t, rows.Scan(&id, &line, &n))
-		require.Equal(t, 1, n, "order %d line %d is there %d times", id, line, n)
-		got[id]++
-	}
-	require.NoError(t, rows.Err())
 	return got
 }
 
 // stagings counts the times each order was staged, from its history.
 func (w *world) stagings(t *testing.T) map[int64]int {
 	t.Helper()
-	rows, err := w.db.QueryContext(t.Context(), `SELECT order_id, COUNT(*) FROM pt_ledger_events WHERE status = 'staged' GROUP BY order_id`)
+	out, err := ordertruth.Stagings(t.Context(), w.db)
 	require.NoError(t, err)
-	defer rows.Close()
-	out := map[int64]int{}
-	for rows.Next() {
-		var id int64
-		var n int
-		require.NoError(t, rows.Scan(&id, &n))
-		out[id] = n
-	}
-	require.NoError(t, rows.Err())
 	return out
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify/shopifytest"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/internal/ordertruth"
 	"github.com/passthrough-dev/passthrough/ledger"
 	"github.com/passthrough-dev/passthrough/webhooks"
 )
@@ -180,17 +181,8 @@ func TestARefundOfAStagedOrderReachesTheRefundsTableOnce(t *testing.T) {
 	require.NoError(t, err)
 	w.settle(t)
 	rows := func() map[int64]int {
-		out := map[int64]int{}
-		r, err := w.db.QueryContext(t.Context(), fmt.Sprintf(`SELECT refund_id, COUNT(*) FROM s_order_refunds WHERE web_order_id = %d GROUP BY refund_id`, id))
+		out, err := ordertruth.Counts(t.Context(), w.db, fmt.Sprintf(`SELECT refund_id, COUNT(*) FROM s_order_refunds WHERE web_order_id = %d GROUP BY refund_id`, id))
 		require.NoError(t, err)
-		defer r.Close()
-		for r.Next() {
-			var rid int64
-			var n int
-			require.NoError(t, r.Scan(&rid, &n))
-			out[rid] = n
-		}
-		require.NoError(t, r.Err())
 		return out
 	}
 	require.Equal(t, map[int64]int{refund: 1}, rows(), "refunds/create staged the refund's line, through the orders feed")
