@@ -102,7 +102,13 @@ type mappingData struct {
 	Preview *previewData
 }
 
-func (s *Server) newMappingData(c *echo.Context, f MappingFile) (mappingData, error) {
+// newMappingData is what every view of one mapping file starts from: the file named in the
+// address and the store's recent orders to preview against.
+func (s *Server) newMappingData(c *echo.Context) (mappingData, error) {
+	f, err := s.mappingFile(c)
+	if err != nil {
+		return mappingData{}, err
+	}
 	recent, err := s.d.Ledger.LedgerList(c.Request().Context(), erp.LedgerListParams{Shop: storeOf(c).Shop, Limit: 15})
 	if err != nil {
 		return mappingData{}, fmt.Errorf("list recent orders: %w", err)
@@ -124,14 +130,11 @@ func withDraft(c *echo.Context, data *mappingData) bool {
 // mappingPage shows a mapping file, what its checks say, a preview against a chosen order
 // (?order=ID previews without JavaScript) and, for admins, the editor.
 func (s *Server) mappingPage(c *echo.Context) error {
-	f, err := s.mappingFile(c)
+	data, err := s.newMappingData(c)
 	if err != nil {
 		return err
 	}
-	data, err := s.newMappingData(c, f)
-	if err != nil {
-		return err
-	}
+	f := data.File
 	data.Check = s.check(c, f.Name, data.Source, false)
 	if id := strings.TrimSpace(c.QueryParam("order")); id != "" {
 		data.OrderID = id
@@ -144,14 +147,11 @@ func (s *Server) mappingPage(c *echo.Context) error {
 // would do to the store's orders; htmx gets the check block alone (the editor asks as the
 // text changes).
 func (s *Server) mappingCheck(c *echo.Context) error {
-	f, err := s.mappingFile(c)
+	data, err := s.newMappingData(c)
 	if err != nil {
 		return err
 	}
-	data, err := s.newMappingData(c, f)
-	if err != nil {
-		return err
-	}
+	f := data.File
 	withDraft(c, &data)
 	data.Check = s.check(c, f.Name, data.Source, data.Draft)
 	if isHTMX(c) {
@@ -163,14 +163,11 @@ func (s *Server) mappingCheck(c *echo.Context) error {
 // mappingPreview previews the saved file, or (admins only) the text in the editor, whose
 // check block is sent along, so the problems shown are always the text's.
 func (s *Server) mappingPreview(c *echo.Context) error {
-	f, err := s.mappingFile(c)
+	data, err := s.newMappingData(c)
 	if err != nil {
 		return err
 	}
-	data, err := s.newMappingData(c, f)
-	if err != nil {
-		return err
-	}
+	f := data.File
 	data.OrderID = strings.TrimSpace(c.Request().PostFormValue("order"))
 	data.Payload = c.Request().PostFormValue("payload")
 	var draft []byte
@@ -315,14 +312,11 @@ func (s *Server) preview(c *echo.Context, name string, draft []byte, orderID, pa
 // mappingSave checks and saves an admin's edit. A text the checks refuse is shown again
 // with their diagnostics, and stays in the editor.
 func (s *Server) mappingSave(c *echo.Context) error {
-	f, err := s.mappingFile(c)
+	data, err := s.newMappingData(c)
 	if err != nil {
 		return err
 	}
-	data, err := s.newMappingData(c, f)
-	if err != nil {
-		return err
-	}
+	f := data.File
 	withDraft(c, &data)
 	data.Draft = true
 	data.OrderID = strings.TrimSpace(c.Request().PostFormValue("order"))
