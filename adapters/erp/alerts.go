@@ -10,14 +10,18 @@ import (
 // could not be sent is sent again, whole, the next time.
 type Alerts interface {
 	// AlertDigestClaim decides whether a digest of the shop may go out now and, when it
-	// may, claims it for p.Token in the same statement: when the last digest went out at
-	// least p.Every before p.At, and no other claim younger than p.Lease is under way. A
-	// shop's first claim starts its digests at p.Start. It answers the shop's digest state
-	// and whether the claim is p.Token's.
+	// may, claims it for p.Token in the same statement: when the last attempt to send one
+	// (sent or failed) was at least p.Every before p.At, and no other claim younger than
+	// p.Lease is under way. Attempts, not only successes, are spaced so, since a send that
+	// reported a failure may still have arrived. A shop's first claim starts its digests at
+	// p.Start. It answers the shop's digest state and whether the claim is p.Token's.
 	AlertDigestClaim(ctx context.Context, p AlertDigestClaimParams) (AlertDigest, bool, error)
 	// AlertDigestSent records the claimed digest as sent: Since moves on to p.Through and
 	// the claim ends. ErrLockLost when the claim is no longer p.Token's.
 	AlertDigestSent(ctx context.Context, p AlertDigestSentParams) error
+	// AlertDigestRelease ends the claim with nothing sent, since nothing happened up to
+	// p.Through: Since moves on to it. ErrLockLost when the claim is no longer p.Token's.
+	AlertDigestRelease(ctx context.Context, p AlertDigestSentParams) error
 	// AlertDigestFailed records that the claimed digest could not be sent, and why; Since
 	// stays, so the next digest tells it all again. ErrLockLost when the claim is no longer
 	// p.Token's.
@@ -40,7 +44,8 @@ type AlertDigest struct {
 	ClaimedAt time.Time
 	ClaimedBy string
 	// FailedAt, Failures and Error say why the digests since the last that went out could
-	// not be sent; Failures is 0 after a digest went out.
+	// not be sent; Failures is 0 after a digest went out, and Error then says which of its
+	// receivers did not get it, if any.
 	FailedAt time.Time
 	Failures int
 	Error    string
@@ -67,6 +72,9 @@ type AlertDigestSentParams struct {
 	At      time.Time
 	Through time.Time // what the digest told reaches this far: the next Since
 	Items   int
+	// Error says why some of the digest's receivers did not get it while others did: it
+	// counts as sent, so those who got it are not sent it again.
+	Error string
 }
 
 // AlertDigestFailedParams records a digest that could not be sent.

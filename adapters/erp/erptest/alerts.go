@@ -63,15 +63,43 @@ func runAlerts(t *testing.T, open Opener) {
 
 		d, ok, err := b.store.AlertDigestClaim(b.ctx, claim("b", at.Add(time.Minute)))
 		require.NoError(t, err)
-		require.True(t, ok, "a digest that did not go out is due at once")
-		require.Equal(t, erp.AlertDigest{Shop: "acme", Since: at.Add(-15 * time.Minute), ClaimedAt: at.Add(time.Minute), ClaimedBy: "b",
-			FailedAt: at.Add(time.Second), Failures: 1, Error: "send the e-mail: 451 try again later"}, d)
+		require.False(t, ok, "a failed attempt may have arrived: the next waits an interval too")
+		require.Equal(t, erp.AlertDigest{Shop: "acme", Since: at.Add(-15 * time.Minute), FailedAt: at.Add(time.Second), Failures: 1,
+			Error: "send the e-mail: 451 try again later"}, d)
 
-		require.NoError(t, b.store.AlertDigestSent(b.ctx, erp.AlertDigestSentParams{Shop: "acme", Token: "b", At: at.Add(time.Minute), Through: at, Items: 1}))
+		retry := at.Add(15*time.Minute + time.Second)
+		d, ok, err = b.store.AlertDigestClaim(b.ctx, claim("b", retry))
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.Equal(t, at.Add(-15*time.Minute), d.Since, "the next digest tells what the failed one would have")
+
+		require.NoError(t, b.store.AlertDigestSent(b.ctx, erp.AlertDigestSentParams{Shop: "acme", Token: "b", At: retry, Through: retry, Items: 1}))
 		list, err := b.store.AlertDigestList(b.ctx)
 		require.NoError(t, err)
 		require.Equal(t, 0, list[0].Failures, "a digest that went out ends the failures")
 		require.Empty(t, list[0].Error)
+	})
+
+	t.Run("a claim that found nothing to tell moves on without counting as a digest", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, open)
+		_, ok, err := b.store.AlertDigestClaim(b.ctx, claim("a", at))
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.NoError(t, b.store.AlertDigestRelease(b.ctx, erp.AlertDigestSentParams{Shop: "acme", Token: "a", Through: at}))
+		require.ErrorIs(t, b.store.AlertDigestRelease(b.ctx, erp.AlertDigestSentParams{Shop: "acme", Token: "a", Through: at}), erp.ErrLockLost)
+		d, ok, err := b.store.AlertDigestClaim(b.ctx, claim("b", at.Add(time.Minute)))
+		require.NoError(t, err)
+		require.True(t, ok, "nothing went out, so the next may")
+		require.Equal(t, at, d.Since)
+		require.True(t, d.SentAt.IsZero())
+
+		require.NoError(t, b.store.AlertDigestSent(b.ctx, erp.AlertDigestSentParams{Shop: "acme", Token: "b", At: at.Add(time.Minute),
+			Through: at.Add(time.Minute), Items: 2, Error: "post to the webhook: 500 Internal Server Error"}))
+		list, err := b.store.AlertDigestList(b.ctx)
+		require.NoError(t, err)
+		require.Equal(t, "post to the webhook: 500 Internal Server Error", list[0].Error, "a receiver that missed it is told")
+		require.Equal(t, 2, list[0].Items)
 	})
 
 	t.Run("the claim of a sender that died is taken over after its lease", func(t *testing.T) {

@@ -26,6 +26,7 @@ func (st Statements) AlertDigestClaim(p erp.AlertDigestClaimParams) Stmt {
 	update := "UPDATE " + st.name("pt_alert_digests") + " SET claimed_at = " + ps.add(st.time(p.At)) + ", claimed_by = " + ps.add(st.text(p.Token))
 	where := "shop = " + ps.add(st.text(p.Shop)) +
 		" AND (sent_at IS NULL OR sent_at <= " + ps.add(st.time(p.At.Add(-p.Every))) + ")" +
+		" AND (failed_at IS NULL OR failed_at <= " + ps.add(st.time(p.At.Add(-p.Every))) + ")" +
 		" AND (claimed_by = " + ps.add(st.text("")) + " OR claimed_by = " + ps.add(st.text(p.Token)) +
 		" OR claimed_at <= " + ps.add(st.time(p.At.Add(-p.Lease))) + ")"
 	return st.counted(update, where, ps.args)
@@ -36,7 +37,14 @@ func (st Statements) AlertDigestSent(p erp.AlertDigestSentParams) Stmt {
 	ps := &params{d: st.d}
 	update := "UPDATE " + st.name("pt_alert_digests") + " SET since = " + ps.add(st.time(p.Through)) + ", sent_at = " + ps.add(st.time(p.At)) +
 		", items = " + ps.add(st.int64(int64(p.Items))) + ", claimed_at = NULL, claimed_by = " + ps.add(st.text("")) +
-		", failures = 0, last_error = " + ps.add(st.text(""))
+		", failures = 0, last_error = " + ps.add(st.text(cutRunes(p.Error, 1000)))
+	return st.counted(update, "shop = "+ps.add(st.text(p.Shop))+" AND claimed_by = "+ps.add(st.text(p.Token)), ps.args)
+}
+
+// AlertDigestRelease ends a claim that sent nothing, moving since on.
+func (st Statements) AlertDigestRelease(p erp.AlertDigestSentParams) Stmt {
+	ps := &params{d: st.d}
+	update := "UPDATE " + st.name("pt_alert_digests") + " SET since = " + ps.add(st.time(p.Through)) + ", claimed_at = NULL, claimed_by = " + ps.add(st.text(""))
 	return st.counted(update, "shop = "+ps.add(st.text(p.Shop))+" AND claimed_by = "+ps.add(st.text(p.Token)), ps.args)
 }
 
@@ -77,6 +85,9 @@ func alertsCatalog(st Statements) []sample {
 			Every: 15 * time.Minute, Lease: time.Minute}), nil},
 		{"AlertDigestSent", st.AlertDigestSent(erp.AlertDigestSentParams{Shop: "acme", Token: "4f1b2b0b822cd15d", At: at,
 			Through: at.Add(-30 * time.Second), Items: 4}), nil},
+		{"AlertDigestSent/a-receiver-failed", st.AlertDigestSent(erp.AlertDigestSentParams{Shop: "acme", Token: "4f1b2b0b822cd15d", At: at,
+			Through: at.Add(-30 * time.Second), Items: 4, Error: "post to the webhook: 500 Internal Server Error"}), nil},
+		{"AlertDigestRelease", st.AlertDigestRelease(erp.AlertDigestSentParams{Shop: "acme", Token: "4f1b2b0b822cd15d", Through: at.Add(-30 * time.Second)}), nil},
 		{"AlertDigestFailed", st.AlertDigestFailed(erp.AlertDigestFailedParams{Shop: "acme", Token: "4f1b2b0b822cd15d", At: at,
 			Error: "send the e-mail: 451 try again later"}), nil},
 		{"AlertDigestGet", st.AlertDigestGet("acme"), nil},
@@ -116,6 +127,11 @@ func (s *Store) AlertDigestClaim(ctx context.Context, p erp.AlertDigestClaimPara
 // AlertDigestSent records the claimed digest as sent.
 func (s *Store) AlertDigestSent(ctx context.Context, p erp.AlertDigestSentParams) error {
 	return s.alertDigestEnd(ctx, "record the alert digest as sent", s.st.AlertDigestSent(p))
+}
+
+// AlertDigestRelease ends the claim with nothing sent.
+func (s *Store) AlertDigestRelease(ctx context.Context, p erp.AlertDigestSentParams) error {
+	return s.alertDigestEnd(ctx, "release the alert digest", s.st.AlertDigestRelease(p))
 }
 
 // AlertDigestFailed records that the claimed digest could not be sent.
