@@ -55,7 +55,7 @@ type Alerter struct {
 	Every     time.Duration
 	PortalURL string
 	Now       func() time.Time
-	Log       *slog.Logger
+	Log       *slog.Logger // with the shop's name
 }
 
 // Run sends the store's digest when one is due and there is something new to tell, and
@@ -115,7 +115,7 @@ func (a *Alerter) Run(ctx context.Context) (Digest, error) {
 	if err := a.Store.AlertDigestSent(record, p); err != nil {
 		return d, errors.Join(err, failed)
 	}
-	a.log().Info("alert digest sent", "shop", a.Shop, "items", d.Items(), "subject", d.Subject())
+	a.log().Info("alert digest sent", "items", d.Items(), "subject", d.Subject())
 	if failed != nil {
 		return d, fmt.Errorf("send the alert digest to every receiver: %w", failed)
 	}
