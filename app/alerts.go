@@ -6,6 +6,7 @@ import (
 
 	"github.com/passthrough-dev/passthrough/alerts"
 	"github.com/passthrough-dev/passthrough/feeds"
+	"github.com/passthrough-dev/passthrough/portal"
 )
 
 // TaskAlerts is each store's alert digest task, with alerts configured.
@@ -47,4 +48,13 @@ func (s *Shop) alerter(store alerts.Store, now func() time.Time) *alerts.Alerter
 	}
 	return &alerts.Alerter{Shop: s.Name(), Store: store, Expect: s.feedExpectations(), Senders: senders, Every: cfg.Every.Std(),
 		PortalURL: cfg.PortalURL, Now: now, Log: s.Log.With("part", "alerts")}
+}
+
+// alertDigests is what the health panel reads of the store's alert digests; nil for a
+// store without alerts.
+func (s *Shop) alertDigests(store portal.AlertDigests) portal.AlertDigests {
+	if !s.Config.Alerts.Enabled() {
+		return nil
+	}
+	return store
 }

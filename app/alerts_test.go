@@ -88,6 +88,10 @@ func TestTwoReplicasWithAlertsSendOneDigest(t *testing.T) {
 	require.Contains(t, msg.Text, "*passthrough acme: 1 failed run, 1 stale feed*", "orders ran once and failed: stale too")
 	require.Contains(t, msg.Text, "read orders: Shopify answered 503")
 	require.Equal(t, 2, digest().Items)
+
+	health := signInto(t, &testApp{App: replicas[1]}, "olga", "olga-secret").get("/health")
+	require.Regexp(t, `Alert digests.*the last went out \d+s ago, telling 2 things`, health)
+	require.NotContains(t, health, "tok3n", "the webhook's address carries its token")
 }
 
 func running(a *app.App) bool {

@@ -175,6 +175,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			Webhooks:      storeWebhooks{a, s},
 			Privacy:       storeWebhooks{a, s},
 			Shopify:       s.Shopify, Scopes: s.scopeNeeds(), Expect: s.feedExpectations(),
+			Alerts: s.alertDigests(a.Store),
 		})
 	}
 	var ping func(context.Context) error

@@ -65,6 +65,8 @@ type Health struct {
 	Version string
 	// Webhooks is the webhooks' health line; nil until the webhooks are wired in.
 	Webhooks *HealthCheck
+	// Alerts is the alert digests' line; nil for a store without alerts.
+	Alerts *HealthCheck
 }
 
 // APIHealth is the Shopify API version the store is pinned to and Shopify's calendar for it.
@@ -227,6 +229,9 @@ func (h Health) Checks() []HealthCheck {
 	} else {
 		out = append(out, HealthCheck{Name: "Webhooks", Status: "unknown", Value: "not reported by this build"})
 	}
+	if h.Alerts != nil {
+		out = append(out, *h.Alerts)
+	}
 	out = append(out, HealthCheck{Name: "passthrough", Status: "good", Value: h.Version})
 	return out
 }
@@ -341,6 +346,10 @@ func (s *Server) health(ctx context.Context, st *Store) Health {
 	if st.Webhooks != nil {
 		w := s.webhooksCheck(ctx, st.Webhooks)
 		h.Webhooks = &w
+	}
+	if st.Alerts != nil {
+		a := s.alertsCheck(ctx, st, now)
+		h.Alerts = &a
 	}
 	return h
 }
