@@ -43,7 +43,7 @@ func (a Alerts) Enabled() bool { return len(a.Email.To) > 0 || a.WebhookURL != "
 // check names what is wrong with a store's alerts block; prefix is "alerts." or
 // "stores[i].alerts.". A secret's value is never part of a message.
 func (a Alerts) check(bad func(field, format string, args ...any), prefix string) {
-	if a.Every < Duration(MinAlertEvery) {
+	if a.Enabled() && a.Every < Duration(MinAlertEvery) {
 		bad(prefix+"every", "must be at least %s: at most one digest per %s", MinAlertEvery, MinAlertEvery)
 	}
 	if a.PortalURL != "" {

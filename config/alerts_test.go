@@ -70,7 +70,8 @@ func TestBadAlertsAreNamedByTheirField(t *testing.T) {
 			"alerts.webhook_url: must be an https:// address: it carries the webhook's token"},
 		{"a webhook that is no address", "alerts: {webhook_url: 'tok3n'}", "alerts.webhook_url: is not an https:// address (the value is a secret and not shown)"},
 		{"a portal address that is none", "alerts: {" + email + ", portal_url: pt.example.com}", `alerts.portal_url: "pt.example.com" is not an http:// or https:// address`},
-		{"a store's own", "stores: [{shop: acme, alerts: {every: 1m}}]", "stores[0].alerts.every: must be at least 15m0s"},
+		{"a store's own", "stores: [{shop: acme, alerts: {webhook_url: 'https://hooks.example.com/services/tok3n', every: 1m}}]",
+			"stores[0].alerts.every: must be at least 15m0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
