@@ -157,6 +157,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err := a.schedule(); err != nil {
 		return nil, err
 	}
+	if err := a.scheduleAlerts(); err != nil {
+		return nil, err
+	}
 
 	var pstores []portal.Store
 	for _, s := range a.Shops {
@@ -172,6 +175,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			Webhooks:      storeWebhooks{a, s},
 			Privacy:       storeWebhooks{a, s},
 			Shopify:       s.Shopify, Scopes: s.scopeNeeds(), Expect: s.feedExpectations(),
+			Alerts: s.alertDigests(a.Store),
 		})
 	}
 	var ping func(context.Context) error

@@ -37,6 +37,9 @@ type Config struct {
 	Portal   Portal   `yaml:"portal"`
 	Locks    Locks    `yaml:"locks"`
 	Webhooks Webhooks `yaml:"webhooks"`
+	// Alerts is where the alert digest goes: of the one store, and of every store that
+	// does not set its own.
+	Alerts Alerts `yaml:"alerts"`
 }
 
 // Store is one Shopify store of a deployment and what runs for it.
@@ -45,8 +48,9 @@ type Store struct {
 	// Mappings is the store's mapping folder.
 	Mappings string `yaml:"mappings"`
 	// Mode is the store's mode, test or live.
-	Mode  string `yaml:"mode"`
-	Feeds Feeds  `yaml:"feeds"`
+	Mode   string `yaml:"mode"`
+	Feeds  Feeds  `yaml:"feeds"`
+	Alerts Alerts `yaml:"alerts"`
 }
 
 // StoreList is every store of the deployment: Stores, or the one store of the shopify
@@ -55,7 +59,7 @@ func (c Config) StoreList() []Store {
 	if len(c.Stores) > 0 {
 		return c.Stores
 	}
-	return []Store{{Shopify: c.Shopify, Mappings: c.Mappings, Mode: c.Mode, Feeds: c.Feeds}}
+	return []Store{{Shopify: c.Shopify, Mappings: c.Mappings, Mode: c.Mode, Feeds: c.Feeds, Alerts: c.Alerts}}
 }
 
 // Locks configures the locks that keep processes sharing the ERP database from running
@@ -178,6 +182,7 @@ func Default() Config {
 		},
 		Portal: Portal{Addr: "127.0.0.1:8080"},
 		Locks:  Locks{Lease: Duration(30 * time.Second)},
+		Alerts: Alerts{Every: Duration(MinAlertEvery)},
 	}
 }
 
@@ -238,7 +243,7 @@ func decodeStores(doc *yaml.Node, c *Config) error {
 			continue
 		}
 		for j, n := range top.Content[i+1].Content {
-			s := Store{Shopify: Default().Shopify, Mappings: c.Mappings, Mode: c.Mode, Feeds: c.Feeds}
+			s := Store{Shopify: Default().Shopify, Mappings: c.Mappings, Mode: c.Mode, Feeds: c.Feeds, Alerts: c.Alerts}
 			if err := n.Decode(&s); err != nil {
 				return fmt.Errorf("parse config: stores[%d]: %w", j, err)
 			}
@@ -498,6 +503,7 @@ func (c Config) validateRuns(bad func(field, format string, args ...any), prefix
 	if f.Inventory.CatalogEvery < minEvery {
 		bad(p+"inventory.catalog_every", "must be at least 1s")
 	}
+	s.Alerts.check(bad, prefix+"alerts.")
 }
 
 var (

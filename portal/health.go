@@ -16,6 +16,7 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
+	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
@@ -47,11 +48,8 @@ type ScopeNeed struct {
 }
 
 // FeedExpectation is how often a feed of the store should succeed: a feed that has not for
-// three times that is stale.
-type FeedExpectation struct {
-	Feed  string // as its executions name it: orders, shipments, inventory, orders-check, stock-check
-	Every time.Duration
-}
+// three times that is stale (feeds.CheckFeed).
+type FeedExpectation = feeds.Expectation
 
 // Health is one store's health at one moment.
 type Health struct {
@@ -67,6 +65,8 @@ type Health struct {
 	Version string
 	// Webhooks is the webhooks' health line; nil until the webhooks are wired in.
 	Webhooks *HealthCheck
+	// Alerts is the alert digests' line; nil for a store without alerts.
+	Alerts *HealthCheck
 }
 
 // APIHealth is the Shopify API version the store is pinned to and Shopify's calendar for it.
@@ -88,14 +88,8 @@ type ScopesHealth struct {
 	Err     string // Shopify could not be asked
 }
 
-// FeedHealth is one feed's last success.
-type FeedHealth struct {
-	Feed        string
-	Every       time.Duration
-	LastSuccess time.Time // zero when it never succeeded (in the runs looked at)
-	LastOutcome string    // of its last run, "" without one
-	Stale       bool      // no success in three intervals
-}
+// FeedHealth is one feed's last success, judged by the stale-feed rule.
+type FeedHealth = feeds.FeedState
 
 // TokenHealth is the access token in use.
 type TokenHealth struct {
@@ -129,8 +123,6 @@ const (
 	// tokenWarn is how close to expiry a client-credentials token may be, since it is
 	// fetched again five minutes before: less means fetching failed.
 	tokenWarn = 4 * time.Minute
-	// staleAfter is how many intervals without a success make a feed stale.
-	staleAfter = 3
 )
 
 // Checks are the health's lines, each with a status: what the panel shows.
@@ -236,6 +228,9 @@ func (h Health) Checks() []HealthCheck {
 		out = append(out, *h.Webhooks)
 	} else {
 		out = append(out, HealthCheck{Name: "Webhooks", Status: "unknown", Value: "not reported by this build"})
+	}
+	if h.Alerts != nil {
+		out = append(out, *h.Alerts)
 	}
 	out = append(out, HealthCheck{Name: "passthrough", Status: "good", Value: h.Version})
 	return out
@@ -352,6 +347,10 @@ func (s *Server) health(ctx context.Context, st *Store) Health {
 		w := s.webhooksCheck(ctx, st.Webhooks)
 		h.Webhooks = &w
 	}
+	if st.Alerts != nil {
+		a := s.alertsCheck(ctx, st, now)
+		h.Alerts = &a
+	}
 	return h
 }
 
@@ -390,27 +389,14 @@ func shopifyTrouble(err error) string {
 	return "the call failed (it has been logged)"
 }
 
-// feedHealth finds a feed's last success among its recent runs.
+// feedHealth judges a feed by its recent runs.
 func (s *Server) feedHealth(ctx context.Context, shop string, exp FeedExpectation, now time.Time) FeedHealth {
-	f := FeedHealth{Feed: exp.Feed, Every: exp.Every}
 	xs, err := s.d.Ledger.ExecutionList(ctx, erp.ExecutionListParams{Shop: shop, Feed: exp.Feed, Limit: 200})
 	if err != nil {
 		s.log.Warn("health: list runs", "feed", exp.Feed, "err", err)
-		return f
+		return FeedHealth{Feed: exp.Feed, Every: exp.Every}
 	}
-	for i, x := range xs {
-		if i == 0 {
-			f.LastOutcome = x.Outcome
-		}
-		if x.Outcome == erp.OutcomeFinished || x.Outcome == erp.OutcomeFinishedPartially {
-			f.LastSuccess = x.FinishedAt
-			break
-		}
-	}
-	// A feed that has run and never succeeded, or whose last success is older than three
-	// intervals, is stale; one that has not run at all yet (a new deployment) is not yet.
-	f.Stale = (f.LastSuccess.IsZero() && len(xs) > 0) || (!f.LastSuccess.IsZero() && now.Sub(f.LastSuccess) > staleAfter*exp.Every)
-	return f
+	return feeds.CheckFeed(exp, xs, now)
 }
 
 // ping asks the database whether it answers.

@@ -45,6 +45,9 @@ type Store struct {
 	Scopes []ScopeNeed
 	// Expect says how often each scheduled feed of the store should succeed.
 	Expect []FeedExpectation
+	// Alerts, when set, says on the health panel when the store's last alert digest went
+	// out; nil for a store without alerts.
+	Alerts AlertDigests
 }
 
 // mode is the store's mode now.
