@@ -164,6 +164,7 @@ type Store interface {
 	Locks
 	Audit
 	Accounts
+	Overview
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 	runAccounts(t, open)
 	runCounts(t, open)
 	runColumnsNow(t, open)
+	runOverview(t, open)
 }
 
 // bundle is what one case works with.
