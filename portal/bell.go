@@ -14,8 +14,8 @@ import (
 )
 
 // The bell in the navigation counts a store's news a user has not seen: error classes first
-// seen since they last looked (a new way for records to fail; info classes are business
-// rules, no news) and runs that failed since. It opens the list (/notifications), which
+// seen since they last looked (a new way for records to fail that needs a person; classes of
+// severity retry fix themselves, info classes are business rules) and runs that failed since. It opens the list (/notifications), which
 // links each to its class or its run. Seeing the list does not mark it read — a GET changes
 // nothing, and a glance is not a read — its "Mark as read" button does, with a POST that
 // carries the CSRF token and the time the list was shown, so what came in after that stays
@@ -60,19 +60,15 @@ func (s *Server) news(ctx context.Context, u *user, st *Store) (news, error) {
 	case !errors.Is(err, erp.ErrNotFound):
 		return n, fmt.Errorf("read when %s last looked: %w", u.Name, err)
 	}
-	classes, err := s.d.Ledger.ProblemClassList(ctx, erp.ProblemClassListParams{Shop: st.Shop, Since: n.Since, Limit: newsLimit})
+	n.Classes, err = s.d.Ledger.ProblemClassList(ctx, erp.ProblemClassListParams{Shop: st.Shop, Severity: passthrough.SeverityError,
+		Since: n.Since, Limit: newsLimit})
 	if err != nil {
-		return n, fmt.Errorf("list new problem classes: %w", err)
-	}
-	for _, c := range classes {
-		if c.Severity != passthrough.SeverityInfo {
-			n.Classes = append(n.Classes, c)
-		}
+		return n, fmt.Errorf("list new error classes: %w", err)
 	}
 	if n.Runs, err = s.d.Overview.ExecutionFailedList(ctx, st.Shop, n.Since, newsLimit); err != nil {
 		return n, fmt.Errorf("list failed runs: %w", err)
 	}
-	n.More = len(classes) == newsLimit || len(n.Runs) == newsLimit
+	n.More = len(n.Classes) == newsLimit || len(n.Runs) == newsLimit
 	return n, nil
 }
 

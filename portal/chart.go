@@ -100,7 +100,9 @@ func (c Chart) SVG() template.HTML {
 	for _, f := range []float64{0, 0.5, 1} {
 		y := chartTop + chartPlotH*(1-f)
 		fmt.Fprintf(&b, `<line class="grid" x1="%s" y1="%s" x2="%s" y2="%s"/>`, num(chartLeft), num(y), num(chartW-chartRight), num(y))
-		fmt.Fprintf(&b, `<text class="axis" x="%s" y="%s" text-anchor="end">%s</text>`, num(chartLeft-4), num(y+4), esc(value(top*f)+c.Unit))
+		if v := top * f; c.Unit != "" || v == math.Trunc(v) { // half a run is no count
+			fmt.Fprintf(&b, `<text class="axis" x="%s" y="%s" text-anchor="end">%s</text>`, num(chartLeft-4), num(y+4), esc(value(v)+c.Unit))
+		}
 	}
 
 	slot := chartPlotW / float64(max(len(c.Bars), 1))

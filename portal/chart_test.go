@@ -51,7 +51,10 @@ func TestABarChartIsDrawnToScale(t *testing.T) {
 	require.Contains(t, svg, `<title>11:00–12:00 UTC: 1 finished &amp; more</title>`, "text is escaped")
 	require.Contains(t, svg, `<title id="c-title">Runs &lt;per&gt; hour</title><desc id="c-desc">7 runs</desc>`)
 	require.Contains(t, svg, `role="img" aria-labelledby="c-title c-desc"`)
-	for _, label := range []string{`text-anchor="end">0</text>`, `text-anchor="end">2.5</text>`, `text-anchor="end">5</text>`,
+	require.NotContains(t, svg, `>2.5</text>`, "half a run is no count: the middle line has no label")
+	c.Unit = "%"
+	require.Contains(t, string(c.SVG()), `text-anchor="end">2.5%</text>`, "a rate has its middle")
+	for _, label := range []string{`text-anchor="end">0</text>`, `text-anchor="end">5</text>`,
 		`text-anchor="middle">09:00</text>`, `text-anchor="middle">11:00</text>`} {
 		require.Contains(t, svg, label)
 	}
