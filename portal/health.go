@@ -16,6 +16,7 @@ import (
 	"github.com/passthrough-dev/passthrough"
 	"github.com/passthrough-dev/passthrough/adapters/erp"
 	"github.com/passthrough-dev/passthrough/adapters/shopify"
+	"github.com/passthrough-dev/passthrough/feeds"
 	"github.com/passthrough-dev/passthrough/webhooks"
 )
 
@@ -47,11 +48,8 @@ type ScopeNeed struct {
 }
 
 // FeedExpectation is how often a feed of the store should succeed: a feed that has not for
-// three times that is stale.
-type FeedExpectation struct {
-	Feed  string // as its executions name it: orders, shipments, inventory, orders-check, stock-check
-	Every time.Duration
-}
+// three times that is stale (feeds.CheckFeed).
+type FeedExpectation = feeds.Expectation
 
 // Health is one store's health at one moment.
 type Health struct {
@@ -88,14 +86,8 @@ type ScopesHealth struct {
 	Err     string // Shopify could not be asked
 }
 
-// FeedHealth is one feed's last success.
-type FeedHealth struct {
-	Feed        string
-	Every       time.Duration
-	LastSuccess time.Time // zero when it never succeeded (in the runs looked at)
-	LastOutcome string    // of its last run, "" without one
-	Stale       bool      // no success in three intervals
-}
+// FeedHealth is one feed's last success, judged by the stale-feed rule.
+type FeedHealth = feeds.FeedState
 
 // TokenHealth is the access token in use.
 type TokenHealth struct {
@@ -129,8 +121,6 @@ const (
 	// tokenWarn is how close to expiry a client-credentials token may be, since it is
 	// fetched again five minutes before: less means fetching failed.
 	tokenWarn = 4 * time.Minute
-	// staleAfter is how many intervals without a success make a feed stale.
-	staleAfter = 3
 )
 
 // Checks are the health's lines, each with a status: what the panel shows.
@@ -390,27 +380,14 @@ func shopifyTrouble(err error) string {
 	return "the call failed (it has been logged)"
 }
 
-// feedHealth finds a feed's last success among its recent runs.
+// feedHealth judges a feed by its recent runs.
 func (s *Server) feedHealth(ctx context.Context, shop string, exp FeedExpectation, now time.Time) FeedHealth {
-	f := FeedHealth{Feed: exp.Feed, Every: exp.Every}
 	xs, err := s.d.Ledger.ExecutionList(ctx, erp.ExecutionListParams{Shop: shop, Feed: exp.Feed, Limit: 200})
 	if err != nil {
 		s.log.Warn("health: list runs", "feed", exp.Feed, "err", err)
-		return f
+		return FeedHealth{Feed: exp.Feed, Every: exp.Every}
 	}
-	for i, x := range xs {
-		if i == 0 {
-			f.LastOutcome = x.Outcome
-		}
-		if x.Outcome == erp.OutcomeFinished || x.Outcome == erp.OutcomeFinishedPartially {
-			f.LastSuccess = x.FinishedAt
-			break
-		}
-	}
-	// A feed that has run and never succeeded, or whose last success is older than three
-	// intervals, is stale; one that has not run at all yet (a new deployment) is not yet.
-	f.Stale = (f.LastSuccess.IsZero() && len(xs) > 0) || (!f.LastSuccess.IsZero() && now.Sub(f.LastSuccess) > staleAfter*exp.Every)
-	return f
+	return feeds.CheckFeed(exp, xs, now)
 }
 
 // ping asks the database whether it answers.
