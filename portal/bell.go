@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/labstack/echo/v5"
@@ -65,9 +66,11 @@ func (s *Server) news(ctx context.Context, u *user, st *Store) (news, error) {
 	if err != nil {
 		return n, fmt.Errorf("list new error classes: %w", err)
 	}
-	if n.Runs, err = s.d.Overview.ExecutionFailedList(ctx, st.Shop, n.Since, newsLimit); err != nil {
+	n.Runs, err = s.d.Overview.ExecutionFailedList(ctx, erp.ExecutionFailedListParams{Shop: st.Shop, Since: n.Since, Until: s.now(), Limit: newsLimit})
+	if err != nil {
 		return n, fmt.Errorf("list failed runs: %w", err)
 	}
+	slices.Reverse(n.Runs) // the latest first
 	n.More = len(n.Classes) == newsLimit || len(n.Runs) == newsLimit
 	return n, nil
 }

@@ -19,9 +19,9 @@ type Overview interface {
 	// ledger event of status p.Status in it (an order is counted once per window): one
 	// number per window, in order.
 	LedgerEventTally(ctx context.Context, p TallyParams) ([]int, error)
-	// ExecutionFailedList lists a shop's runs that ended FAILED at or after since, the
-	// latest first, at most limit of them (0 means 100; at most 1000).
-	ExecutionFailedList(ctx context.Context, shop string, since time.Time, limit int) ([]Execution, error)
+	// ExecutionFailedList lists a shop's runs that failed and finished after p.Since and at
+	// or before p.Until, oldest first, at most p.Limit.
+	ExecutionFailedList(ctx context.Context, p ExecutionFailedListParams) ([]Execution, error)
 	// NoticeSeenGet says up to when a user has seen a shop's news (new problem classes,
 	// failed runs); ErrNotFound when they never marked it read.
 	NoticeSeenGet(ctx context.Context, user, shop string) (time.Time, error)

@@ -93,12 +93,12 @@ func runOverview(t *testing.T, open Opener) {
 		require.ErrorIs(t, err, erp.ErrInvalidValue)
 	})
 
-	t.Run("failed runs are listed by when they ended, the latest first, from a time on", func(t *testing.T) {
+	t.Run("failed runs are listed by when they ended, after a time and up to another, the oldest first", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, open)
 		h0 := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
 		var failed []int64
-		for i, outcome := range []string{erp.OutcomeFailed, erp.OutcomeFinished, erp.OutcomeFailed, erp.OutcomeFailed} {
+		for i, outcome := range []string{erp.OutcomeFailed, erp.OutcomeFinished, erp.OutcomeFailed, erp.OutcomeFailed, erp.OutcomeFailed} {
 			at := h0.Add(time.Duration(i) * time.Hour)
 			x, err := b.store.ExecutionStart(b.ctx, erp.ExecutionStartParams{Feed: "orders", Shop: "acme", Trigger: "schedule", At: at})
 			require.NoError(t, err)
@@ -109,21 +109,22 @@ func runOverview(t *testing.T, open Opener) {
 		}
 		x, err := b.store.ExecutionStart(b.ctx, erp.ExecutionStartParams{Feed: "orders", Shop: "other", Trigger: "schedule", At: h0})
 		require.NoError(t, err)
-		require.NoError(t, b.store.ExecutionFinish(b.ctx, erp.ExecutionFinishParams{ID: x.ID, At: h0.Add(5 * time.Hour), Outcome: erp.OutcomeFailed}))
+		require.NoError(t, b.store.ExecutionFinish(b.ctx, erp.ExecutionFinishParams{ID: x.ID, At: h0.Add(3 * time.Hour), Outcome: erp.OutcomeFailed}))
 
-		got, err := b.store.ExecutionFailedList(b.ctx, "acme", h0.Add(2*time.Hour+time.Minute), 0)
+		// Runs 0..4 ended at 06:01, 07:01, 08:01, 09:01, 10:01; 1 finished.
+		got, err := b.store.ExecutionFailedList(b.ctx, erp.ExecutionFailedListParams{Shop: "acme", Since: h0.Add(time.Minute), Until: h0.Add(3*time.Hour + time.Minute)})
 		require.NoError(t, err)
 		var ids []int64
 		for _, x := range got {
 			ids = append(ids, x.ID)
 			require.Equal(t, "Shopify answered 401", x.Error)
 		}
-		require.Equal(t, []int64{failed[2], failed[1]}, ids, "at or after the time, the latest first")
+		require.Equal(t, []int64{failed[1], failed[2]}, ids, "after Since, up to Until included, the oldest first")
 
-		got, err = b.store.ExecutionFailedList(b.ctx, "acme", time.Time{}, 1)
+		got, err = b.store.ExecutionFailedList(b.ctx, erp.ExecutionFailedListParams{Shop: "acme", Since: h0.Add(-time.Hour), Until: h0.Add(24 * time.Hour), Limit: 1})
 		require.NoError(t, err)
 		require.Len(t, got, 1, "at most the limit")
-		require.Equal(t, failed[2], got[0].ID)
+		require.Equal(t, failed[0], got[0].ID)
 	})
 
 	t.Run("when a user last looked at a store's news is kept per user and store", func(t *testing.T) {

@@ -3,9 +3,8 @@
 -- pt_portal_seen: up to when each user has seen each store's news (new problem classes,
 -- failed runs): the bell counts what came after, in every replica and after a restart.
 --
--- Two indexes serve the dashboard's counts as index ranges: the orders staged per hour
--- (ledger events of one status, by time) and the failed runs since a user last looked (runs
--- of one outcome, by when they ended).
+-- pt_ledger_events gains an index that serves the orders staged per hour as an index range:
+-- a store's ledger events of one status, by time.
 
 -- +goose Up
 CREATE TABLE pt_portal_seen (
@@ -15,9 +14,7 @@ CREATE TABLE pt_portal_seen (
     PRIMARY KEY (user_name, shop)
 );
 CREATE INDEX pt_ledger_events_status_at ON pt_ledger_events (shop, status, event_at);
-CREATE INDEX pt_feed_executions_outcome ON pt_feed_executions (shop, outcome, finished_at);
 
 -- +goose Down
-DROP INDEX pt_feed_executions_outcome;
 DROP INDEX pt_ledger_events_status_at;
 DROP TABLE pt_portal_seen;

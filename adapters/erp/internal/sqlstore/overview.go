@@ -13,7 +13,8 @@ import (
 	"github.com/passthrough-dev/passthrough/ledger"
 )
 
-// The dashboard's figures and the bell's read markers (erp.Overview). A tally counts rows
+// The dashboard's figures and the bell's read markers (erp.Overview; the failed runs since
+// a time are ExecutionFailedList, failedruns.go). A tally counts rows
 // in windows of time with one statement: the rows of the whole span are read from an index
 // range (pt_feed_executions_started, pt_ledger_events_status_at), each is given its
 // window's number by a CASE over the bounds, and the database adds them up by window. The
@@ -78,19 +79,6 @@ func (st Statements) LedgerEventTally(tp erp.TallyParams) Stmt {
 	return Stmt{SQL: q, Args: p.args}
 }
 
-// ExecutionFailedList reads a shop's runs that ended FAILED since a time (zero for any
-// time), the latest first.
-func (st Statements) ExecutionFailedList(shop string, since time.Time, n int) Stmt {
-	p := &params{d: st.d}
-	q := "SELECT " + executionCols + " FROM " + st.name("pt_feed_executions") + " WHERE shop = " + p.add(st.text(shop))
-	q += " AND outcome = " + p.add(st.text(erp.OutcomeFailed))
-	if !since.IsZero() {
-		q += " AND finished_at >= " + p.add(st.time(since))
-	}
-	q += " ORDER BY finished_at DESC, id DESC" + st.d.Limit(p.add(st.int64(int64(limit(n, 100, 1000)))))
-	return Stmt{SQL: q, Args: p.args}
-}
-
 // NoticeSeenGet reads up to when a user has seen a shop's news.
 func (st Statements) NoticeSeenGet(user, shop string) Stmt {
 	p := &params{d: st.d}
@@ -145,15 +133,6 @@ func (s *Store) LedgerEventTally(ctx context.Context, p erp.TallyParams) ([]int,
 	return out, nil
 }
 
-// ExecutionFailedList lists a shop's runs that ended FAILED since a time.
-func (s *Store) ExecutionFailedList(ctx context.Context, shop string, since time.Time, n int) ([]erp.Execution, error) {
-	out, err := s.executions(ctx, s.st.ExecutionFailedList(shop, since, n))
-	if err != nil {
-		return nil, fmt.Errorf("list failed runs of %s: %w", shop, err)
-	}
-	return out, nil
-}
-
 // NoticeSeenGet reads up to when a user has seen a shop's news.
 func (s *Store) NoticeSeenGet(ctx context.Context, user, shop string) (time.Time, error) {
 	var at sql.NullTime
@@ -191,7 +170,8 @@ func overviewCatalog(st Statements) []sample {
 	return []sample{
 		{"ExecutionTally", st.ExecutionTally(erp.TallyParams{Shop: "acme", Bounds: bounds}), nil},
 		{"LedgerEventTally", st.LedgerEventTally(erp.TallyParams{Shop: "acme", Status: ledger.StatusStaged, Bounds: bounds}), nil},
-		{"ExecutionFailedList", st.ExecutionFailedList("acme", at.Add(-24*time.Hour), 100), nil},
+		{"ExecutionFailedList", st.ExecutionFailedList(erp.ExecutionFailedListParams{Shop: "acme", Since: at.Add(-15 * time.Minute),
+			Until: at, Limit: 50}), nil},
 		{"NoticeSeenGet", st.NoticeSeenGet("ann", "acme"), nil},
 		{"NoticeSeenSet", st.NoticeSeenSet("ann", "acme", at), nil},
 	}
