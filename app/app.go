@@ -184,7 +184,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		ping, dbStats = db.DB().PingContext, db.DB().Stats
 	}
 	deps := portal.Deps{
-		Stores: pstores, Ledger: a.Store, Accounts: a.Store, Feeds: sched, Audit: a.Store, Problems: a.Store,
+		Stores: pstores, Ledger: a.Store, Accounts: a.Store, Overview: a.Store, Feeds: sched, Audit: a.Store, Problems: a.Store,
 		Users: cfg.Portal.Users, SessionKey: []byte(cfg.Portal.SessionKey.Reveal()),
 		Metrics: a.registry, MetricsToken: []byte(cfg.Portal.MetricsToken.Reveal()), Ping: ping, DBStats: dbStats,
 		Logger: a.Log.With("part", "portal"), Clock: a.clock.Now,

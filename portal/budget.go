@@ -120,11 +120,10 @@ func share(used, of float64) int {
 // now; runs started earlier are left out.
 func BudgetOf(shop string, now time.Time, loc *time.Location, buckets shopify.Budget, runs []erp.RunUsage) Budget {
 	b := Budget{Shop: shop, At: now, Now: buckets, RESTPerHour: buckets.RESTSize / 20 * 3600, PointsPerHour: buckets.GraphQLRestore * 3600}
-	t := now.In(loc) // whole hours of the store's clock, half-hour zones included
-	last := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, loc)
-	first := last.Add(-23 * time.Hour)
-	for i := range 24 {
-		b.Hours = append(b.Hours, BudgetHour{Start: first.Add(time.Duration(i) * time.Hour)})
+	hours := hourBounds(now, loc, 24) // whole hours of the store's clock, half-hour zones included
+	first := hours[0]
+	for _, start := range hours[:24] {
+		b.Hours = append(b.Hours, BudgetHour{Start: start})
 	}
 	feeds := map[string]*FeedBudget{}
 	for _, r := range runs {

@@ -434,8 +434,9 @@ func compose(t *testing.T) *composed {
 	require.NoError(t, err)
 	c.deps = portal.Deps{
 		Stores: []portal.Store{{Shop: shop, Orders: orders, Mappings: maps, Stock: &stockReport{},
-			Mode: "test", FeedModes: map[string]string{"inventory": "live"}}, {Shop: otherShop, Mode: "live"}},
-		Ledger: st, Accounts: st, Feeds: sched, Audit: st, Problems: st, Users: composedUsers(t),
+			Mode: "test", FeedModes: map[string]string{"inventory": "live"}, Expect: []portal.FeedExpectation{{Feed: "orders", Every: 5 * time.Minute}}},
+			{Shop: otherShop, Mode: "live"}},
+		Ledger: st, Accounts: st, Overview: st, Feeds: sched, Audit: st, Problems: st, Users: composedUsers(t),
 		Ping: st.DB().PingContext, DBStats: st.DB().Stats, Metrics: reg, Logger: log,
 		SessionKey: []byte("a session key the replicas share, 32+ bytes"),
 	}

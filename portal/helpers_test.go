@@ -106,9 +106,15 @@ func (c *tick) Now() time.Time {
 // newStore opens a migrated SQLite store in the test's folder.
 func newStore(t *testing.T) *erpsqlite.Store {
 	t.Helper()
-	ctx := context.Background()
 	clock := &tick{t: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
-	st, err := erpsqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "pt.db"), erp.WithClock(clock.Now), erp.WithLogger(testLogger(t)))
+	return newStoreOn(t, clock.Now)
+}
+
+// newStoreOn opens a migrated SQLite store whose own times (the ledger's) come from now.
+func newStoreOn(t *testing.T, now func() time.Time) *erpsqlite.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := erpsqlite.Open(ctx, "file:"+filepath.Join(t.TempDir(), "pt.db"), erp.WithClock(now), erp.WithLogger(testLogger(t)))
 	require.NoError(t, err)
 	t.Cleanup(func() { st.Close() })
 	_, err = st.Migrate(ctx)

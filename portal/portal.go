@@ -299,6 +299,9 @@ type Deps struct {
 	// Accounts keeps the logins and what admins changed of users, in the database every
 	// replica shares (erp.Store satisfies it). Required.
 	Accounts erp.Accounts
+	// Overview counts the dashboard's figures and keeps when each user last looked at a
+	// store's news, for the bell (erp.Store satisfies it); nil shows neither.
+	Overview erp.Overview
 }
 
 // Server is the portal: an http.Handler. Serve it with Echo's graceful server,
@@ -448,7 +451,10 @@ func (s *Server) routes() *echo.Echo {
 
 	e.Add(post, "/logout", s.logout, s.requireRole(roleViewer), s.checkCSRF)
 	route(get, "/store", roleViewer, s.switchStore)
-	route(get, "/", roleViewer, func(c *echo.Context) error { return c.Redirect(http.StatusSeeOther, "/orders") })
+	route(get, "/", roleViewer, s.home)
+	route(get, "/dashboard", roleViewer, s.dashboardPage)
+	route(get, "/notifications", roleViewer, s.notificationsPage)
+	route(post, "/notifications/read", roleViewer, s.markRead)
 
 	route(get, "/orders", roleViewer, s.orderList)
 	route(get, "/orders.csv", roleViewer, s.orderExport)

@@ -77,6 +77,9 @@ type view struct {
 	CanSwitchMode bool
 	Now           time.Time
 	Flash         *flash
+	// Bell is what the user has not seen of the store's news, for the bell in the
+	// navigation; nil shows no bell.
+	Bell *news
 	// Part is set when only a block of the page is sent (to htmx), which then shows the
 	// flash itself since the layout is not around it.
 	Part bool
@@ -95,6 +98,7 @@ func (s *Server) view(c *echo.Context, page, title string, data any) view {
 		v.CSRF = ss.CSRF
 	}
 	v.Flash = s.takeFlash(c)
+	v.Bell = s.bell(c)
 	return v
 }
 
@@ -117,6 +121,8 @@ func section(page string) string {
 		return "/audit"
 	case "health", "budget":
 		return "/health"
+	case "dashboard", "notifications":
+		return "/" + page
 	}
 	return "/orders"
 }

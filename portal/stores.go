@@ -142,7 +142,7 @@ func (s *Server) switchStore(c *echo.Context) error {
 // to: an order or a run of one store means nothing in another.
 func sectionPath(back string) string {
 	switch back {
-	case "/feeds", "/mappings", "/stock", "/completeness", "/privacy", "/problems", "/shipments", "/audit", "/health":
+	case "/feeds", "/mappings", "/stock", "/completeness", "/privacy", "/problems", "/shipments", "/audit", "/health", "/dashboard", "/notifications":
 		return back
 	}
 	return "/orders"

@@ -165,6 +165,7 @@ type Store interface {
 	Audit
 	Accounts
 	Alerts
+	Overview
 }
 
 // Staging is the ERP's side of the database: the staging tables passthrough writes orders

@@ -151,6 +151,7 @@ func Run(t *testing.T, target Target) {
 	}{
 		{"an integration consultant fixes a typo by its line:col, previews, compares two versions and restores one", consultantEditsAMapping},
 		{"a manager looks at the health panel and the API budget", managerChecksHealthAndBudget},
+		{"a manager reads the dashboard, opens the bell and marks it read", managerReadsTheDashboard},
 		{"a hostile page posting to the login cannot lock the office out", hostilePageCannotLockTheOfficeOut},
 	}...)
 	if target.Replica != nil && target.Restart != nil {

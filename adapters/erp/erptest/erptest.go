@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 	runCounts(t, open)
 	runColumnsNow(t, open)
 	runAlerts(t, open)
+	runOverview(t, open)
 }
 
 // bundle is what one case works with.

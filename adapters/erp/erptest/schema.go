@@ -72,8 +72,7 @@ var PassthroughTables = []string{"pt_order_ledger", "pt_ledger_events", "pt_feed
 	"pt_watermarks", "pt_inventory_sent", "pt_settings", "pt_inventory_checks", "pt_inventory_drift",
 	"pt_order_refunds", "pt_completeness", "pt_webhook_deliveries", "pt_webhook_topics", "pt_webhook_claims", "pt_redactions",
 	"pt_problem_classes", "pt_problem_records", "pt_audit", "pt_order_terms", "pt_shipment_fulfillments",
-	"pt_portal_sessions", "pt_portal_users",
-	"pt_alert_digests"}
+	"pt_portal_sessions", "pt_portal_users", "pt_portal_seen", "pt_alert_digests"}
 
 func text(name string, n int, null bool) passthrough.Column {
 	return passthrough.Column{Name: name, Kind: passthrough.KindText, MaxLength: n, Nullable: null}

@@ -197,6 +197,9 @@ func Catalog(st Statements, tables map[string]*Table, header passthrough.Row, li
 	if err = add(&out, alertsCatalog(st)); err != nil {
 		return nil, err
 	}
+	if err = add(&out, overviewCatalog(st)); err != nil {
+		return nil, err
+	}
 	return append(out, webhookSamples(st, at)...), nil
 }
 
