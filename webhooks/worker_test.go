@@ -372,4 +372,6 @@ func TestPrivacyRequestsRemoveTheCustomerFromPassthroughsOwnTables(t *testing.T)
 	require.NoError(t, err)
 	require.Equal(t, webhooks.TopicShopRedact, rs[0].Topic)
 	require.Equal(t, w.count(t, "SELECT COUNT(*) FROM pt_order_ledger"), rs[0].Entries)
+	require.Zero(t, w.count(t, "SELECT COUNT(*) FROM pt_webhook_deliveries WHERE topic LIKE '%redact' AND error <> ''"),
+		"a redaction is worked to its end, not closed by the redaction of the deliveries it carries out")
 }

@@ -162,6 +162,11 @@ func (st Statements) WebhookRedact(shop string, ids []int64, at time.Time) Stmt 
 	w := "shop = " + p.add(st.text(shop)) + " AND body IS NOT NULL"
 	if len(ids) > 0 {
 		w += " AND order_id IN (" + st.ids(p, ids) + ")"
+	} else {
+		// Not the deliveries about no order (the privacy requests, app/uninstalled): the
+		// shop's redaction is one of them, being worked now, and must still record itself;
+		// each loses its body when it is done.
+		w += " AND order_id <> 0"
 	}
 	return st.counted(q, w, p.args)
 }
