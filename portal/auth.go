@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v5"
-	"github.com/labstack/echo/v5/middleware"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 
@@ -336,29 +335,28 @@ func (s *Server) checkCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loginLimits limit sign-in attempts, so passwords cannot be guessed quickly: every real
-// attempt per client address (the peer's, never X-Forwarded-For), and the failed ones per
-// name tried, so that guessing one user's password from many addresses is slow too (and an
-// office whose people sign in every morning is not held up by its own successes). Only real
-// attempts count — a form that passed the CSRF check and carries a name and a password —
+// loginLimits limit failed sign-ins, so passwords cannot be guessed quickly: per client
+// address (the peer's, never X-Forwarded-For), and per name tried, so that guessing one
+// user's password from many addresses is slow too. Successes do not count: an office whose
+// people all sign in from one address every morning is not held up by itself. Only real
+// attempts can fail — a form that passed the CSRF check and carries a name and a password —
 // so a page elsewhere that makes the office's browsers post to /login (refused for CSRF)
 // cannot lock the office out.
 type loginLimits struct {
-	address middleware.RateLimiterStore
-	names   *failureLimits
+	addresses, names *failureLimits
 }
 
 func newLoginLimits(d Deps) loginLimits {
-	address := middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-		Rate: 1 / d.LoginEvery.Seconds(), Burst: d.LoginBurst, ExpiresIn: max(time.Duration(d.LoginBurst)*d.LoginEvery, 3*time.Minute),
-	})
-	return loginLimits{address: address, names: &failureLimits{every: d.LoginUserEvery, burst: d.LoginUserBurst, by: map[string]*failures{}}}
+	return loginLimits{
+		addresses: &failureLimits{every: d.LoginEvery, burst: d.LoginBurst, by: map[string]*failures{}},
+		names:     &failureLimits{every: d.LoginUserEvery, burst: d.LoginUserBurst, by: map[string]*failures{}},
+	}
 }
 
-// allow counts one real attempt from ip for name, and says which limit it is over, if any.
+// allow says which limit an attempt from ip for name is over, if any.
 func (l loginLimits) allow(ip, name string, now time.Time) string {
-	if ok, _ := l.address.Allow(ip); !ok {
-		return "Too many sign-in attempts from your address. Wait a minute and try again."
+	if !l.addresses.allow(ip, now) {
+		return "Too many failed sign-ins from your address. Wait a minute and try again."
 	}
 	if !l.names.allow(name, now) {
 		return "Too many failed sign-ins for this name. Wait a few minutes and try again."
@@ -366,7 +364,14 @@ func (l loginLimits) allow(ip, name string, now time.Time) string {
 	return ""
 }
 
-// failureLimits let burst failures per name at once, then one more every every.
+// failed counts a failed attempt from ip for name.
+func (l loginLimits) failed(ip, name string, now time.Time) {
+	l.addresses.failed(ip, now)
+	l.names.failed(name, now)
+}
+
+// failureLimits let burst failures per key (an address, a name) at once, then one more
+// every every.
 type failureLimits struct {
 	every time.Duration
 	burst int
@@ -380,7 +385,7 @@ type failures struct {
 	last time.Time
 }
 
-// allow says whether name may try now (it has failures left).
+// allow says whether key may try now (it has failures left).
 func (f *failureLimits) allow(name string, now time.Time) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -479,7 +484,7 @@ func (s *Server) login(c *echo.Context) error {
 		return err
 	}
 	if !checkPassword(a.User, known, password) {
-		s.loginLimits.names.failed(name, s.now())
+		s.loginLimits.failed(c.RealIP(), name, s.now())
 		s.log.Warn("login failed", "ip", c.RealIP())
 		return s.renderLogin(c, http.StatusUnauthorized, "Wrong name or password.")
 	}

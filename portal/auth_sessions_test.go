@@ -276,8 +276,8 @@ func TestLoginLimitsCountOnlyRealAttempts(t *testing.T) {
 	})
 
 	t.Run("an office signing in every morning is not held up by its own successes", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.LoginUserBurst, d.LoginUserEvery = 2, time.Hour })
-		for range 5 {
+		f := newFixture(t, func(d *Deps) { d.LoginBurst, d.LoginEvery, d.LoginUserBurst, d.LoginUserEvery = 2, time.Hour, 2, time.Hour })
+		for range 5 { // one address, one name
 			c := newClient(t, f.srv)
 			c.get("/login")
 			require.Equal(t, http.StatusSeeOther, c.submit("/login", url.Values{"name": {"otto"}, "password": {"otto-pw"}}).Code)

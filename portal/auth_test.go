@@ -282,7 +282,7 @@ func TestLoginIsThrottledPerAddress(t *testing.T) {
 	}
 	rec := c.submit("/login", url.Values{"name": {"ada"}, "password": {"ada-pw"}})
 	require.Equal(t, http.StatusTooManyRequests, rec.Code, "even the right password waits")
-	require.Contains(t, rec.Body.String(), "Too many sign-in attempts")
+	require.Contains(t, rec.Body.String(), "Too many failed sign-ins from your address")
 
 	other := newClient(t, f.srv)
 	other.remote = "198.51.100.7:5000"

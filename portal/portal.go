@@ -285,8 +285,8 @@ type Deps struct {
 	Logger       *slog.Logger
 	// Clock is the portal's time (session expiry, "5 minutes ago"); nil means time.Now.
 	Clock func() time.Time
-	// LoginBurst and LoginEvery limit login attempts per client IP: LoginBurst at once,
-	// then one more every LoginEvery. 0 means 10 and 6s.
+	// LoginBurst and LoginEvery limit failed login attempts per client IP: LoginBurst at
+	// once, then one more every LoginEvery. 0 means 10 and 6s.
 	LoginBurst int
 	LoginEvery time.Duration
 	// Webhooks, when set, is the webhook receiver, served at POST /webhooks/shopify outside
