@@ -101,7 +101,7 @@ func newBenchShop(b *testing.B, skus int, rest bool, costPerQuantity int) *bench
 	if rest {
 		sh = restSetter{client}
 	}
-	s.feed = &feeds.Inventory{Shop: shop, Shopify: sh, Store: store, Log: testLoggerTB(b),
+	s.feed = &feeds.Inventory{Shop: shop, Shopify: sh, Store: store, Log: testLogger(b),
 		Mappings: func() *mapping.Set { return set }, Live: func() bool { return true }}
 	return s
 }

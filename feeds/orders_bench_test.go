@@ -32,7 +32,7 @@ func benchOrders(b *testing.B, n int, opts ...shopifytest.Option) (*shopifytest.
 	_, err = store.Migrate(b.Context())
 	require.NoError(b, err)
 	return sim, &feeds.Orders{Shop: shop, Source: client, Store: store, Mappings: func() *mapping.Set { return set },
-		Log: testLoggerTB(b), Now: func() time.Time { return time.Now().Add(time.Minute) }}, store
+		Log: testLogger(b), Now: func() time.Time { return time.Now().Add(time.Minute) }}, store
 }
 
 // listCalls counts the orders.json list calls the simulator answered.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -70,19 +69,12 @@ func newShipBundle(t *testing.T, open storeOpener) *shipBundle {
 func testClient(t testing.TB, sim *shopifytest.Server) *shopify.Client {
 	t.Helper()
 	client, err := shopify.New(shopify.Config{Shop: shop, BaseURL: sim.URL, APIVersion: "2026-07", AccessToken: sim.Token,
-		DisablePacing: true, MaxAttempts: 2, Clock: shopify.NewVirtualClock(time.Now()), Logger: testLoggerTB(t)})
+		DisablePacing: true, MaxAttempts: 2, Clock: shopify.NewVirtualClock(time.Now()), Logger: testLogger(t)})
 	require.NoError(t, err)
 	return client
 }
 
 // testLoggerTB logs to the test; a benchmark's runs are not logged.
-func testLoggerTB(t testing.TB) *slog.Logger {
-	if _, bench := t.(*testing.B); bench {
-		return slog.New(slog.DiscardHandler)
-	}
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 // order adds a paid order with lines given as "SKU×quantity" and returns its id.
 func (b *shipBundle) order(t *testing.T, lines ...string) int64 {
 	t.Helper()
