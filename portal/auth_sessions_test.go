@@ -276,7 +276,9 @@ func TestLoginLimitsCountOnlyRealAttempts(t *testing.T) {
 	})
 
 	t.Run("an office signing in every morning is not held up by its own successes", func(t *testing.T) {
-		f := newFixture(t, func(d *Deps) { d.LoginBurst, d.LoginEvery, d.LoginUserBurst, d.LoginUserEvery = 2, time.Hour, 2, time.Hour })
+		f := newFixture(t, func(d *Deps) {
+			d.LoginBurst, d.LoginEvery, d.LoginUserBurst, d.LoginUserEvery = 2, time.Hour, 2, time.Hour
+		})
 		for range 5 { // one address, one name
 			c := newClient(t, f.srv)
 			c.get("/login")
