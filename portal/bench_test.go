@@ -93,7 +93,7 @@ func orderListQueries() []struct{ name, query string } {
 		{"search_name_two_words", "q=" + url.QueryEscape("Customer 777777")},
 		{"search_name_deep_page", "q=customer&after=" + cursorAt(ledgerRows/2)},
 		{"search_sku", "q=SKU-42"},
-		{"search_sku_status", "q=SKU-42&status=failed"},
+		{"search_sku_status", "q=SKU-48&status=failed"}, // sku-48 is on entries g % 10 = 8: failed
 		{"search_shopify_id", "q=654321"},
 		{"search_erp_order_no", "q=SO-500000"},
 	}

@@ -311,8 +311,13 @@ func (st Statements) ledgerSearch(h *Table, p *params, head string, lp erp.Ledge
 	}
 	if len(words) > 0 {
 		terms := st.name("pt_order_terms")
-		arm(terms+" t JOIN "+ledgerTable+" s ON s.shop = t.shop AND s.order_id = t.order_id", func() []string {
-			w := []string{"t.shop = " + p.add(st.text(lp.Shop)), "t.term = " + p.add(st.text(words[0]))}
+		// CROSS JOIN keeps the word's entries the outer loop, walked newest first on the terms
+		// index: for a word on most entries SQLite's planner otherwise walks the whole
+		// ledger and sorts it (2.7 s at a million entries, against a millisecond). Other
+		// databases read it as the inner join it is.
+		arm(terms+" t CROSS JOIN "+ledgerTable+" s", func() []string {
+			w := []string{"t.shop = " + p.add(st.text(lp.Shop)), "t.term = " + p.add(st.text(words[0])),
+				"s.shop = t.shop", "s.order_id = t.order_id"}
 			for _, more := range words[1:] {
 				w = append(w, "EXISTS (SELECT 1 FROM "+terms+" t2 WHERE t2.shop = t.shop AND t2.order_id = t.order_id AND t2.term = "+
 					p.add(st.text(more))+")")
