@@ -94,7 +94,7 @@ func pipelineApp(b *testing.B, sim *shopifytest.Server, open dbOpener) *app.App 
 func BenchmarkBackfillMemory(b *testing.B) {
 	for _, n := range []int{1000, 10000, 100000} {
 		b.Run(fmt.Sprintf("orders=%d", n), func(b *testing.B) {
-			sim := startSimProcess(b, n)
+			sim := startSimProcess(b, n, nil)
 			var peakKB int64
 			var took time.Duration
 			for b.Loop() {
@@ -188,13 +188,15 @@ type simProcess struct {
 }
 
 // startSimProcess starts the simulator as its own process with n generated orders and no
-// budget, and waits until it listens.
-func startSimProcess(b *testing.B, n int) simProcess {
+// budget, with env added to its environment and args to its flags, and waits until it
+// listens.
+func startSimProcess(b *testing.B, n int, env []string, args ...string) simProcess {
 	b.Helper()
 	token := "shpat_reliability_bench"
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, passthroughBinary(b), "shopify-sim", "--addr", "127.0.0.1:0", "--shop", shop,
-		"--orders", fmt.Sprint(n), "--skus", "60", "--plan", "off", "--token", token)
+	cmd := exec.CommandContext(ctx, passthroughBinary(b), append([]string{"shopify-sim", "--addr", "127.0.0.1:0", "--shop", shop,
+		"--orders", fmt.Sprint(n), "--skus", "60", "--plan", "off", "--token", token}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(b, err)
 	require.NoError(b, cmd.Start())

@@ -1,7 +1,6 @@
 package reliability_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/hmac"
@@ -10,9 +9,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -78,32 +75,14 @@ func benchStores() []struct {
 	}{{"sqlite", sqliteDB}, {"postgres", postgresDB}, {"sqlserver", mssqlDB}}
 }
 
-// mssqlDB is a database of its own on the SQL Server of PASSTHROUGH_TEST_MSSQL_DSN, dropped
-// at the end; without the variable the benchmark skips.
-func mssqlDB(t testing.TB, _ string) erpDB {
+// mssqlDB is the harness's SQL Server database (sqlserverDB); without
+// PASSTHROUGH_TEST_MSSQL_DSN the benchmark skips.
+func mssqlDB(t testing.TB, dir string) erpDB {
 	t.Helper()
-	dsn := os.Getenv("PASSTHROUGH_TEST_MSSQL_DSN")
-	if dsn == "" {
+	if os.Getenv("PASSTHROUGH_TEST_MSSQL_DSN") == "" {
 		t.Skip("PASSTHROUGH_TEST_MSSQL_DSN is not set")
 	}
-	admin, err := sql.Open("sqlserver", dsn)
-	require.NoError(t, err)
-	name := fmt.Sprintf("pt_bench_%d", time.Now().UnixNano())
-	_, err = admin.ExecContext(context.Background(), "CREATE DATABASE ["+name+"]")
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		_, _ = admin.ExecContext(context.Background(), "ALTER DATABASE ["+name+"] SET SINGLE_USER WITH ROLLBACK IMMEDIATE; DROP DATABASE ["+name+"];")
-		admin.Close()
-	})
-	u, err := url.Parse(dsn)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("database", name)
-	u.RawQuery = q.Encode()
-	db, err := sql.Open("sqlserver", u.String())
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	return erpDB{driver: "sqlserver", dsn: u.String(), db: db}
+	return sqlserverDB(t, dir)
 }
 
 func percentile(sorted []time.Duration, p int) time.Duration {
@@ -223,27 +202,8 @@ func capture(t testing.TB, sim simProcess, id int64) {
 // webhooks signed with hookSecret; subscriptions made through its API say where they go.
 func startHookSim(b *testing.B, n int, args ...string) simProcess {
 	b.Helper()
-	token := "shpat_reliability_bench"
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, passthroughBinary(b), append([]string{"shopify-sim", "--addr", "127.0.0.1:0", "--shop", shop,
-		"--orders", fmt.Sprint(n), "--skus", "60", "--plan", "off", "--token", token, "--webhook-secret-env", "PT_SIM_WEBHOOK_SECRET"}, args...)...)
-	cmd.Env = append(os.Environ(), "PT_SIM_WEBHOOK_SECRET="+hookSecret)
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(b, err)
-	require.NoError(b, cmd.Start())
-	b.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-	})
-	lines := bufio.NewScanner(stdout)
-	for lines.Scan() {
-		if u, ok := strings.CutPrefix(lines.Text(), "url:"); ok {
-			go discard(stdout)
-			return simProcess{url: strings.TrimSpace(u), token: token}
-		}
-	}
-	b.Fatalf("the simulator stopped before saying where it listens: %v", lines.Err())
-	return simProcess{}
+	return startSimProcess(b, n, []string{"PT_SIM_WEBHOOK_SECRET=" + hookSecret},
+		append([]string{"--webhook-secret-env", "PT_SIM_WEBHOOK_SECRET"}, args...)...)
 }
 
 // BenchmarkWebhookReceiver measures `passthrough serve`'s receiver in a child process:
