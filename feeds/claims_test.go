@@ -65,6 +65,36 @@ func TestAClaimWhoseProcessStoppedIsTakenOverAndShopifyIsReadFirst(t *testing.T)
 	require.Equal(t, map[string]int{"TS-001": 1}, shipped(b.sim, order, "1ZCLAIM0002"), "the unit ships once")
 }
 
+// lostClaimAnswer is the database as a run stopped in the middle sees it: the first
+// shipment claim is taken, and its answer lost to the run's end.
+type lostClaimAnswer struct {
+	feeds.ShipmentStore
+	lost atomic.Bool
+}
+
+func (s *lostClaimAnswer) ShipmentClaim(ctx context.Context, p erp.LockParams) (erp.Lock, error) {
+	l, err := s.ShipmentStore.ShipmentClaim(context.WithoutCancel(ctx), p)
+	if err == nil && s.lost.CompareAndSwap(false, true) {
+		return erp.Lock{}, context.Canceled
+	}
+	return l, err
+}
+
+func TestAClaimWhoseAnswerWasLostDoesNotHoldTheShipmentBack(t *testing.T) {
+	t.Parallel()
+	b := newShipBundle(t, sqliteStore)
+	order := b.order(t, "TS-001×3")
+	b.ship(t, "SH-1", 1, order, "TS-001", 1, "1ZCLAIM0003", "UPS")
+	b.feed.Store = &lostClaimAnswer{ShipmentStore: b.store}
+	_, err := b.feed.Run(t.Context())
+	require.ErrorIs(t, err, context.Canceled)
+	require.Equal(t, syncState{}, b.state(t, "SH-1"), "not sent by the stopped run")
+
+	x := b.run(t)
+	require.Equal(t, erp.ExecutionCounts{Seen: 1, Written: 1}, x.Counts, "the next run sends it, not leaves it to a claim nobody holds")
+	require.Equal(t, syncState{status: "sent", synced: true}, b.state(t, "SH-1"))
+}
+
 // racingShopify is Shopify as the feed sees it when another process (one that took no
 // claim) sends the same shipment a moment before the feed's own request.
 type racingShopify struct {

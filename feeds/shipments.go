@@ -246,20 +246,23 @@ func (f *Shipments) claimAndHandle(ctx context.Context, x *execution, cl claimer
 	log := x.log.With("shipment", id, "order_id", rows[0].WebOrderID)
 	c, err := f.claim(ctx, cl, id, erp.Lock{})
 	var locked *erp.LockedError
-	switch {
-	case errors.As(err, &locked):
+	if errors.As(err, &locked) {
 		log.Info("another process is sending the shipment; it is left to it", "holder", locked.Holder.Owner.String())
 		return shipmentOutcome{key: id}, nil
-	case err != nil:
-		return shipmentOutcome{key: id}, fmt.Errorf("claim shipment %s: %w", id, err)
 	}
+	// Released by its token whatever the claim answered: a claim the database took while
+	// the run was being stopped, its answer lost, is this run's too, and would otherwise
+	// keep the shipment from the next runs until its lease ran out.
 	defer func() {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if err := f.Store.ShipmentClaimRelease(wctx, c.lock); err != nil {
+		if err := f.Store.ShipmentClaimRelease(wctx, erp.Lock{Shop: f.Shop, Name: id, Token: cl.token}); err != nil {
 			log.Warn("shipment claim not released; it frees itself when its lease runs out", "err", err)
 		}
 	}()
+	if err != nil {
+		return shipmentOutcome{key: id}, fmt.Errorf("claim shipment %s: %w", id, err)
+	}
 	if c.lock.TookOver {
 		log.Info("took over the claim of a process that stopped; Shopify's fulfillments show what it sent")
 	}
