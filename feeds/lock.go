@@ -133,6 +133,13 @@ func (l *Locks) Acquire(ctx context.Context, shop, feed string) (*Held, error) {
 			if errors.Is(err, erp.ErrLocked) {
 				return nil, fmt.Errorf("%w: %w", ErrAlreadyRunning, err)
 			}
+			// The database may have taken the lock while the answer was lost (the run being
+			// stopped): freed by its token, so it does not hold every process off for a lease.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if rerr := l.store.LockRelease(rctx, h.lock); rerr != nil {
+				l.log.Warn("feed lock not released; it frees itself when its lease runs out", "shop", shop, "feed", name, "err", rerr)
+			}
 			return nil, fmt.Errorf("take the lock of %s of %s: %w", name, shop, err)
 		}
 		h.lock = got

@@ -221,3 +221,26 @@ func TestTwoSchedulersOnOneDatabaseRunATickOnce(t *testing.T) {
 	require.Equal(t, int32(1), most.Load(), "never two runs at once")
 	require.Equal(t, int32(2), runs.Load())
 }
+
+// lostAcquireAnswer is the database as a process being stopped sees it: the lock is taken,
+// and the answer lost.
+type lostAcquireAnswer struct{ feeds.LockStore }
+
+func (s lostAcquireAnswer) LockAcquire(ctx context.Context, p erp.LockParams) (erp.Lock, error) {
+	if _, err := s.LockStore.LockAcquire(context.WithoutCancel(ctx), p); err != nil {
+		return erp.Lock{}, err
+	}
+	return erp.Lock{}, context.Canceled
+}
+
+func TestALockWhoseAnswerWasLostDoesNotHoldOtherProcessesOff(t *testing.T) {
+	t.Parallel()
+	store := lockStore(t)
+	stopped := process(t, lostAcquireAnswer{store}, "web-1", time.Hour)
+	_, err := stopped.Acquire(t.Context(), "acme", feeds.FeedOrders)
+	require.ErrorIs(t, err, context.Canceled)
+
+	held, err := process(t, store, "web-2", time.Hour).Acquire(t.Context(), "acme", feeds.FeedOrders)
+	require.NoError(t, err, "the lock the lost answer took is freed, not left for an hour's lease")
+	require.NoError(t, held.Release())
+}
